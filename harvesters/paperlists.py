@@ -1,0 +1,195 @@
+"""Parser for Paper Copilot accepted-paper lists (papercopilot/paperlists JSON)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import Counter
+from urllib.parse import urlparse
+
+from harvesters.base import ParseResult
+from harvesters.records import AuthorRecord, PaperRecord
+from papertally.errors import ParseError
+
+SOURCE = "paperlists"
+
+# Statuses Paper Copilot uses for submissions that are not accepted papers ("Reject",
+# "Withdraw", "Desk Reject", "Withdrawn"...): matched on these stems, case-insensitively.
+_NOT_ACCEPTED = ("reject", "withdraw")
+_SPACES = re.compile(r"\s+")
+
+
+def parse_paperlists(text: str, venue: str, year: int) -> ParseResult:
+    """Parse one Paper Copilot JSON file (a JSON array of flat objects) into accepted papers.
+
+    Args:
+        text: the file's content.
+        venue: config venue key (CVPR, NeurIPS, ICRA); stored on every record.
+        year: the edition's year; stored on every record.
+
+    Returns:
+        ParseResult: accepted papers in file order; entries that are not objects or have no
+        title are listed in `skipped` (with their index); rejected/withdrawn entries are
+        counted in `excluded` by status.
+
+    Raises:
+        ParseError: the text is not JSON, or its top level is not an array.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(
+            f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; "
+            "expected a Paper Copilot list (a JSON array of paper objects)"
+        ) from exc
+    if not isinstance(data, list):
+        raise ParseError(
+            f"top level is a JSON {type(data).__name__}, expected a JSON array of paper objects "
+            "(Paper Copilot <venue><year>.json)"
+        )
+    records: list[PaperRecord] = []
+    skipped: list[str] = []
+    excluded: Counter[str] = Counter()
+    for index, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            skipped.append(f"entry {index}: is a JSON {type(entry).__name__}, not an object")
+            continue
+        title = _clean(entry.get("title"))
+        if not title:
+            skipped.append(f"entry {index} (id {entry.get('id')!r}): no title")
+            continue
+        status = _clean(entry.get("status"))
+        if any(stem in status.casefold() for stem in _NOT_ACCEPTED):
+            excluded[f"status {status}"] += 1
+            continue
+        source_id = _source_id(entry)
+        if not source_id:
+            skipped.append(f"entry {index} ({title!r}): no id, oa or site URL to identify it")
+            continue
+        try:
+            authors, paper_affs = _authors(entry)
+        except ValueError as exc:
+            skipped.append(f"entry {index} ({source_id}): {exc}")
+            continue
+        records.append(
+            PaperRecord(
+                source=SOURCE,
+                source_id=source_id,
+                venue=venue,
+                year=year,
+                title=title,
+                authors=authors,
+                track=_track(entry.get("track")),
+                url=_clean(entry.get("oa")) or _clean(entry.get("site")) or None,
+                paper_affiliations=paper_affs,
+                extra={"status": status} if status else {},
+            )
+        )
+    return ParseResult(records=records, skipped=skipped, excluded=dict(excluded))
+
+
+def _clean(value: object) -> str:
+    """A field as plain text: HTML entities resolved, whitespace collapsed ('' for non-strings)."""
+    if not isinstance(value, str):
+        return ""
+    return _SPACES.sub(" ", html.unescape(value)).strip()
+
+
+def _track(label: object) -> str:
+    """Paper Copilot's track label as a canonical track (only NeurIPS D&B is distinguished)."""
+    folded = _clean(label).casefold()
+    return "datasets_benchmarks" if "dataset" in folded and "benchmark" in folded else "main"
+
+
+def _source_id(entry: dict) -> str:
+    """The record's own `id`, else the CVF key from `oa`, else the `site` URL without scheme."""
+    own = _clean(entry.get("id"))
+    if own:
+        return own
+    oa = _clean(entry.get("oa"))
+    if oa:
+        # https://openaccess.thecvf.com/content/CVPR2024/html/<Key>_CVPR_2024_paper.html
+        return urlparse(oa).path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".html")
+    site = _clean(entry.get("site"))
+    if site:
+        parsed = urlparse(site)
+        return f"{parsed.netloc}{parsed.path}".rstrip("/")
+    return ""
+
+
+def _split(value: object, sep: str) -> list[str]:
+    """A separated string field as a list of stripped parts ([] for an empty or missing field)."""
+    if not isinstance(value, str) or not value.strip():
+        return []
+    return [_clean(part) for part in value.split(sep)]
+
+
+def _undouble(parts: list[str]) -> list[str]:
+    """The first half of a list whose second half exactly repeats it (ICRA 2023), else the list."""
+    half, odd = divmod(len(parts), 2)
+    if half and not odd and parts[:half] == parts[half:]:
+        return parts[:half]
+    return parts
+
+
+def _per_author(parts: list[str], count: int) -> list[str] | None:
+    """`parts` aligned one per author (after undoubling), or None when the counts disagree."""
+    if len(parts) == 2 * count:
+        parts = _undouble(parts)
+    return parts if len(parts) == count else None
+
+
+def _ieee_id(value: str) -> str | None:
+    """`37087322448` from Paper Copilot's `/37087322448`; None for anything not an IEEE id."""
+    bare = value.strip().strip("/")
+    return bare if bare.isdigit() else None
+
+
+def _authors(entry: dict) -> tuple[tuple[AuthorRecord, ...], tuple[str, ...]]:
+    """Author mentions and the paper-level affiliation list of one entry.
+
+    ICRA (`;`-separated names) carries per-author data: raw `aff` strings (`; `-separated),
+    Paper Copilot's normalised institution via `aff_unique_index` into `aff_unique_norm`, and
+    IEEE author ids in `authorids`. A per-author list whose length does not fit the byline is
+    ignored rather than misassigned. CVPR's `aff` is a de-duplicated paper-level list.
+    """
+    raw_names = entry.get("author", entry.get("authors"))
+    if raw_names is not None and not isinstance(raw_names, str):
+        raise ValueError(f"author field is a {type(raw_names).__name__}, expected a string")
+    # IEEE-derived lists (ICRA) separate names with ";"; the others with ",".
+    semicolons = "authorids" in entry or (isinstance(raw_names, str) and ";" in raw_names)
+    names = _undouble(_split(raw_names, ";" if semicolons else ","))
+    if any(not n for n in names):
+        raise ValueError(f"empty name in author list {raw_names!r}")
+    count = len(names)
+
+    per_author_affs: list[tuple[str, ...]] = [()] * count
+    paper_affs: tuple[str, ...] = ()
+    if semicolons or "aff_unique_index" in entry or "authorids" in entry:
+        raw = _per_author(_split(entry.get("aff"), "; "), count)
+        norms = _split(entry.get("aff_unique_norm"), ";")
+        indexes = _per_author(_split(entry.get("aff_unique_index"), ";"), count)
+        for i in range(count):
+            found: list[str] = []
+            if raw and raw[i]:
+                found.append(raw[i])
+            if indexes and indexes[i].isdigit() and int(indexes[i]) < len(norms):
+                norm = norms[int(indexes[i])]
+                if norm and norm not in found:
+                    found.append(norm)
+            per_author_affs[i] = tuple(found)
+    else:
+        paper_affs = tuple(dict.fromkeys(a for a in _split(entry.get("aff"), ";") if a))
+
+    ieee_ids = _per_author(_split(entry.get("authorids"), ";"), count) or [""] * count
+    authors = tuple(
+        AuthorRecord(
+            name=name,
+            position=i + 1,
+            affiliations=per_author_affs[i],
+            ieee_id=_ieee_id(ieee_ids[i]),
+        )
+        for i, name in enumerate(names)
+    )
+    return authors, paper_affs
