@@ -1,0 +1,1 @@
+"""papertally: matching."""

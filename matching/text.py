@@ -1,0 +1,51 @@
+"""Text normalisation shared by dedupe and matching: titles, DOIs, identifiers."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_DOI = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
+_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.IGNORECASE)
+
+
+def fold(text: str) -> str:
+    """Lower case, HTML entities resolved, diacritics removed, width unified (NFKC/NFKD)."""
+    text = html.unescape(text)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return text.casefold()
+
+
+def normalise_title(title: str) -> str:
+    """A title reduced for comparison: folded, punctuation and spacing removed.
+
+    "Reproducibility Study of X" and "Reproducibility study of X" give the same key;
+    dedupe therefore also looks at the source and the authors (see db.papers).
+    """
+    return _NON_ALNUM.sub(" ", fold(title)).strip()
+
+
+def normalise_doi(value: str | None) -> str | None:
+    """Bare lower-case DOI from a DOI, a doi.org URL or None."""
+    if not value:
+        return None
+    m = _DOI.search(value.strip())
+    return m.group(0).rstrip(".").lower() if m else None
+
+
+def normalise_orcid(value: str | None) -> str | None:
+    """Bare ORCID (0000-0002-1825-0097) from an ORCID or an orcid.org URL."""
+    if not value:
+        return None
+    m = _ORCID.search(value)
+    return m.group(1).upper() if m else None
+
+
+def bare_openalex_id(value: str | None) -> str | None:
+    """`A5023888391` from `https://openalex.org/A5023888391` (or the bare id)."""
+    if not value:
+        return None
+    return value.rstrip("/").rsplit("/", 1)[-1].upper() or None

@@ -1,0 +1,184 @@
+"""Loading and checking config.toml into typed, frozen settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from harvesters.records import TRACKS
+from papertally.errors import ConfigError
+
+
+class _Strict(BaseModel):
+    # forbid: a misspelt key is an error, not a silently ignored setting.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Program(_Strict):
+    name: str = "papertally program"
+    fiscal_year_start_month: int = Field(4, ge=1, le=12)
+    target_reading: Literal["per_fiscal_year", "cumulative"] = "per_fiscal_year"
+    first_fiscal_year: int | None = Field(None, ge=1990, le=2100)
+    funder_names: tuple[str, ...] = ()
+    grant_numbers: tuple[str, ...] = ()
+
+
+class Database(_Strict):
+    path: str = "papertally.db"
+
+
+class Target(_Strict):
+    total: int | None = Field(None, ge=0)
+    per_theme: int | None = Field(None, ge=0)
+
+
+class Edition(_Strict):
+    conference_date: dt.date
+    expected_papers: int | None = Field(None, ge=1)
+
+
+class Venue(_Strict):
+    name: str = ""
+    tracks: tuple[str, ...] = ("main",)
+    editions: dict[int, Edition] = {}
+
+    @model_validator(mode="after")
+    def _known_tracks(self) -> Venue:
+        unknown = [t for t in self.tracks if t not in TRACKS]
+        if unknown:
+            raise ValueError(f"unknown track(s) {unknown}; known tracks: {', '.join(TRACKS)}")
+        if not self.tracks:
+            raise ValueError("tracks is empty: no paper of this venue would ever count")
+        return self
+
+
+class Source(_Strict):
+    base_url: str
+    api_key_env: str | None = None
+    per_page: int = Field(100, ge=1, le=200)
+    extra: dict[str, str | int | float | bool | list[str]] = {}
+
+    @model_validator(mode="after")
+    def _http_url(self) -> Source:
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url {self.base_url!r} must start with http:// or https://")
+        return self
+
+
+class Http(_Strict):
+    contact_email: str = "papertally-admin@example.org"
+    timeout_seconds: float = Field(30.0, gt=0, le=600)
+    max_retries: int = Field(4, ge=0, le=20)
+    backoff_seconds: float = Field(1.0, ge=0, le=300)
+
+
+class Matching(_Strict):
+    confirm_threshold: float = Field(0.85, ge=0, le=1)
+    review_threshold: float = Field(0.45, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Matching:
+        if self.review_threshold > self.confirm_threshold:
+            raise ValueError(
+                f"review_threshold ({self.review_threshold}) is above confirm_threshold "
+                f"({self.confirm_threshold}); it must be lower or equal"
+            )
+        return self
+
+
+class HarvestJob(_Strict):
+    source: str
+    venue: str
+    year: int
+    offline_file: str | None = None
+
+
+class Settings(_Strict):
+    program: Program = Program()
+    database: Database = Database()
+    targets: dict[int, Target] = {}
+    venues: dict[str, Venue] = {}
+    sources: dict[str, Source] = {}
+    http: Http = Http()
+    matching: Matching = Matching()
+    harvest: tuple[HarvestJob, ...] = ()
+    # Folder of the config file: relative paths in it are resolved against this.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _jobs_refer_to_known_things(self) -> Settings:
+        for i, job in enumerate(self.harvest):
+            if job.venue not in self.venues:
+                raise ValueError(f"harvest[{i}]: venue {job.venue!r} is not defined under [venues]")
+            if job.year not in self.venues[job.venue].editions:
+                raise ValueError(
+                    f"harvest[{i}]: {job.venue} {job.year} has no entry under "
+                    f"[venues.{job.venue}.editions]"
+                )
+        return self
+
+    # -- derived facts -------------------------------------------------------------
+    def resolve(self, path: str | Path) -> Path:
+        p = Path(path)
+        return p if p.is_absolute() else self.base_dir / p
+
+    def fiscal_year_of(self, day: dt.date) -> int:
+        """The fiscal year a date falls in (FY N starts in the configured month of N)."""
+        start = self.program.fiscal_year_start_month
+        return day.year if day.month >= start else day.year - 1
+
+    def fiscal_year_bounds(self, fy: int) -> tuple[dt.date, dt.date]:
+        """First and last day of fiscal year `fy`."""
+        start = self.program.fiscal_year_start_month
+        first = dt.date(fy, start, 1)
+        next_first = dt.date(fy + 1, start, 1) if start != 1 else dt.date(fy + 1, 1, 1)
+        return first, next_first - dt.timedelta(days=1)
+
+    def edition(self, venue: str, year: int) -> Edition | None:
+        v = self.venues.get(venue)
+        return v.editions.get(year) if v else None
+
+    def venue_key(self, name: str) -> str:
+        """The configured venue key for `name`, case-insensitively (cvpr -> CVPR)."""
+        for key in self.venues:
+            if key.lower() == name.lower():
+                return key
+        known = ", ".join(self.venues) or "none"
+        raise ConfigError(f"venue {name!r} is not configured (configured: {known})")
+
+
+def _where(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc if not str(p).startswith("function-after"))
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Read and check a config file.
+
+    Raises ConfigError naming the file, the key and the reason for every problem.
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: config file not found; pass --config PATH or set PAPERTALLY_CONFIG"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        return Settings.model_validate({**raw, "base_dir": path.resolve().parent})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = _where(err["loc"]) or "(top level)"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (misspelt, or not supported by this version)"
+            problems.append(f"key {key}: {msg}")
+        raise ConfigError(f"{path}: " + "; ".join(problems)) from None

@@ -1,0 +1,187 @@
+"""The per-theme tally for a fiscal year against the targets, applying the counting rules."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import sqlite_utils
+
+from db import roster as roster_db
+from db import tally
+from papertally.config import Settings
+
+COUNTING_RULES = (
+    "distinct papers; a paper counts once per theme and once in the total",
+    "a paper belongs to the fiscal year of its venue-year's conference date",
+    "only the tracks/volumes configured for each venue count",
+    "a link counts only if the conference date is within the member's membership window",
+    "confirmed = papers with at least one confirmed link; "
+    "pending = papers whose only links are needs_review",
+)
+
+
+def fiscal_years_counted(settings: Settings, fy: int) -> list[int]:
+    """The fiscal years whose papers count towards `fy` under the configured reading."""
+    if settings.program.target_reading == "cumulative":
+        first = settings.program.first_fiscal_year or fy
+        return list(range(min(first, fy), fy + 1))
+    return [fy]
+
+
+def editions_in(settings: Settings, fiscal_years: list[int]) -> dict[tuple[str, int], dt.date]:
+    """(venue, year) -> conference date, for editions held in the given fiscal years."""
+    return {
+        (venue, year): ed.conference_date
+        for venue, v in settings.venues.items()
+        for year, ed in v.editions.items()
+        if settings.fiscal_year_of(ed.conference_date) in fiscal_years
+    }
+
+
+def _in_window(day: dt.date, start: str | None, end: str | None) -> bool:
+    return (not start or dt.date.fromisoformat(start) <= day) and (
+        not end or day <= dt.date.fromisoformat(end)
+    )
+
+
+def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict:
+    """The report for fiscal year `fy` (shape documented in the README; extend, never break).
+
+    Per theme: `confirmed` counts distinct papers with a confirmed link to a member of the
+    theme; `pending` counts papers whose links to the theme are all needs_review.
+    """
+    years = fiscal_years_counted(settings, fy)
+    editions = editions_in(settings, years)
+    target = settings.targets.get(fy)
+    per_theme_target = target.per_theme if target else None
+
+    # theme -> paper -> {"status", "person_ids", paper fields}
+    by_theme: dict[str, dict[str, dict]] = {}
+    for row in tally.countable_links(db):
+        day = editions.get((row["venue"], row["year"]))
+        if day is None:
+            continue
+        if row["track"] not in settings.venues[row["venue"]].tracks:
+            continue
+        if not _in_window(day, row["start_date"], row["end_date"]):
+            continue
+        papers = by_theme.setdefault(row["theme_id"], {})
+        entry = papers.setdefault(
+            row["paper_id"],
+            {
+                "paper_id": row["paper_id"],
+                "title": row["title"],
+                "venue": row["venue"],
+                "year": row["year"],
+                "doi": row["doi"],
+                "url": row["url"],
+                "conference_date": day.isoformat(),
+                "status": "needs_review",
+                "person_ids": [],
+                "links": [],
+            },
+        )
+        if row["status"] == "confirmed":
+            entry["status"] = "confirmed"
+        if row["person_id"] not in entry["person_ids"]:
+            entry["person_ids"].append(row["person_id"])
+        entry["links"].append(
+            {
+                "link_id": row["link_id"],
+                "person_id": row["person_id"],
+                "project_id": row["project_id"],
+                "status": row["status"],
+                "score": row["score"],
+                "decided_by": row["decided_by"] or "matcher " + row["matcher_version"],
+                "decided_at": row["decided_at"],
+                "how": (
+                    f"staff {row['decision_action']}" if row["decision_id"] else "automatic"
+                ),
+            }
+        )
+
+    themes = []
+    all_confirmed: set[str] = set()
+    all_pending: set[str] = set()
+    for t in roster_db.themes(db):
+        papers = sorted(
+            by_theme.get(t["theme_id"], {}).values(), key=lambda p: (p["venue"], p["year"], p["title"])
+        )
+        confirmed = [p for p in papers if p["status"] == "confirmed"]
+        pending = [p for p in papers if p["status"] != "confirmed"]
+        all_confirmed.update(p["paper_id"] for p in confirmed)
+        all_pending.update(p["paper_id"] for p in pending)
+        themes.append(
+            {
+                "theme_id": t["theme_id"],
+                "theme_name": t["theme_name"],
+                "target": per_theme_target,
+                "confirmed": len(confirmed),
+                "pending": len(pending),
+                "papers": papers,
+            }
+        )
+    return {
+        "fiscal_year": fy,
+        "target_total": target.total if target else None,
+        "target_per_theme": per_theme_target,
+        "target_reading": settings.program.target_reading,
+        "fiscal_years_counted": years,
+        "venue_years": sorted(f"{v} {y}" for v, y in editions),
+        "counting_rules": list(COUNTING_RULES),
+        "papers_confirmed": len(all_confirmed),
+        "papers_pending": len(all_pending - all_confirmed),
+        "themes": themes,
+    }
+
+
+def _gap(target: int | None, confirmed: int) -> int | None:
+    return None if target is None else max(target - confirmed, 0)
+
+
+def render_table(report: dict) -> str:
+    """A plain-text table for terminals."""
+    reading = report["target_reading"].replace("_", " ")
+    lines = [
+        f"FY{report['fiscal_year']} ({reading}; venue-years: "
+        f"{', '.join(report['venue_years']) or 'none configured in this FY'})",
+        f"{'theme':<8} {'name':<40} {'target':>6} {'confirmed':>9} {'pending':>7} {'gap':>4}",
+    ]
+    for t in report["themes"]:
+        target = "-" if t["target"] is None else str(t["target"])
+        gap = _gap(t["target"], t["confirmed"])
+        lines.append(
+            f"{t['theme_id']:<8} {t['theme_name'][:40]:<40} {target:>6} {t['confirmed']:>9} "
+            f"{t['pending']:>7} {'-' if gap is None else gap:>4}"
+        )
+    total_target = report["target_total"]
+    lines.append(
+        f"{'total':<8} {'(distinct papers)':<40} {'-' if total_target is None else total_target:>6} "
+        f"{report['papers_confirmed']:>9} {report['papers_pending']:>7} "
+        f"{'-' if total_target is None else _gap(total_target, report['papers_confirmed']):>4}"
+    )
+    return "\n".join(lines)
+
+
+def render_csv(report: dict) -> str:
+    """One row per theme, then a total row."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["fiscal_year", "theme_id", "theme_name", "target", "confirmed", "pending", "gap"])
+    for t in report["themes"]:
+        w.writerow(
+            [report["fiscal_year"], t["theme_id"], t["theme_name"], t["target"], t["confirmed"],
+             t["pending"], _gap(t["target"], t["confirmed"])]
+        )
+    w.writerow(
+        [report["fiscal_year"], "TOTAL", "", report["target_total"], report["papers_confirmed"],
+         report["papers_pending"], _gap(report["target_total"], report["papers_confirmed"])]
+    )
+    return out.getvalue()
+
+
+def render_json(report: dict) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2)
