@@ -31,6 +31,12 @@ class Database(_Strict):
     path: str = "papertally.db"
 
 
+class Roster(_Strict):
+    # Re-imported at the start of every run when set; a bad file is reported and the
+    # roster already stored is kept.
+    file: str | None = None
+
+
 class Target(_Strict):
     total: int | None = Field(None, ge=0)
     per_theme: int | None = Field(None, ge=0)
@@ -100,6 +106,7 @@ class HarvestJob(_Strict):
 class Settings(_Strict):
     program: Program = Program()
     database: Database = Database()
+    roster: Roster = Roster()
     targets: dict[int, Target] = {}
     venues: dict[str, Venue] = {}
     sources: dict[str, Source] = {}
