@@ -79,6 +79,10 @@ for vol in root.findall('volume'):
                 p.remove(e)
         nv.append(p)
     total += len(sel)
-ET.indent(new, space='  ')
+# No ET.indent: it would add whitespace inside mixed-content titles (<fixed-case>).
+new.text = '\n  '
+for v in new:
+    v.tail = '\n  '
+new[-1].tail = '\n'
 ET.ElementTree(new).write('examples/sample/acl-anthology_2024.acl.xml', encoding='UTF-8', xml_declaration=True)
 print('acl', total)
