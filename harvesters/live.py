@@ -35,7 +35,7 @@ def harvest_live(db: sqlite_utils.Database, settings: Settings, job: HarvestJob)
 
     Raises HarvestError naming the source and URL when the source cannot be reached.
     """
-    from papertally.pipeline import HarvestOutcome, store_parsed
+    from papertally.harvesting import HarvestOutcome, store_parsed
 
     url = live_url(settings, job)
     headers = {"User-Agent": f"papertally/0.1 (mailto:{settings.http.contact_email})"}

@@ -180,7 +180,7 @@ def harvest(ctx: Context, source, venue, year, from_path, offline) -> None:
       papertally harvest --source acl-anthology --venue ACL --year 2023 --from 2023.acl.xml
       papertally harvest            # every configured job
     """
-    from papertally import pipeline
+    from papertally import harvesting as pipeline
 
     settings = ctx.settings
     if from_path:
