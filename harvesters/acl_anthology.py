@@ -27,6 +27,8 @@ VOLUME_TRACKS = {
     "findings-acl": "findings",
 }
 _SPACES = re.compile(r"\s+")
+# Invisible bidi controls and BOMs that some Anthology names carry ("\u202aPere-Lluís").
+_INVISIBLE = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def parse_acl_anthology(text: str, venue: str, year: int) -> ParseResult:
@@ -86,10 +88,10 @@ def parse_acl_anthology(text: str, venue: str, year: int) -> ParseResult:
 
 
 def _text(element: ET.Element | None) -> str:
-    """All text inside an element, markup flattened and whitespace collapsed ('' if absent)."""
+    """All text inside an element: markup flattened, bidi controls dropped, spaces collapsed."""
     if element is None:
         return ""
-    return _SPACES.sub(" ", "".join(element.itertext())).strip()
+    return _SPACES.sub(" ", _INVISIBLE.sub("", "".join(element.itertext()))).strip()
 
 
 def _paper(
