@@ -1,0 +1,283 @@
+"""Personal names: parsing printed names, romanization-insensitive keys, and name agreement."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from matching.text import fold
+
+# Family-name particles: "van der Maaten", "de la Torre", "bin Abdullah".
+PARTICLES = frozenset(
+    "van von der den de del della di da dos das du la le ten ter bin binti al el st".split()
+)
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd"})
+_LETTERS = re.compile(r"[^a-z]+")
+_SPLIT = re.compile(r"[\s\u3000]+")
+# Hepburn and Kunrei spell the same kana differently; both reduce to one spelling here.
+# The digraphs go first so that "sya" becomes "sha" before "si" is considered.
+_KUNREI = (
+    (re.compile(r"sy([auo])"), r"sh\1"),
+    (re.compile(r"ty([auo])"), r"ch\1"),
+    (re.compile(r"(?:zy|jy|dy)([auo])"), r"j\1"),
+    (re.compile(r"si"), "shi"),
+    (re.compile(r"ti"), "chi"),
+    (re.compile(r"tu"), "tsu"),
+    (re.compile(r"(?<![sc])hu"), "fu"),
+    (re.compile(r"(?:zi|di)"), "ji"),
+    (re.compile(r"du"), "zu"),
+)
+# Long vowels: Ō/Oo/Ou/Oh are one sound. "oh" only before a consonant or at the end
+# ("Ohta", "Satoh"), never before a vowel ("Ohara" is O-ha-ra).
+_LONG = (
+    (re.compile(r"oh(?![aiueoy])"), "o"),
+    (re.compile(r"o[ou]"), "o"),
+    (re.compile(r"uu"), "u"),
+    (re.compile(r"aa"), "a"),
+    (re.compile(r"ii"), "i"),
+    (re.compile(r"ee"), "e"),
+)
+_M_BEFORE_LABIAL = re.compile(r"m(?=[bmp])")
+# One Japanese syllable in Hepburn or Kunrei (plus syllabic n, doubled consonants and a
+# long-vowel h), so that we only apply the Japanese equivalences to Japanese-looking names.
+_JA_SYLLABLES = re.compile(
+    r"^(?:(?:[kgsztdnhbpmr]y|sh|ch|ts|j|f|w|y|[kgsztdnhbpmr])?[aiueo]h?|n|m(?=[bmp])"
+    r"|([kstpgcbd])(?=\1)|t(?=ch))+$"
+)
+
+
+def letters(text: str) -> str:
+    """Folded text with everything but a-z removed: "Shun'ichi" -> "shunichi"."""
+    return _LETTERS.sub("", fold(text))
+
+
+@lru_cache(maxsize=200_000)
+def romaji_key(text: str) -> str:
+    """A key equal for romanization variants of one Japanese name.
+
+    Folds case and diacritics (Ō -> o), removes apostrophes, hyphens and spaces, reduces
+    long vowels (Ohta, Oota, Outa, Ōta -> ota), writes m before b/m/p as n (Homma = Honma)
+    and maps Kunrei spellings onto Hepburn (Tutiya = Tsuchiya, Sigeru = Shigeru).
+    Applied to non-Japanese names it merges a few distinct names (Hu/Fu), so callers use it
+    as the loose key only; see `is_japanese_like`.
+    """
+    key = letters(text)
+    for pattern, repl in _KUNREI:
+        key = pattern.sub(repl, key)
+    key = _M_BEFORE_LABIAL.sub("n", key)
+    for _ in range(2):  # "oou" needs two passes
+        for pattern, repl in _LONG:
+            key = pattern.sub(repl, key)
+    return key
+
+
+@lru_cache(maxsize=200_000)
+def is_japanese_like(text: str) -> bool:
+    """True when `text` (a name, any case) spells only Japanese syllables."""
+    key = letters(text)
+    return bool(key) and bool(_JA_SYLLABLES.match(key))
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a given name: "Tai" and "Man" of "Tai-Man", or the initial "T."."""
+
+    text: str  # letters only, lower case
+    initial: bool  # printed as an initial ("T." or a lone capital)
+
+
+@dataclass(frozen=True)
+class NameSplit:
+    """One reading of a printed name as family + given."""
+
+    family: str  # as printed (after HTML entities)
+    given: str
+    family_key: str  # romaji_key(family): the blocking key
+    family_letters: str  # letters(family): the strict key
+    given_parts: tuple[Part, ...]
+    certain: bool  # the source or the printing (comma, UPPER family) says which is family
+
+
+def _given_parts(given: str) -> tuple[Part, ...]:
+    parts: list[Part] = []
+    for token in re.split(r"[\s\-‐‑–.]+|(?<=\.)", given):
+        if not token:
+            continue
+        text = letters(token)
+        if not text:
+            continue
+        # "T." was split on the dot; a lone letter is an initial, so is "TM" printed in caps
+        # only when it is one or two letters without vowels (e.g. "JP").
+        if len(text) == 1:
+            parts.append(Part(text, True))
+        else:
+            parts.append(Part(text, False))
+    return tuple(parts)
+
+
+def _split(family: str, given: str, certain: bool) -> NameSplit:
+    return NameSplit(
+        family=family,
+        given=given,
+        family_key=romaji_key(family),
+        family_letters=letters(family),
+        given_parts=_given_parts(given),
+        certain=certain,
+    )
+
+
+def clean(printed: str) -> str:
+    """The printed name with HTML entities resolved, NFC, and spacing collapsed."""
+    text = unicodedata.normalize("NFKC", html.unescape(printed))
+    return _SPLIT.sub(" ", text).strip()
+
+
+def _is_upper_token(token: str) -> bool:
+    core = token.replace("-", "").replace("'", "")
+    return len(core) > 1 and core.isalpha() and core.isupper()
+
+
+@lru_cache(maxsize=500_000)
+def name_splits(printed: str, given: str | None = None, family: str | None = None) -> tuple[NameSplit, ...]:
+    """Every plausible (family, given) reading of a printed name, most likely first.
+
+    - A source's own given/family fields come first and are `certain`.
+    - "Harada, Tatsuya" and "HARADA Tatsuya" (an upper-case family among mixed-case tokens)
+      are certain too.
+    - Otherwise the family name is the last token (with particles and hyphens kept:
+      "Laurens van der Maaten", "Erik Learned-Miller"), and, as less likely readings, the
+      last k tokens or the first token (family-first printing such as "Wang Wei").
+    """
+    out: list[NameSplit] = []
+    if family:
+        out.append(_split(clean(family), clean(given or ""), True))
+    text = clean(printed)
+    if "," in text:
+        fam, _, giv = text.partition(",")
+        if letters(giv) not in _SUFFIXES and letters(fam):
+            out.append(_split(fam.strip(), giv.strip(), True))
+            return tuple(_dedupe(out))
+        text = fam
+    tokens = [t for t in text.split(" ") if letters(t) and letters(t) not in _SUFFIXES]
+    if not tokens:
+        return tuple(_dedupe(out))
+    if len(tokens) == 1:
+        out.append(_split(tokens[0], "", False))
+        return tuple(_dedupe(out))
+    upper = [i for i, t in enumerate(tokens) if _is_upper_token(t)]
+    if upper and len(upper) < len(tokens):
+        fam_tokens = [tokens[i] for i in upper]
+        giv_tokens = [t for i, t in enumerate(tokens) if i not in upper]
+        out.append(_split(" ".join(fam_tokens), " ".join(giv_tokens), True))
+    # Given-first: the family is the last token plus any particles before it.
+    k = len(tokens) - 1
+    while k > 1 and letters(tokens[k - 1]) in PARTICLES:
+        k -= 1
+    out.append(_split(" ".join(tokens[k:]), " ".join(tokens[:k]), False))
+    # Less likely readings: a longer family (two-word surnames), and family first.
+    for j in range(1, len(tokens) - 1):
+        if j != k:
+            out.append(_split(" ".join(tokens[j:]), " ".join(tokens[:j]), False))
+    out.append(_split(tokens[0], " ".join(tokens[1:]), False))
+    return tuple(_dedupe(out))
+
+
+def _dedupe(splits: list[NameSplit]) -> list[NameSplit]:
+    seen: set[tuple[str, tuple[Part, ...]]] = set()
+    out = []
+    for s in splits:
+        key = (s.family_letters, s.given_parts)
+        if s.family_letters and key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+@dataclass(frozen=True)
+class NameAgreement:
+    """How well a mention's name agrees with one of a person's names."""
+
+    level: str  # "exact", "variant", "initials", "family_only"
+    strength: float  # 0..1: exact 1.0, variant 0.95, middle name missing 0.9, initials 0.6
+    detail: str  # "name matches (Ohta = Ōta)"
+
+
+def _given_key(parts: tuple[Part, ...]) -> str:
+    return "".join(p.text for p in parts)
+
+
+def compare_given(
+    person_parts: tuple[Part, ...], mention_parts: tuple[Part, ...], japanese: bool
+) -> tuple[str, float] | None:
+    """Agreement of two given names as (level, strength), or None when they disagree.
+
+    Joined names are equal however they are split (Tai-Man = Taiman = Tai Man); a middle
+    name on one side only is tolerated (Kevin Smith ~ Kevin Andrew Smith); initials agree
+    with the names they abbreviate but are weaker evidence.
+    """
+    if not person_parts and not mention_parts:
+        return ("exact", 1.0)
+    if not person_parts or not mention_parts:
+        return ("family_only", 0.3)
+    p_key, m_key = _given_key(person_parts), _given_key(mention_parts)
+    p_full = all(not p.initial for p in person_parts)
+    m_full = all(not p.initial for p in mention_parts)
+    if p_full and m_full:
+        if p_key == m_key:
+            return ("exact", 1.0)
+        if japanese and romaji_key(p_key) == romaji_key(m_key):
+            return ("variant", 0.95)
+    # Part by part: first parts must agree; later parts agree or are absent on one side.
+    first = _parts_agree(person_parts[0], mention_parts[0], japanese)
+    if first is None:
+        # "Taiman" vs "Tai Man" with initials elsewhere, or "Tai-Man" vs "T.-M.".
+        return _joined_vs_initials(person_parts, mention_parts)
+    rest_p, rest_m = person_parts[1:], mention_parts[1:]
+    initials_used = first == "initial"
+    for a, b in zip(rest_p, rest_m):
+        agreement = _parts_agree(a, b, japanese)
+        if agreement is None:
+            return None
+        initials_used = initials_used or agreement == "initial"
+    if initials_used:
+        return ("initials", 0.6)
+    if len(rest_p) != len(rest_m):
+        return ("exact", 0.9)  # a middle name printed on one side only
+    return ("exact", 1.0)
+
+
+def _parts_agree(a: Part, b: Part, japanese: bool) -> str | None:
+    if a.initial or b.initial:
+        return "initial" if a.text[0] == b.text[0] else None
+    if a.text == b.text:
+        return "full"
+    if japanese and romaji_key(a.text) == romaji_key(b.text):
+        return "full"
+    return None
+
+
+def _joined_vs_initials(p: tuple[Part, ...], m: tuple[Part, ...]) -> tuple[str, float] | None:
+    # "Tai-Man" (2 parts) against "T.M." (2 initials) is handled above; here: one joined
+    # part against several initials is not evidence enough to agree.
+    return None
+
+
+@lru_cache(maxsize=200_000)
+def _display(text: str) -> str:
+    return text
+
+
+def describe(person_name: str, printed: str, level: str) -> str:
+    """One readable clause: "name matches (Ohta = Ōta)"."""
+    if level == "exact":
+        if fold(person_name) == fold(printed):
+            return f"name matches ({printed})"
+        return f"name matches ({printed} = {person_name})"
+    if level == "variant":
+        return f"name matches as a romanization variant ({printed} = {person_name})"
+    if level == "initials":
+        return f"name matches by initials only ({printed} ~ {person_name})"
+    return f"only the family name matches ({printed} ~ {person_name})"
