@@ -119,10 +119,13 @@ def _source_id(entry: dict) -> str:
 
 
 def _split(value: object, sep: str) -> list[str]:
-    """A separated string field as a list of stripped parts ([] for an empty or missing field)."""
+    """A separated string field as a list of clean parts ([] for an empty or missing field).
+
+    Entities are resolved before splitting: `Shin&#x27;ya` holds a ";" that is not a separator.
+    """
     if not isinstance(value, str) or not value.strip():
         return []
-    return [_clean(part) for part in value.split(sep)]
+    return [_SPACES.sub(" ", part).strip() for part in html.unescape(value).split(sep)]
 
 
 def _undouble(parts: list[str]) -> list[str]:
@@ -158,7 +161,9 @@ def _authors(entry: dict) -> tuple[tuple[AuthorRecord, ...], tuple[str, ...]]:
     if raw_names is not None and not isinstance(raw_names, str):
         raise ValueError(f"author field is a {type(raw_names).__name__}, expected a string")
     # IEEE-derived lists (ICRA) separate names with ";"; the others with ",".
-    semicolons = "authorids" in entry or (isinstance(raw_names, str) and ";" in raw_names)
+    semicolons = "authorids" in entry or (
+        isinstance(raw_names, str) and ";" in html.unescape(raw_names)
+    )
     names = _undouble(_split(raw_names, ";" if semicolons else ","))
     if any(not n for n in names):
         raise ValueError(f"empty name in author list {raw_names!r}")
