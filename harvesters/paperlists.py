@@ -89,11 +89,21 @@ def parse_paperlists(text: str, venue: str, year: int) -> ParseResult:
     return ParseResult(records=records, skipped=skipped, excluded=dict(excluded))
 
 
+def _unescape(value: str) -> str:
+    """HTML entities resolved, also when escaped twice (CVPR 2024 has `D&amp;#x27;Amely`)."""
+    for _ in range(3):
+        resolved = html.unescape(value)
+        if resolved == value:
+            break
+        value = resolved
+    return value
+
+
 def _clean(value: object) -> str:
     """A field as plain text: HTML entities resolved, whitespace collapsed ('' for non-strings)."""
     if not isinstance(value, str):
         return ""
-    return _SPACES.sub(" ", html.unescape(value)).strip()
+    return _SPACES.sub(" ", _unescape(value)).strip()
 
 
 def _track(label: object) -> str:
@@ -125,7 +135,7 @@ def _split(value: object, sep: str) -> list[str]:
     """
     if not isinstance(value, str) or not value.strip():
         return []
-    return [_SPACES.sub(" ", part).strip() for part in html.unescape(value).split(sep)]
+    return [_SPACES.sub(" ", part).strip() for part in _unescape(value).split(sep)]
 
 
 def _undouble(parts: list[str]) -> list[str]:
@@ -162,7 +172,7 @@ def _authors(entry: dict) -> tuple[tuple[AuthorRecord, ...], tuple[str, ...]]:
         raise ValueError(f"author field is a {type(raw_names).__name__}, expected a string")
     # IEEE-derived lists (ICRA) separate names with ";"; the others with ",".
     semicolons = "authorids" in entry or (
-        isinstance(raw_names, str) and ";" in html.unescape(raw_names)
+        isinstance(raw_names, str) and ";" in _unescape(raw_names)
     )
     names = _undouble(_split(raw_names, ";" if semicolons else ","))
     if any(not n for n in names):

@@ -195,3 +195,18 @@ def test_top_level_object_raises_parse_error_naming_expected_shape():
 def test_invalid_json_raises_parse_error_with_line_and_column():
     with pytest.raises(ParseError, match=r"line 2, column 16"):
         parse_paperlists('[\n {"title": "T",}]', "CVPR", 2024)
+
+
+def test_cvpr_doubly_escaped_entity_is_resolved_before_splitting():
+    # Real CVPR 2024 byline: "Guido M. D&amp;#x27;Amely di Melendugno".
+    entry = {
+        "title": "T",
+        "oa": "https://x/K_paper.html",
+        "author": "Alessandro Flaborea, Guido M. D&amp;#x27;Amely di Melendugno, Leonardo Plini",
+    }
+    paper = parse_paperlists(json.dumps([entry]), "CVPR", 2024).records[0]
+    assert [a.name for a in paper.authors] == [
+        "Alessandro Flaborea",
+        "Guido M. D'Amely di Melendugno",
+        "Leonardo Plini",
+    ]
