@@ -55,8 +55,9 @@ def parse_acl_anthology(text: str, venue: str, year: int) -> ParseResult:
         root = ET.fromstring(text)
     except ET.ParseError as exc:
         line, column = exc.position
+        reason = re.sub(r": line \d+, column \d+$", "", str(exc))  # expat's 0-based column
         raise ParseError(
-            f"malformed XML at line {line}, column {column + 1}: {exc}; "
+            f"malformed XML at line {line}, column {column + 1}: {reason}; "
             "expected an ACL Anthology collection file (data/xml/<year>.<venue>.xml)"
         ) from exc
     if root.tag != "collection":
