@@ -1,0 +1,5 @@
+"""`python -m papertally` runs the CLI."""
+
+from papertally.cli import main
+
+main()

@@ -1,0 +1,89 @@
+"""The `papertally` command: help with an example everywhere, one-line errors, the offline path."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from papertally.cli import cli, main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def all_commands(group: click.Group, prefix=()):
+    for name, cmd in group.commands.items():
+        yield (*prefix, name), cmd
+        if isinstance(cmd, click.Group):
+            yield from all_commands(cmd, (*prefix, name))
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("path", [p for p, _ in all_commands(cli)], ids=" ".join)
+def test_every_subcommand_has_help_with_an_example(capsys, path):
+    code, out, _ = run(capsys, *path, "--help")
+    assert code == 0
+    assert "Example" in out, f"papertally {' '.join(path)} --help shows no example"
+
+
+def test_global_help_lists_options_and_example(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "--config" in out and "--db" in out and "Example" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--config", "/nonexistent/config.toml", "report", "--fy", "2024"),
+        ("harvest", "--source", "nope", "--venue", "CVPR", "--year", "2024", "--from", "x.json"),
+        ("harvest", "--source", "paperlists", "--venue", "CVPR", "--year", "2024", "--from", "/nonexistent.json"),
+        ("roster", "import", "/nonexistent.csv"),
+    ],
+)
+def test_errors_are_one_clear_line_without_traceback(capsys, tmp_path, args):
+    os.environ["PAPERTALLY_DB"] = str(tmp_path / "t.db")
+    try:
+        code, out, err = run(capsys, "--config", str(REPO / "config.toml"), *args)
+    finally:
+        del os.environ["PAPERTALLY_DB"]
+    assert code != 0
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "Traceback" not in err + out
+
+
+def test_file_harvest_report_roundtrip(capsys, tmp_path, repo_root):
+    base = ["--config", str(repo_root / "config.toml"), "--db", str(tmp_path / "t.db")]
+    sample = repo_root / "examples" / "sample" / "paperlists_cvpr2024.json"
+    code, out, _ = run(capsys, *base, "harvest", "--source", "paperlists", "--venue", "cvpr", "--year", "2024", "--from", str(sample))
+    assert code == 0 and "paperlists CVPR 2024: ok" in out and " new," in out
+    code, out, _ = run(capsys, *base, "harvest", "--source", "paperlists", "--venue", "CVPR", "--year", "2024", "--from", str(sample))
+    assert code == 0 and "(0 new, 0 updated," in out
+    code, out, _ = run(capsys, *base, "roster", "import", str(repo_root / "examples" / "roster.csv"))
+    assert code == 0 and "15 members" in out
+    code, out, _ = run(capsys, *base, "report", "--fy", "2024", "--format", "json")
+    assert code == 0 and json.loads(out)["fiscal_year"] == 2024
+
+
+def test_console_script_runs_in_a_subprocess(tmp_path, repo_root):
+    env = {**os.environ, "PAPERTALLY_DB": str(tmp_path / "t.db"), "PAPERTALLY_CONFIG": str(repo_root / "config.toml")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "papertally", "report", "--fy", "2024", "--format", "csv"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("fiscal_year,theme_id")
