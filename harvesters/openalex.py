@@ -41,7 +41,7 @@ def parse_openalex(text: str, venue: str, year: int) -> ParseResult:
     skipped: list[str] = []
     for where, work in _works(text):
         if not isinstance(work, dict):
-            skipped.append(f"{where}: is a JSON {type(work).__name__}, not a work object")
+            skipped.append(f"{where}: is a JSON {_json_kind(work)}, not a work object")
             continue
         work_id = _work_id(work)
         if not work_id:
@@ -73,7 +73,7 @@ def parse_openalex(text: str, venue: str, year: int) -> ParseResult:
 
 
 def _works(text: str) -> Iterator[tuple[str, object]]:
-    """Every work in the text with a description of where it was, for messages."""
+    """Every work in the text with where it was ("line 2, results[0]"), for messages."""
     try:
         documents = [("", json.loads(text))]
     except json.JSONDecodeError as exc:
@@ -83,42 +83,44 @@ def _works(text: str) -> Iterator[tuple[str, object]]:
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 try:
-                    documents.append((f"line {number}, ", json.loads(line)))
+                    documents.append((f"line {number}", json.loads(line)))
                 except json.JSONDecodeError as line_exc:
                     raise _json_error(line_exc, f"JSON lines, line {number}: ") from line_exc
-    for prefix, document in documents:
-        items = document if isinstance(document, list) else [document]
-        for item_index, item in enumerate(items):
-            place = f"{prefix}item {item_index}" if isinstance(document, list) else prefix
-            if isinstance(item, dict) and "error" in item and "id" not in item:
-                raise ParseError(
-                    f"{place.rstrip(', ') or 'top level'}: an OpenAlex error response, not "
-                    f"works: {item.get('error')} {str(item.get('message', ''))[:200]}"
-                )
-            if isinstance(item, dict) and "results" in item:
-                results = item["results"]
-                if not isinstance(results, list):
-                    raise ParseError(
-                        f"{place.rstrip(', ') or 'top level'}: 'results' is a JSON "
-                        f"{type(results).__name__}, expected an array of works"
-                    )
-                for index, work in enumerate(results):
-                    yield f"{place.rstrip(', ') + ' ' if place else ''}results[{index}]", work
-            elif isinstance(item, dict) and "id" in item:
-                yield place.rstrip(", ") or "work", item
-            elif isinstance(item, dict) and "group_by" in item:
-                raise ParseError(
-                    f"{place.rstrip(', ') or 'top level'}: a group_by response holds counts, "
-                    "not works; save a /works list response without group_by"
-                )
-            elif isinstance(document, list) or prefix:
-                yield place.rstrip(", "), item
-            else:
-                raise ParseError(
-                    f"top level is a JSON {type(item).__name__} without 'results' or 'id'; "
-                    "expected an OpenAlex /works response, a work object, an array of works "
-                    "or JSON lines of pages"
-                )
+    for line, document in documents:
+        is_array = isinstance(document, list)
+        for item_index, item in enumerate(document if is_array else [document]):
+            place = ", ".join(p for p in (line, f"item {item_index}" if is_array else "") if p)
+            yield from _works_in(item, place, is_array or bool(line))
+
+
+def _works_in(item: object, place: str, nested: bool) -> Iterator[tuple[str, object]]:
+    """The works of one JSON value: a list page, a work, or (inside an array) anything else."""
+    where = place or "top level"
+    if isinstance(item, dict) and "error" in item and "id" not in item:
+        raise ParseError(
+            f"{where}: an OpenAlex error response, not works: {item.get('error')} "
+            f"{str(item.get('message', ''))[:200]}"
+        )
+    if isinstance(item, dict) and "results" in item:
+        results = item["results"]
+        if not isinstance(results, list):
+            raise ParseError(
+                f"{where}: 'results' is a JSON {_json_kind(results)}, expected an array of works"
+            )
+        for index, work in enumerate(results):
+            yield ", ".join(p for p in (place, f"results[{index}]") if p), work
+    elif isinstance(item, dict) and "group_by" in item:
+        raise ParseError(
+            f"{where}: a group_by response holds counts, not works; "
+            "save a /works list response without group_by"
+        )
+    elif (isinstance(item, dict) and ("id" in item or "ids" in item)) or nested:
+        yield place or "work", item
+    else:
+        raise ParseError(
+            f"{where} is a JSON {_json_kind(item)} without 'results' or 'id'; expected an "
+            "OpenAlex /works response, a work object, an array of works or JSON lines of pages"
+        )
 
 
 def _work_id(work: dict) -> str | None:
@@ -216,3 +218,9 @@ def _extra(work: dict) -> dict:
         "source_name": _dict(location.get("source")).get("display_name"),
     }
     return {k: v for k, v in extra.items() if v is not None}
+
+
+def _json_kind(value: object) -> str:
+    """JSON's own name for a parsed value's type, for messages."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")

@@ -176,7 +176,7 @@ def test_malformed_entries_are_skipped_with_reason_not_fatal():
     result = parse_paperlists(json.dumps(entries), "CVPR", 2024)
     assert [r.source_id for r in result.records] == ["z"]
     assert len(result.skipped) == 3
-    assert result.skipped[0].startswith("entry 0:") and "str" in result.skipped[0]
+    assert result.skipped[0].startswith("entry 0:") and "string" in result.skipped[0]
     assert "entry 1" in result.skipped[1] and "no title" in result.skipped[1]
     assert "entry 2" in result.skipped[2]
 
