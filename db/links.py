@@ -178,6 +178,14 @@ def store_candidates(
     return counts
 
 
+def confirmed_pairs(db: sqlite_utils.Database) -> set[tuple[str, str]]:
+    """(paper_id, person_id) of every confirmed link, for co-authorship evidence."""
+    return {
+        (r[0], r[1])
+        for r in db.execute("SELECT paper_id, person_id FROM links WHERE status = 'confirmed'")
+    }
+
+
 def get_link(db: sqlite_utils.Database, link_id: int) -> dict:
     rows = list(db.query("SELECT * FROM links WHERE link_id = ?", [link_id]))
     if not rows:
@@ -268,16 +276,229 @@ def decision_log(db: sqlite_utils.Database, link_id: int | None = None, limit: i
     return list(db.query(sql, [*args, limit]))
 
 
-def review_queue(db: sqlite_utils.Database, limit: int | None = None) -> list[dict]:
-    """Links waiting for staff, best-scored first, with paper and member context."""
-    sql = """SELECT l.link_id, l.score, l.explanation, l.mention, l.second_look, l.status,
-                    p.paper_id, p.title, p.venue, p.year, p.doi, p.url,
+QUEUE_STATUSES = ("pending", "needs_review", "second_look", "confirmed", "rejected", "decided", "all")
+
+
+def review_queue(
+    db: sqlite_utils.Database,
+    limit: int | None = None,
+    *,
+    status: str | None = None,
+    theme: str | None = None,
+    venue: str | None = None,
+    year: int | None = None,
+    person_id: str | None = None,
+    short_themes: Iterable[str] | None = None,
+) -> list[dict]:
+    """Links waiting for staff, with paper, member and staff-decision context.
+
+    With no filters: needs_review links and decided links flagged for a second look,
+    best-scored first (the original behaviour). `status` narrows to one of QUEUE_STATUSES
+    ("pending" is the default set above; "decided" is every link a person decided).
+    `short_themes`, when given, are the themes still short of their target: their links
+    come first, then by score. Each row has `short` (1 when its theme is short).
+    Raises PapertallyError for an unknown status.
+    """
+    status = status or "pending"
+    if status not in QUEUE_STATUSES:
+        raise PapertallyError(f"unknown status {status!r}; use one of {', '.join(QUEUE_STATUSES)}")
+    where = {
+        "pending": "(l.status = 'needs_review' OR l.second_look IS NOT NULL)",
+        "needs_review": "l.status = 'needs_review'",
+        "second_look": "l.second_look IS NOT NULL",
+        "confirmed": "l.status = 'confirmed'",
+        "rejected": "l.status = 'rejected'",
+        "decided": "l.decision_id IS NOT NULL",
+        "all": "1 = 1",
+    }[status]
+    clauses = [where, "m.active = 1"]
+    args: list = []
+    for column, value in (("pr.theme_id", theme), ("p.venue", venue), ("p.year", year),
+                          ("m.person_id", person_id)):
+        if value not in (None, ""):
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    short = sorted(set(short_themes or ()))
+    short_sql = f"CASE WHEN pr.theme_id IN ({', '.join('?' * len(short))}) THEN 1 ELSE 0 END" if short else "0"
+    sql = f"""SELECT l.link_id, l.score, l.explanation, l.mention, l.second_look, l.status,
+                    l.machine_status, l.decision_id, l.evidence,
+                    p.paper_id, p.title, p.venue, p.year, p.track, p.doi, p.url,
                     m.person_id, m.family_name, m.given_name, m.name_ja, m.affiliation,
-                    pr.theme_id
+                    pr.theme_id, {short_sql} AS short,
+                    d.decided_by, d.decided_at, d.action AS decision_action, d.reason AS decision_reason
              FROM links l JOIN papers p USING (paper_id)
              JOIN members m USING (person_id) JOIN projects pr USING (project_id)
-             WHERE (l.status = 'needs_review' OR l.second_look IS NOT NULL) AND m.active = 1
-             ORDER BY l.score DESC, l.link_id"""
+             LEFT JOIN decisions d ON d.decision_id = l.decision_id
+             WHERE {' AND '.join(clauses)}
+             ORDER BY short DESC, l.score DESC, l.link_id"""
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return list(db.query(sql))
+    return list(db.query(sql, [*short, *args]))
+
+
+def parse_mention_key(key: str) -> tuple[str, str, int]:
+    """("<source>", "<source_id>", position) from "<source>:<source_id>#<position>"."""
+    source, _, rest = key.partition(":")
+    source_id, _, position = rest.rpartition("#")
+    try:
+        return source, source_id, int(position)
+    except ValueError:
+        raise PapertallyError(f"mention key {key!r} is not <source>:<source_id>#<position>") from None
+
+
+def mention_authorship(db: sqlite_utils.Database, key: str) -> dict | None:
+    """The author exactly as printed (authorships row) behind a link's mention key, with the
+    source record's URL and paper-level affiliations; None if the source dropped it."""
+    source, source_id, position = parse_mention_key(key)
+    rows = list(
+        db.query(
+            """SELECT a.*, s.url AS source_url, s.paper_affiliations, s.funders, s.awards
+               FROM authorships a JOIN source_records s USING (source, source_id)
+               WHERE a.source = ? AND a.source_id = ? AND a.position = ?""",
+            [source, source_id, position],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def link_detail(db: sqlite_utils.Database, link_id: int) -> dict:
+    """Everything a reviewer needs about one link: the link, paper, member (with project and
+    theme), the printed author, all authors of the paper, the evidence list and the
+    decision history. Raises NotFoundError for an unknown link."""
+    link = get_link(db, link_id)
+    paper = next(iter(db.query("SELECT * FROM papers WHERE paper_id = ?", [link["paper_id"]])))
+    member = next(
+        iter(
+            db.query(
+                """SELECT m.*, pr.theme_id, t.theme_name FROM members m
+                   JOIN projects pr USING (project_id) JOIN themes t USING (theme_id)
+                   WHERE m.person_id = ?""",
+                [link["person_id"]],
+            )
+        )
+    )
+    return {
+        "link": link,
+        "evidence": json.loads(link["evidence"] or "[]"),
+        "paper": paper,
+        "sources": list(
+            db.query(
+                "SELECT source, source_id, url FROM source_records WHERE paper_id = ? ORDER BY source",
+                [link["paper_id"]],
+            )
+        ),
+        "member": member,
+        "mention": mention_authorship(db, link["mention"]),
+        "history": decision_log(db, link_id),
+    }
+
+
+def confirmed_papers(db: sqlite_utils.Database, person_id: str, limit: int = 20) -> list[dict]:
+    """A member's confirmed papers, newest first, for comparison while reviewing."""
+    return list(
+        db.query(
+            """SELECT p.paper_id, p.title, p.venue, p.year, p.doi, l.link_id, l.mention
+               FROM links l JOIN papers p USING (paper_id)
+               WHERE l.person_id = ? AND l.status = 'confirmed'
+               ORDER BY p.year DESC, p.venue, p.title LIMIT ?""",
+            [person_id, limit],
+        )
+    )
+
+
+def _undecided_links_of(db: sqlite_utils.Database, person_id: str, mention_keys: set[str]) -> list[int]:
+    if not mention_keys:
+        return []
+    return [
+        r["link_id"]
+        for r in db.query(
+            """SELECT link_id, mention FROM links
+               WHERE person_id = ? AND status = 'needs_review' AND decision_id IS NULL
+               ORDER BY link_id""",
+            [person_id],
+        )
+        if r["mention"] in mention_keys
+    ]
+
+
+def similar_links(db: sqlite_utils.Database, link_id: int) -> dict:
+    """Undecided links of the same member that share this link's evidence, for bulk decisions:
+    `orcid`: mentions carrying the same ORCID; `name_org`: mentions with the same printed
+    name and the same printed affiliation(s). Each group is {"value", "link_ids"} (this link
+    included when it is itself undecided) or None when the evidence is absent."""
+    link = get_link(db, link_id)
+    mention = mention_authorship(db, link["mention"])
+    groups: dict = {"orcid": None, "name_org": None}
+    if mention is None:
+        return groups
+    key_sql = "SELECT source || ':' || source_id || '#' || position FROM authorships WHERE "
+    if mention["orcid"]:
+        keys = {r[0] for r in db.execute(key_sql + "orcid = ?", [mention["orcid"]]).fetchall()}
+        groups["orcid"] = {
+            "value": mention["orcid"],
+            "link_ids": _undecided_links_of(db, link["person_id"], keys),
+        }
+    affiliations = json.loads(mention["affiliations"] or "[]")
+    if affiliations:
+        keys = {
+            r[0]
+            for r in db.execute(
+                key_sql + "name = ? AND affiliations = ?", [mention["name"], mention["affiliations"]]
+            ).fetchall()
+        }
+        groups["name_org"] = {
+            "value": f"{mention['name']} @ {'; '.join(affiliations)}",
+            "name": mention["name"],
+            "organisation": "; ".join(affiliations),
+            "link_ids": _undecided_links_of(db, link["person_id"], keys),
+        }
+    return groups
+
+
+def decide_many(
+    db: sqlite_utils.Database, link_ids: Iterable[int], action: str, by: str, reason: str | None = None
+) -> tuple[list[dict], list[int]]:
+    """Apply one decision to several links in one transaction (a bulk decision). Links a
+    person decided meanwhile are skipped, never overwritten. Returns (decisions written,
+    link_ids skipped)."""
+    written: list[dict] = []
+    skipped: list[int] = []
+    with db.atomic():
+        for link_id in link_ids:
+            link = get_link(db, link_id)
+            if link["decision_id"] is not None:
+                skipped.append(link_id)
+                continue
+            written.append(decide(db, link_id, action, by, reason, expected_decision_id=None))
+    return written, skipped
+
+
+def queue_facets(db: sqlite_utils.Database) -> dict:
+    """Values for the queue filters: themes, venues, years and members that have links."""
+    return {
+        "themes": list(
+            db.query(
+                """SELECT DISTINCT t.theme_id, t.theme_name FROM themes t
+                   JOIN projects pr USING (theme_id) JOIN members m USING (project_id)
+                   WHERE m.active = 1 ORDER BY t.theme_id"""
+            )
+        ),
+        "venues": [r[0] for r in db.execute(
+            "SELECT DISTINCT p.venue FROM links l JOIN papers p USING (paper_id) ORDER BY 1")],
+        "years": [r[0] for r in db.execute(
+            "SELECT DISTINCT p.year FROM links l JOIN papers p USING (paper_id) ORDER BY 1 DESC")],
+        "members": list(
+            db.query(
+                """SELECT DISTINCT m.person_id, m.family_name, m.given_name, m.name_ja
+                   FROM members m JOIN links l USING (person_id) WHERE m.active = 1
+                   ORDER BY m.family_name, m.given_name"""
+            )
+        ),
+    }
+
+
+def load_rules(db: sqlite_utils.Database) -> list:
+    """The active staff rules as matching Rules (stored by db/review.py)."""
+    from db.review import load_rules as _load_rules
+
+    return _load_rules(db)

