@@ -55,7 +55,9 @@ def parse_acl_anthology(text: str, venue: str, year: int) -> ParseResult:
         root = ET.fromstring(text)
     except ET.ParseError as exc:
         line, column = exc.position
-        reason = re.sub(r": line \d+, column \d+$", "", str(exc))  # expat's 0-based column
+        reason = re.sub(
+            r": line \d+, column \d+$", "", str(exc)
+        )  # expat's 0-based column
         raise ParseError(
             f"malformed XML at line {line}, column {column + 1}: {reason}; "
             "expected an ACL Anthology collection file (data/xml/<year>.<venue>.xml)"
@@ -96,7 +98,12 @@ def _text(element: ET.Element | None) -> str:
 
 
 def _paper(
-    paper: ET.Element, collection: str, volume_id: str, track: str, venue: str, year: int
+    paper: ET.Element,
+    collection: str,
+    volume_id: str,
+    track: str,
+    venue: str,
+    year: int,
 ) -> tuple[PaperRecord | None, str]:
     """One `<paper>` as a record, or None and the reason it is not an accepted paper."""
     anthology_id = _text(paper.find("url"))
@@ -138,7 +145,9 @@ def _author(element: ET.Element, position: int) -> AuthorRecord:
     given = _text(element.find("first")) or None
     family = _text(element.find("last")) or None
     name = " ".join(part for part in (given, family) if part)
-    affiliations = tuple(a for a in (_text(e) for e in element.findall("affiliation")) if a)
+    affiliations = tuple(
+        a for a in (_text(e) for e in element.findall("affiliation")) if a
+    )
     return AuthorRecord(
         name=name,
         position=position,

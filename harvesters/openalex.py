@@ -51,7 +51,9 @@ def parse_openalex(text: str, venue: str, year: int) -> ParseResult:
         if not title:
             skipped.append(f"{where} ({work_id}): title is null or empty")
             continue
-        doi = normalise_doi(work.get("doi") if isinstance(work.get("doi"), str) else None)
+        doi = normalise_doi(
+            work.get("doi") if isinstance(work.get("doi"), str) else None
+        )
         records.append(
             PaperRecord(
                 source=SOURCE,
@@ -60,7 +62,8 @@ def parse_openalex(text: str, venue: str, year: int) -> ParseResult:
                 year=year,
                 title=title,
                 authors=tuple(
-                    _author(a, i) for i, a in enumerate(_list(work.get("authorships")), start=1)
+                    _author(a, i)
+                    for i, a in enumerate(_list(work.get("authorships")), start=1)
                 ),
                 doi=doi,
                 url=_landing_page(work) or (f"https://doi.org/{doi}" if doi else None),
@@ -85,11 +88,15 @@ def _works(text: str) -> Iterator[tuple[str, object]]:
                 try:
                     documents.append((f"line {number}", json.loads(line)))
                 except json.JSONDecodeError as line_exc:
-                    raise _json_error(line_exc, f"JSON lines, line {number}: ") from line_exc
+                    raise _json_error(
+                        line_exc, f"JSON lines, line {number}: "
+                    ) from line_exc
     for line, document in documents:
         is_array = isinstance(document, list)
         for item_index, item in enumerate(document if is_array else [document]):
-            place = ", ".join(p for p in (line, f"item {item_index}" if is_array else "") if p)
+            place = ", ".join(
+                p for p in (line, f"item {item_index}" if is_array else "") if p
+            )
             yield from _works_in(item, place, is_array or bool(line))
 
 
@@ -166,13 +173,18 @@ def _author(authorship: object, position: int) -> AuthorRecord:
     author = _dict(authorship.get("author"))
     institutions = [_dict(i) for i in _list(authorship.get("institutions"))]
     affiliations = tuple(
-        a for a in (_clean(s) for s in _list(authorship.get("raw_affiliation_strings"))) if a
+        a
+        for a in (_clean(s) for s in _list(authorship.get("raw_affiliation_strings")))
+        if a
     ) or tuple(n for n in (_clean(i.get("display_name")) for i in institutions) if n)
-    rors = tuple(dict.fromkeys(r for r in (_bare_ror(i.get("ror")) for i in institutions) if r))
+    rors = tuple(
+        dict.fromkeys(r for r in (_bare_ror(i.get("ror")) for i in institutions) if r)
+    )
     orcid = author.get("orcid")
     author_id = author.get("id")
     return AuthorRecord(
-        name=_clean(authorship.get("raw_author_name")) or _clean(author.get("display_name")),
+        name=_clean(authorship.get("raw_author_name"))
+        or _clean(author.get("display_name")),
         position=position,
         affiliations=affiliations,
         orcid=normalise_orcid(orcid if isinstance(orcid, str) else None),
@@ -185,7 +197,10 @@ def _funders(work: dict) -> tuple[str, ...]:
     """Funder names from `funders`, else from the legacy `grants` (removed from 2026 responses)."""
     names = [_clean(_dict(f).get("display_name")) for f in _list(work.get("funders"))]
     if not any(names):
-        names = [_clean(_dict(g).get("funder_display_name")) for g in _list(work.get("grants"))]
+        names = [
+            _clean(_dict(g).get("funder_display_name"))
+            for g in _list(work.get("grants"))
+        ]
     return tuple(dict.fromkeys(n for n in names if n))
 
 
@@ -198,7 +213,10 @@ def _awards(work: dict) -> tuple[str, ...]:
     if not any(isinstance(r, str) and r.strip() for r in raw):
         raw = [_dict(g).get("award_id") for g in _list(work.get("grants"))]
     split = (
-        part.strip() for r in raw if isinstance(r, str) for part in _AWARD_SEPARATORS.split(r)
+        part.strip()
+        for r in raw
+        if isinstance(r, str)
+        for part in _AWARD_SEPARATORS.split(r)
     )
     return tuple(dict.fromkeys(p for p in split if p))
 
@@ -222,5 +240,11 @@ def _extra(work: dict) -> dict:
 
 def _json_kind(value: object) -> str:
     """JSON's own name for a parsed value's type, for messages."""
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    names = {
+        dict: "object",
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        type(None): "null",
+    }
     return names.get(type(value), "number")

@@ -53,7 +53,9 @@ def parse_paperlists(text: str, venue: str, year: int) -> ParseResult:
     excluded: Counter[str] = Counter()
     for index, entry in enumerate(data):
         if not isinstance(entry, dict):
-            skipped.append(f"entry {index}: is a JSON {_json_kind(entry)}, not an object")
+            skipped.append(
+                f"entry {index}: is a JSON {_json_kind(entry)}, not an object"
+            )
             continue
         title = _clean(entry.get("title"))
         if not title:
@@ -65,7 +67,9 @@ def parse_paperlists(text: str, venue: str, year: int) -> ParseResult:
             continue
         source_id = _source_id(entry)
         if not source_id:
-            skipped.append(f"entry {index} ({title!r}): no id, oa or site URL to identify it")
+            skipped.append(
+                f"entry {index} ({title!r}): no id, oa or site URL to identify it"
+            )
             continue
         try:
             authors, paper_affs = _authors(entry)
@@ -109,7 +113,11 @@ def _clean(value: object) -> str:
 def _track(label: object) -> str:
     """Paper Copilot's track label as a canonical track (only NeurIPS D&B is distinguished)."""
     folded = _clean(label).casefold()
-    return "datasets_benchmarks" if "dataset" in folded and "benchmark" in folded else "main"
+    return (
+        "datasets_benchmarks"
+        if "dataset" in folded and "benchmark" in folded
+        else "main"
+    )
 
 
 def _source_id(entry: dict) -> str:
@@ -169,7 +177,9 @@ def _authors(entry: dict) -> tuple[tuple[AuthorRecord, ...], tuple[str, ...]]:
     """
     raw_names = entry.get("author", entry.get("authors"))
     if raw_names is not None and not isinstance(raw_names, str):
-        raise ValueError(f"author field is a {_json_kind(raw_names)}, expected a string")
+        raise ValueError(
+            f"author field is a {_json_kind(raw_names)}, expected a string"
+        )
     # IEEE-derived lists (ICRA) separate names with ";"; the others with ",".
     semicolons = "authorids" in entry or (
         isinstance(raw_names, str) and ";" in _unescape(raw_names)
@@ -212,5 +222,11 @@ def _authors(entry: dict) -> tuple[tuple[AuthorRecord, ...], tuple[str, ...]]:
 
 def _json_kind(value: object) -> str:
     """JSON's own name for a parsed value's type, for messages."""
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    names = {
+        dict: "object",
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        type(None): "null",
+    }
     return names.get(type(value), "number")

@@ -9,7 +9,7 @@ from harvesters.acl_anthology import parse_acl_anthology
 from harvesters.base import ParseResult
 from harvesters.openalex import parse_openalex
 from harvesters.paperlists import parse_paperlists
-from papertally.errors import ParseError, PapertallyError
+from papertally.errors import PapertallyError, ParseError
 
 FileParser = Callable[[str, str, int], ParseResult]
 
@@ -52,7 +52,9 @@ def parse_file(source: str, path: Path, venue: str, year: int) -> ParseResult:
             f"{path}: not UTF-8 (byte {exc.start}: {exc.reason}); save the file as UTF-8"
         ) from exc
     except OSError as exc:
-        raise ParseError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+        raise ParseError(
+            f"{path}: cannot read the file: {exc.strerror or exc}"
+        ) from exc
     try:
         return parser(text, venue, year)
     except ParseError as exc:

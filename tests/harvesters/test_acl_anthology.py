@@ -10,7 +10,9 @@ from papertally.errors import ParseError
 
 @pytest.fixture
 def result(fixture_text):
-    return parse_acl_anthology(fixture_text("acl-anthology/2023.acl_sample.xml"), "ACL", 2023)
+    return parse_acl_anthology(
+        fixture_text("acl-anthology/2023.acl_sample.xml"), "ACL", 2023
+    )
 
 
 def _by_id(result):
@@ -54,7 +56,12 @@ def test_authors_have_given_family_affiliation_and_orcid(result):
     paper = _by_id(result)["2023.acl-long.1"]
     assert len(paper.authors) == 8
     jiang = paper.authors[1]
-    assert (jiang.name, jiang.given, jiang.family, jiang.position) == ("Xin Jiang", "Xin", "Jiang", 2)
+    assert (jiang.name, jiang.given, jiang.family, jiang.position) == (
+        "Xin Jiang",
+        "Xin",
+        "Jiang",
+        2,
+    )
     assert jiang.affiliations == ("Huawei Noah’s Ark Lab",)
     assert jiang.orcid == "0000-0002-9117-8247"
     assert paper.authors[0].orcid is None

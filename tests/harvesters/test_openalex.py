@@ -27,8 +27,16 @@ def test_list_page_gives_one_record_per_work_in_order(fixture_text):
     assert [r.source_id for r in result.records] == ["W3046863325", "W3045921891"]
     assert result.skipped == []
     first = result.records[0]
-    assert (first.source, first.venue, first.year, first.track) == ("openalex", "ACL", 2020, "main")
-    assert first.title == "Trends of Publications' Citations and Altmetrics Based on Open Access Types"
+    assert (first.source, first.venue, first.year, first.track) == (
+        "openalex",
+        "ACL",
+        2020,
+        "main",
+    )
+    assert (
+        first.title
+        == "Trends of Publications' Citations and Altmetrics Based on Open Access Types"
+    )
     assert first.doi == "10.1145/3383583.3398584"
 
 
@@ -61,7 +69,9 @@ def test_display_name_and_institutions_are_fallbacks(jp_page):
     assert author.affiliations == ("Kyoto University",)
 
 
-def test_legacy_grants_give_funders_only_when_funders_empty_and_split_award_ids(jp_page):
+def test_legacy_grants_give_funders_only_when_funders_empty_and_split_award_ids(
+    jp_page,
+):
     work = jp_page["results"][0]
     paper = _parse(work).records[0]
     assert paper.funders == (
@@ -91,14 +101,21 @@ def test_funders_from_new_field_in_2026_work_without_grants(fixture_text):
         fixture_text("openalex/work_W2162348455_single_2026-03.json"), "X", 2000
     ).records[0]
     assert paper.source_id == "W2162348455"
-    assert paper.funders == ("John D. and Catherine T. MacArthur Foundation", "WWF International")
+    assert paper.funders == (
+        "John D. and Catherine T. MacArthur Foundation",
+        "WWF International",
+    )
     assert paper.awards == ()
     assert paper.authors[1].orcid == "0000-0002-8002-826X"
-    assert paper.authors[4].affiliations == ("35 Dorchester Close, Headington, Oxford, OX3 8SS, UK",)
+    assert paper.authors[4].affiliations == (
+        "35 Dorchester Close, Headington, Oxford, OX3 8SS, UK",
+    )
 
 
 def test_may_2025_list_with_only_grants(fixture_text):
-    result = parse_openalex(fixture_text("openalex/works_keypaper_2025-05.json"), "X", 2017)
+    result = parse_openalex(
+        fixture_text("openalex/works_keypaper_2025-05.json"), "X", 2017
+    )
     assert [r.source_id for r in result.records] == ["W2755950973", "W2741809807"]
     lariviere = result.records[1].authors[2]
     assert lariviere.name == "Vincent Larivière"
@@ -124,7 +141,10 @@ def test_url_is_landing_page_else_doi_url(jp_page):
 
 def test_array_of_works_and_json_lines_of_pages_are_accepted(jp_page):
     works = jp_page["results"]
-    assert [r.source_id for r in _parse(works).records] == ["W3046863325", "W3045921891"]
+    assert [r.source_id for r in _parse(works).records] == [
+        "W3046863325",
+        "W3045921891",
+    ]
     page1 = copy.deepcopy(jp_page)
     page1["results"] = works[:1]
     page2 = copy.deepcopy(jp_page)
@@ -138,22 +158,35 @@ def test_array_of_works_and_json_lines_of_pages_are_accepted(jp_page):
 def test_json_lines_skipped_work_names_its_line(jp_page):
     bad = copy.deepcopy(jp_page["results"][0])
     bad["title"] = bad["display_name"] = None
-    lines = json.dumps({"results": [jp_page["results"][1]]}) + "\n" + json.dumps({"results": [bad]})
+    lines = (
+        json.dumps({"results": [jp_page["results"][1]]})
+        + "\n"
+        + json.dumps({"results": [bad]})
+    )
     result = parse_openalex(lines, "ACL", 2020)
     assert len(result.records) == 1
-    assert result.skipped == ["line 2, results[0] (W3046863325): title is null or empty"]
+    assert result.skipped == [
+        "line 2, results[0] (W3046863325): title is null or empty"
+    ]
 
 
 def test_no_venue_filtering_here(jp_page):
     # The JCDL paper is not an ACL paper; the live harvester filters, the parser does not.
     paper = _parse(jp_page, "ACL", 2023).records[0]
     assert (paper.venue, paper.year) == ("ACL", 2023)
-    assert paper.extra["raw_source_name"].startswith("Proceedings of the ACM/IEEE Joint")
+    assert paper.extra["raw_source_name"].startswith(
+        "Proceedings of the ACM/IEEE Joint"
+    )
 
 
 def test_error_body_raises_parse_error_with_the_message():
-    body = {"error": "Invalid query parameters error.", "message": "foo is not a valid field."}
-    with pytest.raises(ParseError, match="OpenAlex error response.*foo is not a valid field"):
+    body = {
+        "error": "Invalid query parameters error.",
+        "message": "foo is not a valid field.",
+    }
+    with pytest.raises(
+        ParseError, match="OpenAlex error response.*foo is not a valid field"
+    ):
         _parse(body)
 
 
@@ -174,5 +207,7 @@ def test_malformed_json_raises_parse_error_with_line_and_column():
 
 def test_malformed_json_lines_names_the_line():
     text = '{"results": []}\n{"results": [}\n'
-    with pytest.raises(ParseError, match=r"JSON lines, line 2: not valid JSON at line 1, column 14"):
+    with pytest.raises(
+        ParseError, match=r"JSON lines, line 2: not valid JSON at line 1, column 14"
+    ):
         parse_openalex(text, "X", 2020)

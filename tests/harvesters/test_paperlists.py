@@ -15,7 +15,9 @@ def _by_id(result):
 
 
 def test_icra_doubled_author_list_is_halved(fixture_text):
-    result = parse_paperlists(fixture_text("paperlists/icra2023_sample.json"), "ICRA", 2023)
+    result = parse_paperlists(
+        fixture_text("paperlists/icra2023_sample.json"), "ICRA", 2023
+    )
     paper = _by_id(result)["10161454"]
     assert [a.name for a in paper.authors] == [
         "Lorenzo Rapetti",
@@ -31,19 +33,22 @@ def test_icra_doubled_author_list_is_halved(fixture_text):
 
 
 def test_icra_per_author_affiliations_raw_then_normalised(fixture_text):
-    paper = _by_id(parse_paperlists(fixture_text("paperlists/icra2023_sample.json"), "ICRA", 2023))[
-        "10161454"
-    ]
+    paper = _by_id(
+        parse_paperlists(fixture_text("paperlists/icra2023_sample.json"), "ICRA", 2023)
+    )["10161454"]
     kawakami = paper.authors[5]
-    assert kawakami.affiliations == ("Honda R&D Co., Ltd., Saitama, Japan", "Honda R&D Co., Ltd.")
+    assert kawakami.affiliations == (
+        "Honda R&D Co., Ltd., Saitama, Japan",
+        "Honda R&D Co., Ltd.",
+    )
     assert paper.authors[2].affiliations[-1] == "Italian Institute of Technology"
     assert paper.paper_affiliations == ()
 
 
 def test_icra_ieee_author_ids_are_bare_and_aligned(fixture_text):
-    paper = _by_id(parse_paperlists(fixture_text("paperlists/icra2023_sample.json"), "ICRA", 2023))[
-        "10161454"
-    ]
+    paper = _by_id(
+        parse_paperlists(fixture_text("paperlists/icra2023_sample.json"), "ICRA", 2023)
+    )["10161454"]
     assert paper.authors[0].ieee_id == "37087238330"
     assert paper.authors[-1].ieee_id == "37706167200"
     assert paper.url == "https://ieeexplore.ieee.org/document/10161454/"
@@ -51,79 +56,133 @@ def test_icra_ieee_author_ids_are_bare_and_aligned(fixture_text):
 
 def test_icra_misaligned_affiliation_index_is_not_assigned(fixture_text):
     # 8 index entries for 6 authors: assigning them would give people the wrong institution.
-    paper = _by_id(parse_paperlists(fixture_text("paperlists/icra2023_sample.json"), "ICRA", 2023))[
-        "10161214"
-    ]
+    paper = _by_id(
+        parse_paperlists(fixture_text("paperlists/icra2023_sample.json"), "ICRA", 2023)
+    )["10161214"]
     assert len(paper.authors) == 6
     assert all("PhiGent Robotics" not in a.affiliations for a in paper.authors)
     assert paper.authors[1].affiliations == ("PhiGent Robotics, Beijing, China",)
 
 
 def test_icra_without_affiliations_gives_empty_affiliations(fixture_text):
-    paper = _by_id(parse_paperlists(fixture_text("paperlists/icra2023_sample.json"), "ICRA", 2023))[
-        "10160521"
-    ]
+    paper = _by_id(
+        parse_paperlists(fixture_text("paperlists/icra2023_sample.json"), "ICRA", 2023)
+    )["10160521"]
     assert [a.affiliations for a in paper.authors] == [()] * 6
     assert paper.authors[3].name == "Tomasz Łuczyński"
 
 
 def test_author_list_not_exactly_repeated_is_kept_whole():
-    entry = {"id": "1", "title": "T", "author": "A B;C D;A B;E F", "authorids": "/1;/2;/1;/3"}
+    entry = {
+        "id": "1",
+        "title": "T",
+        "author": "A B;C D;A B;E F",
+        "authorids": "/1;/2;/1;/3",
+    }
     paper = parse_paperlists(json.dumps([entry]), "ICRA", 2023).records[0]
     assert [a.name for a in paper.authors] == ["A B", "C D", "A B", "E F"]
     assert [a.ieee_id for a in paper.authors] == ["1", "2", "1", "3"]
 
 
 def test_icra_raw_affiliations_doubled_like_authors_are_halved():
-    entry = {"id": "1", "title": "T", "author": "A B;C D;A B;C D", "aff": "X Univ; Y Lab; X Univ; Y Lab"}
+    entry = {
+        "id": "1",
+        "title": "T",
+        "author": "A B;C D;A B;C D",
+        "aff": "X Univ; Y Lab; X Univ; Y Lab",
+    }
     paper = parse_paperlists(json.dumps([entry]), "ICRA", 2023).records[0]
     assert [a.affiliations for a in paper.authors] == [("X Univ",), ("Y Lab",)]
 
 
 def test_cvpr_html_entities_resolved_in_names(fixture_text):
-    result = parse_paperlists(fixture_text("paperlists/cvpr2024_sample.json"), "CVPR", 2024)
+    result = parse_paperlists(
+        fixture_text("paperlists/cvpr2024_sample.json"), "CVPR", 2024
+    )
     paper = result.records[1]
     assert paper.authors[0].name == "Shin'ya Yamaguchi"
-    assert [a.name for a in paper.authors][1:] == ["Sekitoshi Kanai", "Kazuki Adachi", "Daiki Chijiwa"]
+    assert [a.name for a in paper.authors][1:] == [
+        "Sekitoshi Kanai",
+        "Kazuki Adachi",
+        "Daiki Chijiwa",
+    ]
 
 
 def test_cvpr_html_entities_resolved_in_titles():
-    entry = {"title": "Tom &amp; Jerry&#x27;s Net", "author": "A B", "oa": "https://x/K_paper.html"}
-    assert parse_paperlists(json.dumps([entry]), "CVPR", 2024).records[0].title == "Tom & Jerry's Net"
+    entry = {
+        "title": "Tom &amp; Jerry&#x27;s Net",
+        "author": "A B",
+        "oa": "https://x/K_paper.html",
+    }
+    assert (
+        parse_paperlists(json.dumps([entry]), "CVPR", 2024).records[0].title
+        == "Tom & Jerry's Net"
+    )
 
 
 def test_cvpr_affiliations_are_paper_level(fixture_text):
-    paper = parse_paperlists(fixture_text("paperlists/cvpr2024_sample.json"), "CVPR", 2024).records[1]
-    assert paper.paper_affiliations == ("Kyoto University", "NTT, The University of Tokyo", "NTT")
+    paper = parse_paperlists(
+        fixture_text("paperlists/cvpr2024_sample.json"), "CVPR", 2024
+    ).records[1]
+    assert paper.paper_affiliations == (
+        "Kyoto University",
+        "NTT, The University of Tokyo",
+        "NTT",
+    )
     assert all(a.affiliations == () for a in paper.authors)
 
 
 def test_cvpr_source_id_is_cvf_key_and_url_is_open_access(fixture_text):
-    paper = parse_paperlists(fixture_text("paperlists/cvpr2024_sample.json"), "CVPR", 2024).records[0]
+    paper = parse_paperlists(
+        fixture_text("paperlists/cvpr2024_sample.json"), "CVPR", 2024
+    ).records[0]
     assert paper.source_id == (
         "Prach_1-Lipschitz_Layers_Compared_Memory_Speed_and_Certifiable_Robustness_CVPR_2024_paper"
     )
-    assert paper.url.startswith("https://openaccess.thecvf.com/content/CVPR2024/html/Prach_")
-    assert (paper.source, paper.venue, paper.year, paper.track) == ("paperlists", "CVPR", 2024, "main")
+    assert paper.url.startswith(
+        "https://openaccess.thecvf.com/content/CVPR2024/html/Prach_"
+    )
+    assert (paper.source, paper.venue, paper.year, paper.track) == (
+        "paperlists",
+        "CVPR",
+        2024,
+        "main",
+    )
 
 
 def test_source_id_falls_back_to_site_url_without_scheme():
-    entry = {"title": "T", "author": "A B", "site": "https://cvpr.thecvf.com/virtual/2024/poster/1/"}
+    entry = {
+        "title": "T",
+        "author": "A B",
+        "site": "https://cvpr.thecvf.com/virtual/2024/poster/1/",
+    }
     paper = parse_paperlists(json.dumps([entry]), "CVPR", 2024).records[0]
     assert paper.source_id == "cvpr.thecvf.com/virtual/2024/poster/1"
     assert paper.url == "https://cvpr.thecvf.com/virtual/2024/poster/1/"
 
 
 def test_neurips_rejects_are_not_papers(fixture_text):
-    result = parse_paperlists(fixture_text("paperlists/nips2023_sample.json"), "NeurIPS", 2023)
-    assert [r.source_id for r in result.records] == ["009LK0vLcY", "00EKYYu3fD", "3sRR2u72oQ", "D1MOK2t2t2"]
+    result = parse_paperlists(
+        fixture_text("paperlists/nips2023_sample.json"), "NeurIPS", 2023
+    )
+    assert [r.source_id for r in result.records] == [
+        "009LK0vLcY",
+        "00EKYYu3fD",
+        "3sRR2u72oQ",
+        "D1MOK2t2t2",
+    ]
     assert result.excluded == {"status Reject": 1}
     assert result.skipped == []
 
 
-@pytest.mark.parametrize("status", ["Reject", "reject", "Withdraw", "Withdrawn", "Desk Reject"])
+@pytest.mark.parametrize(
+    "status", ["Reject", "reject", "Withdraw", "Withdrawn", "Desk Reject"]
+)
 def test_rejected_or_withdrawn_status_is_excluded_case_insensitively(status):
-    entries = [{"id": "a", "title": "T", "status": status}, {"id": "b", "title": "U", "status": "Oral"}]
+    entries = [
+        {"id": "a", "title": "T", "status": status},
+        {"id": "b", "title": "U", "status": "Oral"},
+    ]
     result = parse_paperlists(json.dumps(entries), "NeurIPS", 2024)
     assert [r.source_id for r in result.records] == ["b"]
     assert result.excluded == {f"status {status}": 1}
@@ -132,7 +191,9 @@ def test_rejected_or_withdrawn_status_is_excluded_case_insensitively(status):
 def test_neurips_datasets_and_benchmarks_track(fixture_text):
     tracks = {
         r.source_id: r.track
-        for r in parse_paperlists(fixture_text("paperlists/nips2023_sample.json"), "NeurIPS", 2023).records
+        for r in parse_paperlists(
+            fixture_text("paperlists/nips2023_sample.json"), "NeurIPS", 2023
+        ).records
     }
     assert tracks == {
         "009LK0vLcY": "main",
@@ -143,16 +204,22 @@ def test_neurips_datasets_and_benchmarks_track(fixture_text):
 
 
 def test_neurips_empty_author_string_is_a_paper_with_no_authors(fixture_text):
-    paper = _by_id(parse_paperlists(fixture_text("paperlists/nips2023_sample.json"), "NeurIPS", 2023))[
-        "3sRR2u72oQ"
-    ]
+    paper = _by_id(
+        parse_paperlists(
+            fixture_text("paperlists/nips2023_sample.json"), "NeurIPS", 2023
+        )
+    )["3sRR2u72oQ"]
     assert paper.authors == ()
     assert paper.url is None
 
 
 def test_neurips_2023_authors_field_and_2024_author_field(fixture_text):
-    n23 = parse_paperlists(fixture_text("paperlists/nips2023_sample.json"), "NeurIPS", 2023).records
-    n24 = parse_paperlists(fixture_text("paperlists/nips2024_sample.json"), "NeurIPS", 2024).records
+    n23 = parse_paperlists(
+        fixture_text("paperlists/nips2023_sample.json"), "NeurIPS", 2023
+    ).records
+    n24 = parse_paperlists(
+        fixture_text("paperlists/nips2024_sample.json"), "NeurIPS", 2024
+    ).records
     assert n23[0].authors[-1].name == "Anup B. Rao"
     assert [a.name for a in n24[0].authors] == [
         "Adrian Sauter",
@@ -164,15 +231,24 @@ def test_neurips_2023_authors_field_and_2024_author_field(fixture_text):
 
 
 def test_neurips_2024_same_title_different_case_stays_two_papers(fixture_text):
-    records = parse_paperlists(fixture_text("paperlists/nips2024_sample.json"), "NeurIPS", 2024).records
-    studies = [r for r in records if r.title.casefold().startswith("reproducibility study of")]
+    records = parse_paperlists(
+        fixture_text("paperlists/nips2024_sample.json"), "NeurIPS", 2024
+    ).records
+    studies = [
+        r for r in records if r.title.casefold().startswith("reproducibility study of")
+    ]
     assert len(studies) == 2
     assert {r.source_id for r in studies} == {"site_1e01cf0d59", "site_b4d3e0edcf"}
     assert studies[0].authors[0].name != studies[1].authors[0].name
 
 
 def test_malformed_entries_are_skipped_with_reason_not_fatal():
-    entries = ["not an object", {"id": "x", "title": "  "}, {"id": "y"}, {"id": "z", "title": "Ok"}]
+    entries = [
+        "not an object",
+        {"id": "x", "title": "  "},
+        {"id": "y"},
+        {"id": "z", "title": "Ok"},
+    ]
     result = parse_paperlists(json.dumps(entries), "CVPR", 2024)
     assert [r.source_id for r in result.records] == ["z"]
     assert len(result.skipped) == 3
@@ -182,7 +258,9 @@ def test_malformed_entries_are_skipped_with_reason_not_fatal():
 
 
 def test_entry_without_any_identifier_is_skipped():
-    result = parse_paperlists(json.dumps([{"title": "T", "author": "A B"}]), "CVPR", 2024)
+    result = parse_paperlists(
+        json.dumps([{"title": "T", "author": "A B"}]), "CVPR", 2024
+    )
     assert result.records == []
     assert "no id, oa or site" in result.skipped[0]
 

@@ -47,7 +47,10 @@ def test_neurips_2023_accepted_of_all_entries_all_tracks():
     assert len(result.records) == 3540
     assert len(result.records) + sum(result.excluded.values()) == 3732
     assert result.excluded == {"status Reject": 192}
-    assert Counter(r.track for r in result.records) == {"main": 3218, "datasets_benchmarks": 322}
+    assert Counter(r.track for r in result.records) == {
+        "main": 3218,
+        "datasets_benchmarks": 322,
+    }
     assert sum(1 for r in result.records if not r.authors) == 2
 
 
@@ -59,7 +62,9 @@ def test_neurips_2024_keeps_both_reproducibility_studies_with_one_title():
     assert len(twice) == 1
     studies = [r for r in result.records if normalise_title(r.title) == twice[0]]
     assert len({r.source_id for r in studies}) == 2
-    assert {a.name for a in studies[0].authors}.isdisjoint({a.name for a in studies[1].authors})
+    assert {a.name for a in studies[0].authors}.isdisjoint(
+        {a.name for a in studies[1].authors}
+    )
 
 
 def test_icra_2023_authors_halved_and_mostly_affiliated():

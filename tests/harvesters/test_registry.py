@@ -8,7 +8,7 @@ from harvesters.acl_anthology import parse_acl_anthology
 from harvesters.openalex import parse_openalex
 from harvesters.paperlists import parse_paperlists
 from harvesters.registry import FILE_PARSERS, parse_file
-from papertally.errors import ParseError, PapertallyError
+from papertally.errors import PapertallyError, ParseError
 
 from .conftest import FIXTURES
 
@@ -32,11 +32,15 @@ def test_registry_names_the_three_file_sources():
 def test_parse_file_dispatches_on_source(source, relative, venue, year, count):
     result = parse_file(source, FIXTURES / relative, venue, year)
     assert len(result.records) == count
-    assert {(r.source, r.venue, r.year) for r in result.records} == {(source, venue, year)}
+    assert {(r.source, r.venue, r.year) for r in result.records} == {
+        (source, venue, year)
+    }
 
 
 def test_unknown_source_lists_the_known_ones(tmp_path):
-    with pytest.raises(PapertallyError, match="'cvf'.*acl-anthology, openalex, paperlists"):
+    with pytest.raises(
+        PapertallyError, match="'cvf'.*acl-anthology, openalex, paperlists"
+    ):
         parse_file("cvf", tmp_path / "x.html", "CVPR", 2024)
 
 
@@ -56,7 +60,9 @@ def test_non_utf8_file_is_a_parse_error_naming_the_path(tmp_path):
 def test_utf8_bom_is_tolerated(tmp_path):
     path = tmp_path / "bom.json"
     path.write_bytes(b"\xef\xbb\xbf" + b'[{"id": "a", "title": "T"}]')
-    assert [r.source_id for r in parse_file("paperlists", path, "CVPR", 2024).records] == ["a"]
+    assert [
+        r.source_id for r in parse_file("paperlists", path, "CVPR", 2024).records
+    ] == ["a"]
 
 
 def test_parser_errors_are_prefixed_with_the_path(tmp_path):
@@ -68,5 +74,7 @@ def test_parser_errors_are_prefixed_with_the_path(tmp_path):
 
 
 def test_parse_file_accepts_a_string_path():
-    result = parse_file("paperlists", str(FIXTURES / "paperlists/cvpr2024_sample.json"), "CVPR", 2024)
+    result = parse_file(
+        "paperlists", str(FIXTURES / "paperlists/cvpr2024_sample.json"), "CVPR", 2024
+    )
     assert len(result.records) == 2
