@@ -1,0 +1,237 @@
+"""Staff review storage: accounts, staff rules for the matcher, and safe connections for the web app."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from db.papers import now
+from matching.context import ID_SCHEMES, Rule
+from papertally.errors import NotFoundError, PapertallyError
+
+review = Migrations("papertally.review")
+
+RULE_KINDS = ("id_is", "id_is_not", "never_at_org")
+LANGS = ("ja", "en")
+
+
+@review()
+def m0001_users_rules(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE review_users (
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            lang TEXT CHECK (lang IS NULL OR lang IN ('ja', 'en')),
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    # Rules are never deleted: switching one off is a new state with who and when.
+    db.execute(
+        """
+        CREATE TABLE review_rules (
+            rule_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('id_is', 'id_is_not', 'never_at_org')),
+            person_id TEXT NOT NULL REFERENCES members(person_id),
+            scheme TEXT,
+            value TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            from_link_id INTEGER REFERENCES links(link_id),
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            deactivated_by TEXT,
+            deactivated_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX review_rules_person ON review_rules (person_id)")
+
+
+# -- connections -----------------------------------------------------------------------
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """A connection to an existing, migrated database (open_db has run once at start-up):
+    one per web request, so that concurrent requests never share a transaction."""
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 30000")
+    return db
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """BEGIN IMMEDIATE ... COMMIT. Taking the write lock up front (waiting up to the busy
+    timeout) rather than on the first write avoids SQLITE_BUSY when another writer (a
+    harvest, another staff member) commits between our read and our write."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    else:
+        db.execute("COMMIT")
+
+
+# -- users -----------------------------------------------------------------------------
+
+
+def add_user(db: sqlite_utils.Database, name: str, password_hash: str, lang: str | None = None) -> bool:
+    """Create a staff account, or reset the password of an existing one.
+
+    Returns True when the account is new. Raises PapertallyError for an empty name or an
+    unknown language.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise PapertallyError("a staff account needs a name: papertally user add NAME")
+    if lang is not None and lang not in LANGS:
+        raise PapertallyError(f"language {lang!r} is not supported; use one of {', '.join(LANGS)}")
+    stamp = now()
+    with db.atomic():
+        exists = db.execute("SELECT 1 FROM review_users WHERE name = ?", [name]).fetchone()
+        if exists:
+            db.execute(
+                """UPDATE review_users SET password_hash = ?, lang = COALESCE(?, lang),
+                   active = 1, updated_at = ? WHERE name = ?""",
+                [password_hash, lang, stamp, name],
+            )
+            return False
+        db["review_users"].insert(
+            {
+                "name": name,
+                "password_hash": password_hash,
+                "lang": lang,
+                "active": 1,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+        )
+    return True
+
+
+def get_user(db: sqlite_utils.Database, name: str) -> dict | None:
+    """The active account called `name`, or None."""
+    rows = list(db.query("SELECT * FROM review_users WHERE name = ? AND active = 1", [name]))
+    return rows[0] if rows else None
+
+
+def set_user_lang(db: sqlite_utils.Database, name: str, lang: str | None) -> None:
+    """Remember a user's language (None: follow the browser)."""
+    if lang is not None and lang not in LANGS:
+        raise PapertallyError(f"language {lang!r} is not supported; use one of {', '.join(LANGS)}")
+    with db.atomic():
+        db.execute(
+            "UPDATE review_users SET lang = ?, updated_at = ? WHERE name = ?", [lang, now(), name]
+        )
+
+
+def list_users(db: sqlite_utils.Database) -> list[dict]:
+    """Every account (without password hashes)."""
+    return list(
+        db.query("SELECT name, lang, active, created_at FROM review_users ORDER BY name")
+    )
+
+
+# -- rules -----------------------------------------------------------------------------
+
+
+def add_rule(
+    db: sqlite_utils.Database,
+    kind: str,
+    person_id: str,
+    value: str,
+    *,
+    by: str,
+    scheme: str | None = None,
+    reason: str = "",
+    from_link_id: int | None = None,
+) -> int:
+    """Store a staff rule for the matcher; returns its rule_id. An identical active rule
+    is not stored twice (its rule_id is returned).
+
+    Raises PapertallyError for an unknown kind or scheme, an empty value, or an unknown member.
+    """
+    value = (value or "").strip()
+    if kind not in RULE_KINDS:
+        raise PapertallyError(f"unknown rule kind {kind!r}; use one of {', '.join(RULE_KINDS)}")
+    if kind == "never_at_org":
+        scheme = None
+    elif scheme not in ID_SCHEMES:
+        raise PapertallyError(f"identifier type {scheme!r} is not one of {', '.join(ID_SCHEMES)}")
+    if not value:
+        raise PapertallyError("a rule needs a value (the identifier or the organisation)")
+    if not by or not by.strip():
+        raise PapertallyError("a rule needs the name of the person adding it")
+    with db.atomic():
+        if not db.execute("SELECT 1 FROM members WHERE person_id = ?", [person_id]).fetchone():
+            raise NotFoundError(f"member {person_id!r} is not in the roster")
+        same = db.execute(
+            """SELECT rule_id FROM review_rules WHERE active = 1 AND kind = ? AND person_id = ?
+               AND scheme IS ? AND value = ?""",
+            [kind, person_id, scheme, value],
+        ).fetchone()
+        if same:
+            return same[0]
+        return db["review_rules"].insert(
+            {
+                "kind": kind,
+                "person_id": person_id,
+                "scheme": scheme,
+                "value": value,
+                "reason": reason or "",
+                "from_link_id": from_link_id,
+                "created_by": by.strip(),
+                "created_at": now(),
+                "active": 1,
+            }
+        ).last_pk
+
+
+def deactivate_rule(db: sqlite_utils.Database, rule_id: int, *, by: str) -> None:
+    """Switch a rule off (kept, with who and when). Raises NotFoundError if unknown."""
+    with db.atomic():
+        cur = db.execute(
+            """UPDATE review_rules SET active = 0, deactivated_by = ?, deactivated_at = ?
+               WHERE rule_id = ? AND active = 1""",
+            [by, now(), rule_id],
+        )
+        if cur.rowcount == 0:
+            raise NotFoundError(f"rule {rule_id} does not exist or is already switched off")
+
+
+def list_rules(db: sqlite_utils.Database, *, include_inactive: bool = False) -> list[dict]:
+    """Rules with the member's name, newest first."""
+    where = "" if include_inactive else "WHERE r.active = 1"
+    return list(
+        db.query(
+            f"""SELECT r.*, m.family_name, m.given_name, m.name_ja
+                FROM review_rules r JOIN members m USING (person_id)
+                {where} ORDER BY r.rule_id DESC"""
+        )
+    )
+
+
+def load_rules(db: sqlite_utils.Database) -> list[Rule]:
+    """The active staff rules as matching Rules, oldest first (the matcher applies them
+    before any scoring)."""
+    return [
+        Rule(
+            kind=r["kind"],
+            person_id=r["person_id"],
+            value=r["value"],
+            scheme=r["scheme"],
+            reason=r["reason"] or f"staff rule #{r['rule_id']} by {r['created_by']}",
+        )
+        for r in db.query("SELECT * FROM review_rules WHERE active = 1 ORDER BY rule_id")
+    ]

@@ -1,0 +1,110 @@
+"""db/review.py and the review additions to db/links.py: queue filters, bulk groups, rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from db import links as links_db
+from db import review as review_db
+from matching.context import Rule
+from papertally.errors import NotFoundError, PapertallyError
+
+
+def test_queue_without_arguments_keeps_needs_review_best_score_first(db, links):
+    rows = links_db.review_queue(db)
+    assert [r["link_id"] for r in rows] == [links[s] for s in ("a1", "c1", "c2", "c4", "c3")]
+
+
+def test_queue_puts_themes_short_of_target_first_then_score(db, links):
+    rows = links_db.review_queue(db, short_themes={"T01"})
+    assert [r["theme_id"] for r in rows] == ["T01", "T01", "T01", "T01", "T02"]
+    assert [r["link_id"] for r in rows][:2] == [links["c1"], links["c2"]]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"theme": "T02"}, ["a1"]),
+        ({"venue": "ACL"}, ["a1"]),
+        ({"year": 2023}, []),
+        ({"person_id": "p002"}, ["c4"]),
+        ({"status": "confirmed"}, ["c5"]),
+        ({"theme": "T01", "venue": "CVPR", "person_id": "p001"}, ["c1", "c2", "c3"]),
+    ],
+)
+def test_queue_filters(db, links, filters, expected):
+    assert [r["link_id"] for r in links_db.review_queue(db, **filters)] == [links[s] for s in expected]
+
+
+def test_queue_rejects_unknown_status(db, links):
+    with pytest.raises(PapertallyError, match="unknown status"):
+        links_db.review_queue(db, status="maybe")
+
+
+def test_link_detail_has_printed_author_and_evidence(db, links):
+    d = links_db.link_detail(db, links["c2"])
+    assert d["mention"]["name"] == "H. Tanaka"
+    assert d["mention"]["orcid"] == "0000-0002-1825-0097"
+    assert [e["kind"] for e in d["evidence"]] == ["name", "affiliation"]
+    assert d["member"]["theme_name"] == "ロボット基盤モデル"
+
+
+def test_similar_links_share_orcid_and_name_at_org(db, links):
+    groups = links_db.similar_links(db, links["c1"])
+    # c5 carries the ORCID too but is already confirmed, so only undecided links are offered.
+    assert groups["orcid"]["link_ids"] == [links["c1"], links["c2"]]
+    # same printed name "Hiroshi Tanaka" at "University of Tokyo": c1 only (c3 is elsewhere)
+    assert groups["name_org"]["link_ids"] == [links["c1"]]
+    assert links_db.similar_links(db, links["c4"])["orcid"] is None
+
+
+def test_decide_many_skips_links_decided_meanwhile(db, links):
+    links_db.decide(db, links["c2"], "reject", "sato")
+    written, skipped = links_db.decide_many(db, [links["c1"], links["c2"]], "accept", "tanaka")
+    assert [d["link_id"] for d in written] == [links["c1"]]
+    assert skipped == [links["c2"]]
+    assert links_db.get_link(db, links["c2"])["status"] == "rejected"
+
+
+def test_rules_are_stored_and_loaded_as_matching_rules(db, links):
+    rid = review_db.add_rule(db, "id_is", "p001", "0000-0002-1825-0097", scheme="orcid", by="sato")
+    again = review_db.add_rule(db, "id_is", "p001", "0000-0002-1825-0097", scheme="orcid", by="sato")
+    review_db.add_rule(db, "never_at_org", "p001", "Tokyo Institute of Technology", by="sato",
+                       reason="never worked there")
+    assert rid == again
+    rules = links_db.load_rules(db)
+    assert rules == [
+        Rule("id_is", "p001", "0000-0002-1825-0097", scheme="orcid", reason=f"staff rule #{rid} by sato"),
+        Rule("never_at_org", "p001", "Tokyo Institute of Technology", reason="never worked there"),
+    ]
+    review_db.deactivate_rule(db, rid, by="tanaka")
+    assert len(review_db.load_rules(db)) == 1
+    with pytest.raises(NotFoundError):
+        review_db.deactivate_rule(db, rid, by="tanaka")
+
+
+@pytest.mark.parametrize(
+    ("kind", "scheme", "value", "message"),
+    [
+        ("always", "orcid", "x", "unknown rule kind"),
+        ("id_is", "email", "x", "identifier type"),
+        ("id_is", "orcid", " ", "needs a value"),
+    ],
+)
+def test_bad_rules_are_refused(db, links, kind, scheme, value, message):
+    with pytest.raises(PapertallyError, match=message):
+        review_db.add_rule(db, kind, "p001", value, scheme=scheme, by="sato")
+
+
+def test_rule_for_unknown_member_is_refused(db, links):
+    with pytest.raises(NotFoundError):
+        review_db.add_rule(db, "never_at_org", "p999", "AIST", by="sato")
+
+
+def test_users_are_created_and_password_reset(db):
+    assert review_db.add_user(db, "sato", "hash1", "ja") is True
+    assert review_db.add_user(db, "sato", "hash2") is False
+    user = review_db.get_user(db, "sato")
+    assert (user["password_hash"], user["lang"]) == ("hash2", "ja")
+    with pytest.raises(PapertallyError):
+        review_db.add_user(db, "  ", "h")
