@@ -19,7 +19,7 @@ from matching.names import (
     name_splits,
     romaji_key,
 )
-from matching.orgs import FUZZY_CUTOFF, best_org_match, normalise_org
+from matching.orgs import compare_orgs_cached, normalise_org
 
 __all__ = ["MATCHER_VERSION", "MatchContext", "NameStats", "Rule", "match_all", "PersonIndex"]
 
@@ -29,16 +29,19 @@ MATCHER_VERSION = "1.0.0"
 # Log-odds weights. The score is the logistic of their sum, so 0.85 needs a sum of 1.73
 # and 0.45 a sum of -0.2 (the config defaults).
 PRIOR = -2.0
-W_NAME = {"exact": 2.0, "variant": 1.9, "initials": 0.8, "family_only": 0.2}
+W_NAME = {"exact": 2.0, "variant": 1.9, "initials": 0.6, "family_only": 0.2}
 W_UNCERTAIN_ORDER = -0.2
-W_RARITY = 0.7
+W_RARITY = 1.0  # times NameStats.rarity: -1 (Wang: 1 in 30) .. +1 (1 in 10,000 or rarer)
 W_AFF_MATCH = 3.0
-W_AFF_MISMATCH = -2.0
+# A different printed affiliation sends only a rare full name to review (a member who
+# moved, a misprinted institute); a common one is rejected.
+W_AFF_MISMATCH = -1.1
+W_AFF_RELATED = 1.0  # sister entity (Sony AI for Sony Group): review, never confirm
 W_PAPER_AFF_MATCH = 1.5
-W_PAPER_AFF_MISMATCH = -1.5
+W_PAPER_AFF_MISMATCH = -1.0
 W_ID_AGREE = 6.0
 W_ID_DISAGREE = -6.0
-W_COAUTHOR = 1.0
+W_COAUTHOR = 1.5
 W_FUNDING = 0.5
 W_WINDOW = -10.0
 
@@ -66,8 +69,7 @@ class PersonIndex:
         self.persons = list(persons)
         self.by_block: dict[tuple[str, str], list[_NameEntry]] = defaultdict(list)
         self.by_id: dict[tuple[str, str], list[int]] = defaultdict(list)
-        self.orgs: list[tuple[str, ...]] = []
-        self.org_display: list[dict[str, str]] = []
+        self.person_affs: list[tuple[str, ...]] = []
         self.japanese: list[bool] = []
         for i, p in enumerate(self.persons):
             self._add_names(i, p)
@@ -75,12 +77,9 @@ class PersonIndex:
                 norm = normalise_id(scheme, value)
                 if norm:
                     self.by_id[(scheme, norm)].append(i)
-            display = {}
-            for org in (p.affiliation, *p.affiliation_aliases):
-                if org and org.strip():
-                    display.setdefault(normalise_org(org), org.strip())
-            self.orgs.append(tuple(k for k in display if k))
-            self.org_display.append(display)
+            self.person_affs.append(
+                tuple(dict.fromkeys(a.strip() for a in (p.affiliation, *p.affiliation_aliases) if a and a.strip()))
+            )
             self.japanese.append(
                 bool(p.name_ja) or is_japanese_like(f"{p.family_name}{p.given_name or ''}")
             )
@@ -276,30 +275,37 @@ class Matcher:
         return sc
 
     def _affiliation(self, m: Mention, i: int, sc: _Scored) -> None:
-        orgs = self.index.orgs[i]
-        display = self.index.org_display[i]
+        p = self.index.persons[i]
+        person_affs = self.index.person_affs[i]
         own = tuple(a for a in m.affiliations if a and a.strip())
         for r in self.org_rules.get(i, ()):
-            banned = (normalise_org(r.value),)
-            if own and all(best_org_match(banned, (a,))[0] >= FUZZY_CUTOFF for a in own):
-                sc.evidence.append(Evidence("rule", W_ID_DISAGREE, f"staff rule: never at {r.value}" + (f" ({r.reason})" if r.reason else "")))
+            if own and compare_orgs_cached((r.value,), own).kind in _AGREE:
+                why = f" ({r.reason})" if r.reason else ""
+                sc.evidence.append(Evidence("rule", W_ID_DISAGREE, f"staff rule: never at {r.value}{why}"))
                 sc.forced = "rejected"
+        if not person_affs:
+            sc.evidence.append(Evidence("affiliation", 0.0, "the roster gives no affiliation"))
+            return
         if own:
-            score, org, seg = best_org_match(orgs, own)
-            if score >= FUZZY_CUTOFF:
-                sc.evidence.append(Evidence("affiliation", W_AFF_MATCH, f"affiliation {display.get(org, org)} matches ({'; '.join(own)})"))
+            v = compare_orgs_cached(person_affs, own)
+            if v.kind in _AGREE:
+                sc.evidence.append(Evidence("affiliation", W_AFF_MATCH, v.detail))
                 sc.aff_support = True
+            elif v.kind == "related":
+                sc.evidence.append(Evidence("affiliation", W_AFF_RELATED, v.detail))
             else:
-                sc.evidence.append(Evidence("affiliation", W_AFF_MISMATCH, f"printed affiliation ({'; '.join(own)}) is not {p_aff(self.index.persons[i])}"))
+                sc.evidence.append(Evidence("affiliation", W_AFF_MISMATCH, f"{v.detail} (roster: {p_aff(p)})"))
             return
         paper = tuple(a for a in m.paper_affiliations if a and a.strip())
         if paper:
-            score, org, seg = best_org_match(orgs, paper)
-            if score >= FUZZY_CUTOFF:
-                sc.evidence.append(Evidence("affiliation", W_PAPER_AFF_MATCH, f"paper lists {display.get(org, org)} among its affiliations"))
+            v = compare_orgs_cached(person_affs, paper)
+            if v.kind in _AGREE:
+                sc.evidence.append(Evidence("affiliation", W_PAPER_AFF_MATCH, f"paper-level list: {v.detail}"))
                 sc.aff_support = True
+            elif v.kind == "related":
+                sc.evidence.append(Evidence("affiliation", W_AFF_RELATED, f"paper-level list: {v.detail}"))
             else:
-                sc.evidence.append(Evidence("affiliation", W_PAPER_AFF_MISMATCH, f"paper's affiliations do not include {p_aff(self.index.persons[i])}"))
+                sc.evidence.append(Evidence("affiliation", W_PAPER_AFF_MISMATCH, f"paper's affiliations do not include {p_aff(p)}"))
             return
         sc.evidence.append(Evidence("affiliation", 0.0, "no affiliation printed"))
 
@@ -327,12 +333,17 @@ class Matcher:
             status = "rejected"
         if status == "confirmed" and sc.forced is None and not sc.id_agrees:
             coauthor = any(e.kind == "coauthor" for e in sc.evidence)
-            if not sc.aff_support and (sc.common_name or not coauthor):
+            reason = None
+            if sc.name_level not in ("exact", "variant"):
+                reason = "initials alone never confirm" if sc.name_level == "initials" else "only the family name agrees"
+            elif not sc.aff_support and (sc.common_name or not coauthor):
                 # Never confirm on a name alone: without an identifier or an affiliation,
                 # only a rare name with a confirmed co-author from the project may confirm.
+                reason = "no identifier or affiliation supports it"
+            if reason:
                 status = "needs_review"
                 score = min(score, confirm_threshold - 0.01)
-                sc.evidence.append(Evidence("guard", 0.0, "no identifier or affiliation supports it"))
+                sc.evidence.append(Evidence("guard", 0.0, reason))
         p = self.index.persons[sc.person]
         return Candidate(
             paper_id=sc.mention.paper_id,
@@ -353,6 +364,7 @@ def _grant_key(text: str) -> str:
     return "".join(c for c in text.upper() if c.isalnum())
 
 
+_AGREE = ("same", "part_of", "fuzzy_same")
 _STATUS_WORD = {"confirmed": "Confirmed", "needs_review": "Needs review", "rejected": "Rejected"}
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from rapidfuzz import fuzz
 
@@ -81,3 +84,234 @@ def best_org_match(person_orgs: tuple[str, ...], printed: tuple[str, ...]) -> tu
                     if s == 100.0:
                         return best
     return best
+
+
+# --- Organisation table: curated majors + the ROR Japan extract (package data) -------------
+
+_DATA = Path(__file__).resolve().parent / "data"
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_ACRONYM_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9&\-]*")
+# "X University of Y", "X Institute at Chicago", "X Institute for Z": a longer name that
+# merely starts with a known one ("Tokyo University of Science") is another organisation.
+_CONTINUES = frozenset({"of", "at", "for"})
+_MAX_NGRAM = 9
+
+
+@dataclass(frozen=True)
+class Org:
+    """One organisation of the table."""
+
+    org_id: str
+    name: str
+    part_of: str | None = None  # parent within the same legal entity (RIKEN AIP -> RIKEN)
+    related: tuple[str, ...] = ()  # sister entities: a match between them needs review
+    ror: str | None = None
+
+
+class OrgTable:
+    """Resolves printed affiliations (English, Japanese, abbreviated) to organisations."""
+
+    def __init__(self, orgs: dict[str, Org], names: dict[str, str], acronyms: dict[str, str], ja: list[tuple[str, str]]):
+        self.orgs = orgs
+        self.names = names  # normalised name -> org id
+        self.acronyms = acronyms  # exact-case acronym -> org id
+        self.ja = ja  # (Japanese name, org id), longest first
+
+    @classmethod
+    def load(cls, directory: Path = _DATA) -> "OrgTable":
+        """Read orgs_curated.csv and ror_jp.csv; curated entries win over ROR ones."""
+        orgs: dict[str, Org] = {}
+        names: dict[str, str] = {}
+        acronyms: dict[str, str] = {}
+        ja: dict[str, str] = {}
+        ambiguous: set[str] = set()
+        ror_to_id: dict[str, str] = {}
+
+        def add_name(text: str, org_id: str, curated: bool) -> None:
+            text = text.strip()
+            if not text:
+                return
+            if _CJK.search(text):
+                if curated or text not in ja:
+                    ja[text] = org_id
+                return
+            key = normalise_org(text)
+            if not key:
+                return
+            old = names.get(key)
+            if old is None:
+                names[key] = org_id
+            elif old != org_id and not curated and not old.startswith("ror:") and org_id.startswith("ror:"):
+                pass  # a curated entry already owns this name
+            elif old != org_id and not curated:
+                ambiguous.add(key)
+
+        with (directory / "orgs_curated.csv").open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                oid = row["org_id"]
+                orgs[oid] = Org(
+                    oid, row["name"], row["part_of"] or None,
+                    tuple(x for x in row["related"].split("|") if x), row["ror"] or None,
+                )
+                if row["ror"]:
+                    ror_to_id[row["ror"]] = oid
+                for text in [row["name"], *row["aliases"].split("|")]:
+                    add_name(text, oid, True)
+                for acr in row["acronyms"].split("|"):
+                    if acr:
+                        acronyms[acr] = oid
+        with (directory / "ror_jp.csv").open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                if row["ror"] in ror_to_id:
+                    continue  # curated
+                oid = f"ror:{row['ror']}"
+                orgs[oid] = Org(oid, row["name"], ror=row["ror"])
+                for text in [row["name"], *row["aliases"].split("|"), *row["ja"].split("|")]:
+                    add_name(text, oid, False)
+                for acr in row["acronyms"].split("|"):
+                    if len(acr) >= 4 and acr.isupper() and acr not in acronyms:
+                        acronyms[acr] = oid
+        for key in ambiguous:
+            if names.get(key, "").startswith("ror:"):
+                del names[key]
+        ja_list = sorted(ja.items(), key=lambda kv: -len(kv[0]))
+        return cls(orgs, names, acronyms, ja_list)
+
+    @lru_cache(maxsize=100_000)
+    def resolve(self, affiliation: str) -> frozenset[str]:
+        """The organisations named in one printed affiliation (may be several, or none).
+
+        English names are found as whole-word runs, longest first, so that "Toyota
+        Technological Institute at Chicago" is TTIC and not TTI; a run followed by
+        "of"/"at"/"for" belongs to a longer, different name and is skipped. Japanese names
+        are found as substrings; acronyms only as exact-case whole tokens (AIST != KAIST).
+        """
+        found: set[str] = set()
+        pieces = [normalise_org(p).split() for p in re.split(r"\s*[;|/]\s*|\s*,\s*", affiliation)]
+        for words in pieces:
+            found.update(self._runs(words))
+        # Adjacent pieces together: "Honda Research Institute, San Jose" is HRI USA.
+        for a, b in zip(pieces, pieces[1:]):
+            found.update(self._runs(a + b))
+        if _CJK.search(affiliation):
+            rest = affiliation
+            for text, oid in self.ja:
+                if text in rest:
+                    found.add(oid)
+                    rest = rest.replace(text, " ")
+        for token in _ACRONYM_TOKEN.findall(affiliation):
+            oid = self.acronyms.get(token)
+            if oid:
+                found.add(oid)
+        return self._most_specific(found)
+
+    def resolve_all(self, affiliations: tuple[str, ...]) -> frozenset[str]:
+        """The organisations named across several printed affiliations of one author."""
+        found: set[str] = set()
+        for a in affiliations:
+            found |= self.resolve(a)
+        return self._most_specific(found)
+
+    def _most_specific(self, found: set[str] | frozenset[str]) -> frozenset[str]:
+        # A generic name found next to a specific one it stands for ("Honda Research
+        # Institute" beside "Honda Research Institute USA", "Sony" beside "Sony AI") and a
+        # parent found next to its own part ("RIKEN" in "RIKEN AIP") add nothing.
+        drop = {
+            g for g in found for s in found
+            if g != s and g in self.orgs and s in self.orgs
+            and (
+                (s in self.orgs[g].related and self.orgs[s].name.startswith(self.orgs[g].name))
+                or (g.startswith("sony-brand") and s in self.orgs[g].related)
+                or g in self.ancestors(s)[1:]
+            )
+        }
+        return frozenset(set(found) - drop)
+
+    def _runs(self, words: list[str]) -> set[str]:
+        hits: list[tuple[int, int, str]] = []
+        n = len(words)
+        for i in range(n):
+            for j in range(min(n, i + _MAX_NGRAM), i, -1):
+                oid = self.names.get(" ".join(words[i:j]))
+                if oid is not None:
+                    if j < n and words[j] in _CONTINUES:
+                        continue
+                    hits.append((i, j, oid))
+                    break
+        # Keep only runs not inside a longer run.
+        kept = set()
+        for i, j, oid in hits:
+            if not any(a <= i and j <= b and (b - a) > (j - i) for a, b, _ in hits):
+                kept.add(oid)
+        return kept
+
+    def ancestors(self, oid: str) -> list[str]:
+        """`oid` and its parents within the same legal entity."""
+        out = [oid]
+        while (parent := self.orgs[out[-1]].part_of if out[-1] in self.orgs else None) and parent not in out:
+            out.append(parent)
+        return out
+
+    def name(self, oid: str) -> str:
+        """The display name of an organisation id."""
+        org = self.orgs.get(oid)
+        return org.name if org else oid
+
+
+@lru_cache(maxsize=1)
+def org_table() -> OrgTable:
+    """The shipped organisation table (loaded once)."""
+    return OrgTable.load()
+
+
+@dataclass(frozen=True)
+class OrgVerdict:
+    """How a member's organisations relate to the ones printed on a paper."""
+
+    kind: str  # "same", "part_of", "related", "different", "fuzzy_same", "unknown"
+    detail: str
+
+
+@lru_cache(maxsize=200_000)
+def compare_orgs_cached(person_affs: tuple[str, ...], printed: tuple[str, ...]) -> OrgVerdict:
+    """`compare_orgs` with the shipped table, memoised (printed affiliations repeat a lot)."""
+    return compare_orgs(person_affs, printed)
+
+
+def compare_orgs(person_affs: tuple[str, ...], printed: tuple[str, ...], table: OrgTable | None = None) -> OrgVerdict:
+    """Compare a member's affiliation (and aliases) with printed affiliations.
+
+    Resolved organisations decide when both sides resolve: the same one (or one part of
+    the other: RIKEN AIP within RIKEN) agrees, sister entities (Sony Group / Sony AI) are
+    `related`, anything else is `different` (AIST vs KAIST, NEC vs NEC Labs America).
+    When either side does not resolve, a strict fuzzy comparison of the names decides.
+    """
+    table = table or org_table()
+    P = set(table.resolve_all(tuple(person_affs)))
+    M = set(table.resolve_all(tuple(printed)))
+    shown = "; ".join(printed)
+    if P and M:
+        common = P & M
+        if common:
+            return OrgVerdict("same", f"affiliation {table.name(sorted(common)[0])} matches ({shown})")
+        for p in P:
+            for m in M:
+                if p in table.ancestors(m) or m in table.ancestors(p):
+                    inner, outer = (m, p) if p in table.ancestors(m) else (p, m)
+                    return OrgVerdict("part_of", f"affiliation matches: {table.name(inner)} is part of {table.name(outer)} ({shown})")
+        for p in P:
+            for m in M:
+                rp, rm = table.ancestors(p), table.ancestors(m)
+                if (set(rp) & set(rm)) or m in table.orgs[p].related or p in table.orgs[m].related:
+                    return OrgVerdict("related", f"{table.name(m)} is related to but not the same as {table.name(p)} ({shown})")
+    # Fuzzy fallback on the raw names: only when it does not contradict a resolution.
+    normed = tuple(normalise_org(a) for a in person_affs if a.strip())
+    score, org, seg = best_org_match(normed, printed)
+    if score >= FUZZY_CUTOFF:
+        seg_orgs = table.resolve(seg) if seg else frozenset()
+        if not (P and seg_orgs and not (P & seg_orgs)):
+            return OrgVerdict("fuzzy_same", f"affiliation {org} matches ({shown})")
+    if P and M:
+        names = ", ".join(sorted(table.name(m) for m in M))
+        return OrgVerdict("different", f"printed affiliation {names} is not {table.name(sorted(P)[0])}")
+    return OrgVerdict("unknown" if not printed else "different", f"printed affiliation ({shown}) does not match")

@@ -1,0 +1,236 @@
+"""Evaluation of matching against a labelled set: precision, recall, review share, queue."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import time
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matching.context import MatchContext, NameStats
+from matching.match import MATCHER_VERSION, match_all
+from matching.model import Candidate, Mention, Person
+from papertally.errors import PapertallyError
+
+ROSTER_COLUMNS = (
+    "theme_id", "theme_name", "project_id", "person_id", "family_name", "given_name", "name_ja",
+    "aliases", "affiliation", "affiliation_aliases", "orcid", "openalex_id", "start_date", "end_date",
+)
+
+
+@dataclass
+class VenueFigures:
+    """Counts for one venue (or overall) and the ratios the goals are stated in."""
+
+    true_links: int = 0
+    confirmed: int = 0
+    confirmed_true: int = 0
+    review: int = 0  # the review queue: every needs_review candidate, true or not
+    review_true: int = 0
+    found_true: int = 0  # true links confirmed or sent to review
+    dropped_by_blocking: int = 0  # true links with no candidate at all
+
+    @property
+    def precision(self) -> float | None:
+        """Share of confirmed links that are true (None when nothing was confirmed)."""
+        return self.confirmed_true / self.confirmed if self.confirmed else None
+
+    @property
+    def recall(self) -> float | None:
+        """Share of true links confirmed or sent to review."""
+        return self.found_true / self.true_links if self.true_links else None
+
+    @property
+    def review_share(self) -> float | None:
+        """Share of true links left to review."""
+        return self.review_true / self.true_links if self.true_links else None
+
+
+@dataclass
+class Report:
+    """What `evaluate` measured, per venue and overall, with the errors listed."""
+
+    matcher_version: str
+    persons: int
+    themes: int
+    mentions: int
+    venues: dict[str, VenueFigures]
+    overall: VenueFigures
+    false_confirmed: list[Candidate] = field(default_factory=list)
+    missed: list[tuple[str, str, Candidate | None]] = field(default_factory=list)  # (paper, person, candidate)
+    true_in_review: list[Candidate] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def goals(self) -> dict[str, bool]:
+        """The issue's goals: precision 1.00, recall >= 0.99, <= 10% to review, queue <= half."""
+        o = self.overall
+        return {
+            "precision == 1.00": o.precision is None or o.precision == 1.0,
+            "recall >= 0.99": (o.recall or 0.0) >= 0.99,
+            "review share <= 10%": (o.review_share or 0.0) <= 0.10,
+            "queue <= half the true links": o.review <= o.true_links / 2,
+        }
+
+    def format(self) -> str:
+        """The report as printed by `bench/match_eval.py` and `papertally eval`."""
+        lines = [
+            f"matcher {self.matcher_version}: {self.persons} roster members over {self.themes} themes, "
+            f"{self.mentions:,} mentions, {self.seconds:.1f} s",
+            f"{'venue':<8} {'true':>5} {'conf':>5} {'prec':>6} {'recall':>7} {'review%':>8} {'queue':>6} {'half':>5} {'dropped':>8}",
+        ]
+        for name, v in [*sorted(self.venues.items()), ("overall", self.overall)]:
+            lines.append(
+                f"{name:<8} {v.true_links:>5} {v.confirmed:>5} {_pct(v.precision):>6} {_pct(v.recall):>7} "
+                f"{_pct(v.review_share):>8} {v.review:>6} {v.true_links / 2:>5.1f} {v.dropped_by_blocking:>8}"
+            )
+        lines.append("goals: " + ", ".join(f"{k}: {'met' if ok else 'NOT MET'}" for k, ok in self.goals().items()))
+        for c in self.false_confirmed:
+            lines.append(f"FALSE CONFIRMED {c.paper_id} {c.person_id}: {c.explanation}")
+        for paper, person, c in self.missed:
+            why = c.explanation if c else "no candidate (dropped by blocking)"
+            lines.append(f"MISSED {paper} {person}: {why}")
+        for c in self.true_in_review:
+            lines.append(f"TRUE IN REVIEW {c.paper_id} {c.person_id}: {c.explanation}")
+        return "\n".join(lines)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}" if x >= 0.995 or x == 0 else f"{x:.3f}"
+
+
+def read_roster(path: Path) -> list[Person]:
+    """Persons from a roster CSV in the roster import format (issue 2 columns).
+
+    Raises:
+        PapertallyError: a column is missing (the message names the file and the column).
+    """
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in ROSTER_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise PapertallyError(f"{path}: missing column(s) {', '.join(missing)}")
+        out = []
+        for row in reader:
+            out.append(
+                Person(
+                    person_id=row["person_id"], project_id=row["project_id"], theme_id=row["theme_id"],
+                    family_name=row["family_name"], given_name=row["given_name"] or None,
+                    name_ja=row["name_ja"] or None,
+                    aliases=tuple(a.strip() for a in row["aliases"].split(";") if a.strip()),
+                    affiliation=row["affiliation"],
+                    affiliation_aliases=tuple(a.strip() for a in row["affiliation_aliases"].split(";") if a.strip()),
+                    orcid=row["orcid"] or None, openalex_id=row["openalex_id"] or None,
+                    start_date=dt.date.fromisoformat(row["start_date"]) if row["start_date"] else None,
+                    end_date=dt.date.fromisoformat(row["end_date"]) if row["end_date"] else None,
+                )
+            )
+        return out
+
+
+def read_labels(path: Path) -> set[tuple[str, str]]:
+    """The true (paper_id, person_id) links of a labels CSV (columns paper_id, person_id, is_link)."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return {(r["paper_id"], r["person_id"]) for r in csv.DictReader(f) if r["is_link"].strip() == "1"}
+
+
+def load_mentions(manifest: dict, data_dir: Path) -> Iterator[Mention]:
+    """Mentions from the manifest's source files, parsed by the project's harvesters.
+
+    paper_id is "<VENUE><YEAR>:<source id>", as in the labels.
+    """
+    from harvesters.registry import parse_file  # the harvesters are outside matching/
+
+    for spec in manifest["file"]:
+        path = data_dir / spec["path"]
+        if not path.exists():
+            raise PapertallyError(f"{path}: source file of the labelled set not found (data dir {data_dir})")
+        day = spec["conference_date"]
+        for rec in parse_file(spec["source"], path, spec["venue"], int(spec["year"])).records:
+            paper_id = f"{rec.venue}{rec.year}:{rec.source_id}"
+            names = [a.name for a in rec.authors]
+            for a in rec.authors:
+                yield Mention(
+                    key=f"{rec.source}:{rec.source_id}#{a.position}",
+                    paper_id=paper_id, name=a.name, given=a.given, family=a.family,
+                    affiliations=a.affiliations, paper_affiliations=rec.paper_affiliations,
+                    orcid=a.orcid, openalex_id=a.openalex_id, openreview_id=a.openreview_id,
+                    dblp_pid=a.dblp_pid, rors=a.rors, conference_date=day,
+                    funders=rec.funders, awards=rec.awards,
+                    coauthors=tuple(n for n in names if n != a.name),
+                )
+
+
+def evaluate(labels_path: Path | str, data_dir: Path | str) -> Report:
+    """Run matching over the labelled set and measure it.
+
+    Args:
+        labels_path: links.csv of a labelled set (or its folder); roster.csv and
+            manifest.toml are read from the same folder.
+        data_dir: the shared data directory the manifest's paths are relative to.
+    Returns:
+        A Report (print it with `.format()`).
+    Raises:
+        PapertallyError: a file of the set or a source file is missing or malformed.
+    """
+    labels_path = Path(labels_path)
+    folder = labels_path if labels_path.is_dir() else labels_path.parent
+    links_file = folder / "links.csv" if labels_path.is_dir() else labels_path
+    for needed in (links_file, folder / "roster.csv", folder / "manifest.toml"):
+        if not needed.exists():
+            raise PapertallyError(f"{needed}: missing; a labelled set needs links.csv, roster.csv and manifest.toml")
+    manifest = tomllib.loads((folder / "manifest.toml").read_text(encoding="utf-8"))
+    persons = read_roster(folder / "roster.csv")
+    truth = read_labels(links_file)
+    mentions = list(load_mentions(manifest, Path(data_dir)))
+    started = time.perf_counter()
+    stats = NameStats.from_names(m.name for m in mentions)
+    thresholds = manifest.get("matching", {})
+    candidates = match_all(
+        mentions, persons,
+        confirm_threshold=float(thresholds.get("confirm_threshold", 0.85)),
+        review_threshold=float(thresholds.get("review_threshold", 0.45)),
+        context=MatchContext(name_stats=stats),
+    )
+    seconds = time.perf_counter() - started
+    return _measure(persons, mentions, truth, candidates, seconds)
+
+
+def _venue(paper_id: str) -> str:
+    return paper_id.split(":", 1)[0].rstrip("0123456789")
+
+
+def _measure(persons, mentions, truth, candidates, seconds) -> Report:
+    venues: dict[str, VenueFigures] = defaultdict(VenueFigures)
+    overall = VenueFigures()
+    by_pair = {(c.paper_id, c.person_id): c for c in candidates}
+    report = Report(MATCHER_VERSION, len(persons), len({p.theme_id for p in persons}), len(mentions), venues, overall, seconds=seconds)
+    for pair in sorted(truth):
+        for v in (venues[_venue(pair[0])], overall):
+            v.true_links += 1
+        c = by_pair.get(pair)
+        if c is None:
+            for v in (venues[_venue(pair[0])], overall):
+                v.dropped_by_blocking += 1
+            report.missed.append((pair[0], pair[1], None))
+        elif c.status == "rejected":
+            report.missed.append((pair[0], pair[1], c))
+    for c in candidates:
+        is_true = (c.paper_id, c.person_id) in truth
+        for v in (venues[_venue(c.paper_id)], overall):
+            if c.status == "confirmed":
+                v.confirmed += 1
+                v.confirmed_true += is_true
+            elif c.status == "needs_review":
+                v.review += 1
+                v.review_true += is_true
+            if is_true and c.status != "rejected":
+                v.found_true += 1
+        if c.status == "confirmed" and not is_true:
+            report.false_confirmed.append(c)
+        if c.status == "needs_review" and is_true:
+            report.true_in_review.append(c)
+    return report
