@@ -235,3 +235,35 @@ def load_rules(db: sqlite_utils.Database) -> list[Rule]:
         )
         for r in db.query("SELECT * FROM review_rules WHERE active = 1 ORDER BY rule_id")
     ]
+
+
+# -- audit trail views -----------------------------------------------------------------
+
+
+def recent_decisions(
+    db: sqlite_utils.Database, *, limit: int = 50, decided_by: str | None = None,
+    link_id: int | None = None,
+) -> list[dict]:
+    """Decisions newest first, with paper title, member name and `in_force` (1 when the
+    link's current decision is this row, so it can be undone)."""
+    clauses, args = [], []
+    if decided_by:
+        clauses.append("d.decided_by = ?")
+        args.append(decided_by)
+    if link_id is not None:
+        clauses.append("d.link_id = ?")
+        args.append(link_id)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    return list(
+        db.query(
+            f"""SELECT d.decision_id, d.link_id, d.action, d.status_after, d.decided_by,
+                       d.decided_at, d.reason, d.score_shown, d.supersedes,
+                       CASE WHEN l.decision_id = d.decision_id THEN 1 ELSE 0 END AS in_force,
+                       l.decision_id AS link_decision_id, l.status AS link_status,
+                       p.title, p.venue, p.year, m.person_id, m.family_name, m.given_name, m.name_ja
+                FROM decisions d JOIN links l USING (link_id) JOIN papers p USING (paper_id)
+                JOIN members m ON m.person_id = l.person_id
+                {where} ORDER BY d.decision_id DESC LIMIT ?""",
+            [*args, int(limit)],
+        )
+    )

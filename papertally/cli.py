@@ -18,7 +18,7 @@ import click
 from papertally.errors import PapertallyError
 
 # "module" -> its `commands` (a list of click commands/groups) are added to the CLI.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["review.cli"]
 
 
 class Context:

@@ -96,6 +96,16 @@ class Matching(_Strict):
         return self
 
 
+class Review(_Strict):
+    # The staff review web page (papertally review serve).
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=1, le=65535)
+    # Signs session cookies; created (mode 0600) on first start when missing. Keep it secret.
+    secret_key_file: str = "review-secret.key"
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)
+    page_size: int = Field(50, ge=1, le=1000)
+
+
 class HarvestJob(_Strict):
     source: str
     venue: str
@@ -112,6 +122,7 @@ class Settings(_Strict):
     sources: dict[str, Source] = {}
     http: Http = Http()
     matching: Matching = Matching()
+    review: Review = Review()
     harvest: tuple[HarvestJob, ...] = ()
     # Folder of the config file: relative paths in it are resolved against this.
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -1,0 +1,238 @@
+"""`papertally review ...` and `papertally user ...`: the review queue from a terminal, and staff accounts."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from papertally.cli import Context, pass_ctx
+from papertally.errors import PapertallyError
+
+STATUSES = ("pending", "needs_review", "second_look", "confirmed", "rejected", "decided", "all")
+
+
+@click.group()
+def review() -> None:
+    """Resolve the links the matcher was unsure about: in a browser or from here.
+
+    \b
+    Example:
+      papertally review list
+      papertally review accept 42 --by sato --reason "ORCID matches"
+      papertally review serve
+    """
+
+
+def _name(row: dict) -> str:
+    return f"{row['family_name']} {row['given_name'] or ''}".strip()
+
+
+@review.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--status", type=click.Choice(STATUSES), default="pending", show_default=True,
+              help="pending = needs review or flagged for a second look.")
+@click.option("--theme", help="Only this theme (e.g. T01).")
+@click.option("--venue", help="Only this venue (e.g. CVPR).")
+@click.option("--year", type=int, help="Only this conference year.")
+@click.option("--member", help="Only this member (person_id).")
+@click.option("--limit", type=int, default=None, help="At most this many items.")
+@pass_ctx
+def list_cmd(ctx: Context, fmt, status, theme, venue, year, member, limit) -> None:
+    """The review queue, most important first (themes short of their target this fiscal
+    year, then by score), each item with its link_id.
+
+    \b
+    Example:
+      papertally review list --theme T01
+      papertally review list --format json | jq '.[0].link_id'
+    """
+    from db import links as links_db
+    from review.service import short_themes
+
+    rows = links_db.review_queue(
+        ctx.db, limit, status=status, theme=theme, venue=venue, year=year, person_id=member,
+        short_themes=short_themes(ctx.db, ctx.settings),
+    )
+    if fmt == "json":
+        keys = ("link_id", "status", "second_look", "score", "short", "paper_id", "title", "venue",
+                "year", "doi", "person_id", "family_name", "given_name", "name_ja", "theme_id",
+                "mention", "explanation", "decided_by", "decided_at", "decision_action")
+        click.echo(json.dumps([{k: r[k] for k in keys} for r in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("Nothing to review with these filters.")
+        return
+    click.echo(f"{'link_id':>7} {'score':>5} {'theme':<6} {'member':<22} {'venue':<12} title")
+    for r in rows:
+        flag = "*" if r["short"] else " "
+        second = " [second look]" if r["second_look"] else ""
+        click.echo(
+            f"{r['link_id']:>7} {r['score']:>5.2f} {r['theme_id'] + flag:<6} {_name(r)[:22]:<22} "
+            f"{r['venue'] + ' ' + str(r['year']):<12} {r['title'][:70]}{second}"
+        )
+    click.echo(f"{len(rows)} item(s); * = theme still short of its target this fiscal year")
+
+
+def _decide(ctx: Context, link_id: int, action: str, by: str, reason: str | None) -> None:
+    from db import links as links_db
+    from db.review import write_transaction
+
+    with write_transaction(ctx.db):
+        row = links_db.decide(ctx.db, link_id, action, by, reason)
+    click.echo(
+        f"link {link_id}: {action} by {row['decided_by']} -> {row['status_after']} "
+        f"(decision {row['decision_id']})"
+    )
+
+
+def _decision_command(action: str, verb: str):
+    @click.argument("link_id", type=int)
+    @click.option("--by", required=True, help="Who decides (your name, as in the audit log).")
+    @click.option("--reason", default=None, help="Why (kept in the audit log).")
+    @pass_ctx
+    def command(ctx: Context, link_id: int, by: str, reason: str | None) -> None:
+        _decide(ctx, link_id, action, by, reason)
+
+    command.__doc__ = f"""{verb}; the decision stays until undone and is never changed
+    by a harvest or a re-match.
+
+    \b
+    Example:
+      papertally review {action} 42 --by sato --reason "same ORCID as the roster"
+    """
+    return review.command(action)(command)
+
+
+accept = _decision_command("accept", "Accept (confirm) a link")
+reject = _decision_command("reject", "Reject a link")
+unsure = _decision_command("unsure", "Mark a link as not sure (it stays in the queue)")
+
+
+@review.command()
+@click.argument("link_id", type=int)
+@click.option("--by", required=True, help="Who undoes it.")
+@click.option("--reason", default=None, help="Why (kept in the audit log).")
+@pass_ctx
+def undo(ctx: Context, link_id: int, by: str, reason: str | None) -> None:
+    """Undo the decision in force on a link: a new audit row restores the state before it.
+
+    \b
+    Example:
+      papertally review undo 42 --by sato
+    """
+    _decide(ctx, link_id, "undo", by, reason)
+
+
+@review.command()
+@click.option("--link", "link_id", type=int, help="Only this link.")
+@click.option("--by", "decided_by", help="Only decisions by this person.")
+@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_ctx
+def log(ctx: Context, link_id, decided_by, limit, fmt) -> None:
+    """The audit trail: every decision, newest first (who, when, what, why, score shown).
+
+    \b
+    Example:
+      papertally review log --link 42
+      papertally review log --by sato --format json
+    """
+    from db.review import recent_decisions
+
+    rows = recent_decisions(ctx.db, limit=limit, decided_by=decided_by, link_id=link_id)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No decisions recorded.")
+        return
+    for d in rows:
+        reason = f' "{d["reason"]}"' if d["reason"] else ""
+        sup = f" (supersedes {d['supersedes']})" if d["supersedes"] else ""
+        score = "" if d["score_shown"] is None else f" score {d['score_shown']:.2f}"
+        click.echo(
+            f"#{d['decision_id']} {d['decided_at']} {d['decided_by']}: {d['action']} link "
+            f"{d['link_id']} -> {d['status_after']}{sup}{score}{reason} | {_name(d)} | {d['title'][:60]}"
+        )
+
+
+@review.command()
+@click.option("--host", default=None, help="Address to listen on (default: [review] host, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: [review] port, 8765).")
+@pass_ctx
+def serve(ctx: Context, host: str | None, port: int | None) -> None:
+    """Serve the review web page. Staff log in with accounts from `papertally user add`.
+
+    \b
+    Example:
+      papertally review serve                      # http://127.0.0.1:8765/
+      papertally review serve --host 0.0.0.0 --port 8080
+    """
+    import uvicorn
+
+    from review.app import create_app
+
+    settings = ctx.settings
+    app = create_app(settings, ctx.db_path)
+    host = host or settings.review.host
+    port = port or settings.review.port
+    click.echo(f"papertally review on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@click.group()
+def user() -> None:
+    """Staff accounts for the review web page.
+
+    \b
+    Example:
+      papertally user add sato
+      echo "$PASSWORD" | papertally user add robot --password-stdin
+    """
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None,
+              help="Page language for this person (default: the browser's).")
+@pass_ctx
+def user_add(ctx: Context, name: str, password_stdin: bool, lang: str | None) -> None:
+    """Create a staff account (or set a new password for an existing one). The password is
+    stored only as an argon2id hash.
+
+    \b
+    Example:
+      papertally user add sato --lang ja
+    """
+    from db.review import add_user
+    from review.auth import MIN_PASSWORD, hash_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD:
+        raise PapertallyError(f"the password is too short: use at least {MIN_PASSWORD} characters")
+    created = add_user(ctx.db, name, hash_password(password), lang)
+    click.echo(f"user {name}: {'created' if created else 'password updated'}")
+
+
+@user.command("list")
+@pass_ctx
+def user_list(ctx: Context) -> None:
+    """Staff accounts (names and languages; never passwords).
+
+    \b
+    Example:
+      papertally user list
+    """
+    from db.review import list_users
+
+    for u in list_users(ctx.db):
+        click.echo(f"{u['name']:<20} {u['lang'] or 'browser':<8} since {u['created_at']}")
+
+
+commands = [review, user]
