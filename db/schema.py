@@ -198,6 +198,10 @@ def m0002_roster_links_decisions(db: sqlite_utils.Database) -> None:
 # Every migration set, in the order they are applied. Areas append theirs here.
 MIGRATION_SETS: list[Migrations] = [core]
 
+from db.harvest_state import harvest as _harvest  # noqa: E402 (harvest run details)
+
+MIGRATION_SETS.append(_harvest)
+
 from db.review import review as _review  # noqa: E402 (staff review: users, rules)
 
 MIGRATION_SETS.append(_review)

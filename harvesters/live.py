@@ -1,63 +1,269 @@
-"""Harvesting a configured job from its live source (network), through the file parsers."""
+"""Live harvesting of one configured venue-year: each source's fetch plan over the shared client."""
 
 from __future__ import annotations
 
-import requests
-import sqlite_utils
+import functools
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
-from db import papers as papers_db
-from harvesters.registry import FILE_PARSERS
+from harvesters import cvf, dblp, neurips, openalex_api, openreview
+from harvesters.acl_anthology import parse_acl_anthology
+from harvesters.base import ParseResult
+from harvesters.http import Fetched, HttpClient, make_client
+from harvesters.openalex import parse_openalex
+from harvesters.paperlists import parse_paperlists
 from papertally.config import HarvestJob, Settings
-from papertally.errors import HarvestError, PapertallyError
+from papertally.errors import HarvestError
+
+Parser = Callable[[str], ParseResult]
 
 
-def live_url(settings: Settings, job: HarvestJob) -> str:
-    """The URL of the whole venue-year listing for sources that publish one file."""
+@dataclass
+class Plan:
+    """How one venue-year is fetched: lazily fetched pages and the parser for each page.
+
+    `complete` is False when the pages are known not to be the whole listing.
+    `notes` are said in the run's summary (e.g. "count unchanged, cached pages re-read").
+    """
+
+    origin: str
+    pages: Iterator[Fetched]
+    parse: Parser
+    expected_hint: int | None = None  # the source's own count, when it gives one
+    notes: list[str] = field(default_factory=list)
+
+
+def _source(settings: Settings, job: HarvestJob):
     source = settings.sources.get(job.source)
     if source is None:
         raise HarvestError(
-            f"no [sources.{job.source}] section in the config, so its base URL is unknown",
+            f"no [sources.{job.source}] section in the config, so its base URL is unknown; "
+            "add it with base_url", source=job.source,
+        )
+    return source
+
+
+def _ids(source, job: HarvestJob) -> tuple[str, ...]:
+    return tuple(source.venue_ids.get(f"{job.venue} {job.year}", ()))
+
+
+def _one(fetch: Callable[[], Fetched]) -> Iterator[Fetched]:
+    yield fetch()
+
+
+def _paperlists(settings, job, client, source) -> Plan:
+    folder = {"NeurIPS": "nips"}.get(job.venue, job.venue.lower())
+    url = f"{source.base_url.rstrip('/')}/{folder}/{folder}{job.year}.json"
+    what = f"{job.venue} {job.year}"
+    return Plan(
+        url,
+        _one(lambda: client.get(url, source=job.source, what=what, conditional=True)),
+        functools.partial(parse_paperlists, venue=job.venue, year=job.year),
+    )
+
+
+def _acl(settings, job, client, source) -> Plan:
+    base = source.base_url.rstrip("/")
+    names = list(_ids(source, job)) or [f"{job.year}.{job.venue.lower()}"]
+    # Findings are a separate collection; fetched only when config counts them.
+    if "findings" in settings.venues[job.venue].tracks and not _ids(source, job):
+        names.append(f"{job.year}.findings")
+    urls = [f"{base}/{n}.xml" for n in names]
+    what = f"{job.venue} {job.year}"
+
+    def pages() -> Iterator[Fetched]:
+        for url in urls:
+            yield client.get(url, source=job.source, what=what, conditional=True)
+
+    return Plan(urls[0], pages(), functools.partial(parse_acl_anthology, venue=job.venue, year=job.year))
+
+
+def _cvf(settings, job, client, source) -> Plan:
+    names = _ids(source, job)
+    url = cvf.listing_url(source.base_url, job.venue, job.year, names[0] if names else None)
+    return Plan(
+        url,
+        _one(lambda: cvf.fetch_cvf(client, source.base_url, job.venue, job.year,
+                                   names[0] if names else None)),
+        functools.partial(cvf.parse_cvf, venue=job.venue, year=job.year, base_url=source.base_url),
+    )
+
+
+def _neurips(settings, job, client, source) -> Plan:
+    return Plan(
+        neurips.listing_url(source.base_url, job.year),
+        _one(lambda: neurips.fetch_neurips(client, source.base_url, job.venue, job.year)),
+        functools.partial(neurips.parse_neurips, venue=job.venue, year=job.year,
+                          base_url=source.base_url),
+    )
+
+
+def _openreview(settings, job, client, source) -> Plan:
+    venue_ids = list(_ids(source, job))
+    if not venue_ids:
+        venue_ids = [f"{job.venue}.cc/{job.year}/Conference"]
+        if "datasets_benchmarks" in settings.venues[job.venue].tracks:
+            venue_ids.append(f"{job.venue}.cc/{job.year}/Datasets_and_Benchmarks_Track")
+    what = f"{job.venue} {job.year}"
+
+    def pages() -> Iterator[Fetched]:
+        for venue_id in venue_ids:
+            yield from openreview.fetch_openreview(
+                client, source.base_url, venue_id, what, max_pages=settings.http.max_pages
+            )
+
+    return Plan(
+        f"{source.base_url.rstrip('/')}/notes?content.venueid={venue_ids[0]}",
+        pages(),
+        functools.partial(openreview.parse_openreview, venue=job.venue, year=job.year),
+    )
+
+
+def _dblp(settings, job, client, source) -> Plan:
+    keys = _ids(source, job)
+    key = dblp.toc_key(job.venue, job.year, keys[0] if keys else None)
+    return Plan(
+        f"{source.base_url.rstrip('/')}/search/publ/api?q=toc:{key}:",
+        dblp.fetch_dblp(client, source.base_url, key, f"{job.venue} {job.year}",
+                        max_pages=settings.http.max_pages),
+        functools.partial(dblp.parse_dblp, venue=job.venue, year=job.year),
+    )
+
+
+def _openalex(settings, job, client, source) -> Plan:
+    ids = _ids(source, job)
+    what = f"{job.venue} {job.year}"
+    if not ids:
+        raise HarvestError(
+            f"{what}: no OpenAlex source IDs configured; add [sources.openalex.venue_ids] "
+            f'"{what}" = ["S..."] (look the proceedings up at {source.base_url}/sources)',
             source=job.source,
         )
-    base = source.base_url.rstrip("/")
-    if job.source == "paperlists":
-        folder = {"NeurIPS": "nips"}.get(job.venue, job.venue.lower())
-        return f"{base}/{folder}/{folder}{job.year}.json"
-    if job.source == "acl-anthology":
-        return f"{base}/{job.year}.{job.venue.lower()}.xml"
-    raise HarvestError(
-        f"live harvesting from {job.source!r} is not available; use --from PATH", source=job.source
+    query = openalex_api.Query(
+        base_url=source.base_url, source_ids=ids, year=job.year, what=what,
+        per_page=source.per_page, api_key=openalex_api.api_key_from_env(source.api_key_env),
     )
+    parse = functools.partial(parse_openalex, venue=job.venue, year=job.year)
+    # Count check first: one cheap call. With the same count as the saved snapshot and a
+    # snapshot younger than refresh_days, the saved pages are re-read instead of pulled.
+    count, _ = openalex_api.count_works(client, query)
+    key = openalex_api.snapshot_key(query)
+    saved = client.cache.get(job.source, key) if client.cache else None
+    if saved and openalex_api.snapshot_fresh(saved[0], count, source.refresh_days):
+        plan = Plan(query.url(), iter([Fetched(query.url(), saved[1], 304, from_cache=True)]),
+                    parse, expected_hint=count)
+        plan.notes.append(
+            f"count unchanged ({count}); pages saved on {saved[0]['fetched_at'][:10]} re-read, "
+            "no full pull"
+        )
+        return plan
+
+    def pages() -> Iterator[Fetched]:
+        lines = []
+        for page in openalex_api.fetch_openalex(
+            client, query, expected=count, max_pages=settings.http.max_pages
+        ):
+            lines.append(page.text.replace("\n", " "))
+            yield page
+        if client.cache is not None:
+            from harvesters.http import _now
+
+            client.cache.put(job.source, key, "\n".join(lines) + "\n",
+                             {"url": query.url(), "count": count, "pages": len(lines),
+                              "fetched_at": _now()})
+
+    return Plan(query.url(), pages(), parse, expected_hint=count)
 
 
-def harvest_live(db: sqlite_utils.Database, settings: Settings, job: HarvestJob):
-    """Download the venue-year listing and store it like a file harvest.
+PLANS: dict[str, Callable] = {
+    "paperlists": _paperlists,
+    "acl-anthology": _acl,
+    "cvf": _cvf,
+    "neurips": _neurips,
+    "openreview": _openreview,
+    "dblp": _dblp,
+    "openalex": _openalex,
+}
 
-    Raises HarvestError naming the source and URL when the source cannot be reached.
-    """
-    from papertally.harvesting import HarvestOutcome, store_parsed
 
-    url = live_url(settings, job)
-    headers = {"User-Agent": f"papertally/0.1 (mailto:{settings.http.contact_email})"}
-    try:
-        resp = requests.get(url, headers=headers, timeout=settings.http.timeout_seconds)
-        resp.raise_for_status()
-    except requests.RequestException as exc:
+def plan_for(settings: Settings, job: HarvestJob, client: HttpClient) -> Plan:
+    """The fetch plan of a job. Raises HarvestError for a source with no live harvester."""
+    if job.source not in PLANS:
         raise HarvestError(
-            f"cannot download {job.venue} {job.year}: {type(exc).__name__}",
-            source=job.source,
-            url=url,
-        ) from None
-    outcome = HarvestOutcome(job.source, job.venue, job.year, origin=url)
-    outcome.run_id = papers_db.start_run(db, job.source, job.venue, job.year, url)
+            f"live harvesting from {job.source!r} is not available (live sources: "
+            f"{', '.join(sorted(PLANS))}); use --from PATH", source=job.source,
+        )
+    return PLANS[job.source](settings, job, client, _source(settings, job))
+
+
+def prefetch(pages: Iterator[Fetched], depth: int = 2) -> Iterator[Fetched]:
+    """Fetch the next pages in a background thread while the caller parses and stores.
+
+    Exceptions of the fetcher are re-raised in the caller at the point they happened.
+    """
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for page in pages:
+                if stop.is_set():
+                    return
+                box.put(("page", page))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
+            box.put(("error", exc))
+            return
+        box.put(("done", done))
+
+    thread = threading.Thread(target=work, name="papertally-fetch", daemon=True)
+    thread.start()
     try:
-        result = FILE_PARSERS[job.source](resp.text, job.venue, job.year)
-        store_parsed(db, settings, result, outcome, complete=True)
-    except PapertallyError as exc:
-        papers_db.finish_run(db, outcome.run_id, status="failed", errors=[f"{url}: {exc}"])
-        raise HarvestError(str(exc), source=job.source, url=url) from None
-    papers_db.finish_run(
-        db, outcome.run_id, status="ok", counts=outcome.counts, errors=outcome.warnings,
-        message=outcome.summary(), requests=1, bytes_=len(resp.content),
-    )
-    return outcome
+        while True:
+            kind, item = box.get()
+            if kind == "page":
+                yield item
+            elif kind == "error":
+                raise item
+            else:
+                return
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
+
+
+_CLIENTS: dict[int, tuple[Settings, HttpClient]] = {}
+
+
+def shared_client(settings: Settings) -> HttpClient:
+    """One client per settings object for the whole process, so that a source stopped by a
+    spent budget stays stopped for the other venue-years of the run."""
+    held = _CLIENTS.get(id(settings))
+    if held is None or held[0] is not settings:
+        held = (settings, make_client(settings))
+        _CLIENTS[id(settings)] = held
+    return held[1]
+
+
+def harvest_live(db, settings: Settings, job: HarvestJob, *, client: HttpClient | None = None,
+                 progress=None):
+    """Fetch the job's venue-year from its live source and store it (see
+    papertally.harvesting.harvest_pages for the guard, the counts and the run record).
+
+    Raises HarvestError naming source, venue-year and URL when the source cannot be reached
+    or its answer is unusable; whatever was read before the fault stays stored.
+    """
+    from papertally.harvesting import harvest_pages
+
+    client = client or shared_client(settings)
+    if job.source in client.stopped:
+        raise HarvestError(
+            f"{job.venue} {job.year}: not tried: {client.stopped[job.source]}", source=job.source
+        )
+    return harvest_pages(db, settings, job, client, progress=progress)

@@ -67,6 +67,16 @@ class Source(_Strict):
     api_key_env: str | None = None
     per_page: int = Field(100, ge=1, le=200)
     extra: dict[str, str | int | float | bool | list[str]] = {}
+    # The source's own identifiers of a venue-year, keyed "VENUE YEAR" ("CVPR 2024"):
+    # OpenAlex source IDs (S...), OpenReview venue ids, dblp TOC keys, CVF listing names.
+    venue_ids: dict[str, tuple[str, ...]] = {}
+    # Venue names as the source prints them, keyed by venue (OpenAlex raw_source_name).
+    venue_names: dict[str, tuple[str, ...]] = {}
+    # Overrides [coverage] min_ratio for this source (e.g. OpenAlex's known gaps).
+    min_coverage: float | None = Field(None, ge=0, le=1)
+    # A pull skipped by an unchanged count is forced after this many days.
+    refresh_days: int = Field(7, ge=0, le=365)
+
 
     @model_validator(mode="after")
     def _http_url(self) -> Source:
@@ -80,6 +90,19 @@ class Http(_Strict):
     timeout_seconds: float = Field(30.0, gt=0, le=600)
     max_retries: int = Field(4, ge=0, le=20)
     backoff_seconds: float = Field(1.0, ge=0, le=300)
+    # A 429 asking to wait longer than this means a spent budget: the source stops.
+    max_retry_wait_seconds: float = Field(120.0, ge=0, le=86400)
+    # Raw responses with their ETag/Last-Modified and dates; empty string = no cache.
+    cache_dir: str = ".cache/http"
+    # Bound on pages of one venue-year (a cursor that never ends stops here).
+    max_pages: int = Field(500, ge=1, le=100000)
+
+
+class Coverage(_Strict):
+    # A complete harvest listing fewer than min_ratio x the expected papers (config's
+    # expected_papers, or the last complete run) fails: the layout or API probably changed.
+    min_ratio: float = Field(0.8, ge=0, le=1)
+
 
 
 class Matching(_Strict):
@@ -121,6 +144,7 @@ class Settings(_Strict):
     venues: dict[str, Venue] = {}
     sources: dict[str, Source] = {}
     http: Http = Http()
+    coverage: Coverage = Coverage()
     matching: Matching = Matching()
     review: Review = Review()
     harvest: tuple[HarvestJob, ...] = ()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import sys
+import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import sqlite_utils
 
+from db import harvest_state
 from db import papers as papers_db
 from harvesters.base import ParseResult
 from papertally.config import HarvestJob, Settings
@@ -27,6 +32,8 @@ class HarvestOutcome:
     skipped_tracks: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     message: str = ""
+    requests: int = 0  # HTTP requests made (live harvests)
+    bytes: int = 0  # bytes downloaded (live harvests)
 
     def summary(self) -> str:
         c = self.counts
@@ -40,12 +47,28 @@ class HarvestOutcome:
             )
         if c.missing:
             text += f"; {c.missing} no longer listed (flagged, kept)"
+        if self.requests:
+            text += f"; {self.requests} request(s), {_size(self.bytes)}"
         if self.message:
             text += f"; {self.message}"
         return text
 
     def as_dict(self) -> dict:
         return {**asdict(self), "counts": asdict(self.counts)}
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
+
+
+def _bare(exc: PapertallyError) -> str:
+    """A HarvestError's message without the "(source ..., URL)" suffix it adds."""
+    text = str(exc)
+    if isinstance(exc, HarvestError):
+        where = ", ".join(p for p in (f"source {exc.source}" if exc.source else "", exc.url or "") if p)
+        if where and text.endswith(f" ({where})"):
+            return text[: -len(where) - 3]
+    return text
 
 
 def store_parsed(
@@ -107,6 +130,11 @@ def harvest_file(
         outcome.status, outcome.message = "failed", str(exc)
         papers_db.finish_run(db, outcome.run_id, status="failed", errors=[str(exc)])
         raise
+    harvest_state.record_details(
+        db, outcome.run_id, complete=complete, counted=outcome.counts.seen,
+        expected=expected_size(db, settings, source, venue, year), pages=1,
+        excluded=json.dumps(result.excluded),
+    )
     papers_db.finish_run(
         db,
         outcome.run_id,
@@ -119,16 +147,25 @@ def harvest_file(
 
 
 def harvest_job(
-    db: sqlite_utils.Database, settings: Settings, job: HarvestJob, *, offline: bool = False
+    db: sqlite_utils.Database,
+    settings: Settings,
+    job: HarvestJob,
+    *,
+    offline: bool = False,
+    client=None,
+    progress: Progress | None = None,
 ) -> HarvestOutcome:
     """Harvest one configured job: the live source, or its offline file when the live
-    source cannot be reached (or `offline` is set). The outcome's message says which."""
+    source cannot be reached (or `offline` is set). The outcome's message says which.
+
+    `client` is the shared HTTP client (default: one per settings for the process);
+    `progress` reports pages and counts (default: quiet)."""
     from harvesters import live
 
     unreachable = None
     if not offline:
         try:
-            return live.harvest_live(db, settings, job)
+            return live.harvest_live(db, settings, job, client=client, progress=progress)
         except HarvestError as exc:
             if not job.offline_file:
                 raise
@@ -145,4 +182,195 @@ def harvest_job(
     if unreachable:
         note = f"live source not reachable ({unreachable}); offline sample used"
     outcome.message = note
+    return outcome
+
+
+# -- live harvests: progress, coverage guard, fetch -> parse -> store ------------------
+
+
+class Progress:
+    """Progress of long harvests on stderr, per source and venue-year with counts.
+
+    Quiet when stderr is not a terminal (cron, CI, pipes) unless `force` is set; on a
+    terminal one line is rewritten in place at most every `interval` seconds.
+    """
+
+    def __init__(self, stream=None, *, force: bool = False, interval: float = 0.2):
+        self.stream = stream or sys.stderr
+        self.enabled = force or bool(getattr(self.stream, "isatty", lambda: False)())
+        self.interval = interval
+        self._last = 0.0
+
+    def update(self, label: str, pages: int, papers: int, total: int | None = None,
+               *, final: bool = False) -> None:
+        """Report `pages` fetched and `papers` read so far for `label` ("openalex CVPR 2024")."""
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not final and now - self._last < self.interval:
+            return
+        self._last = now
+        of = f" of ~{total}" if total else ""
+        end = "\n" if final else ""
+        self.stream.write(f"\r{label}: {pages} page(s), {papers}{of} papers{end}")
+        self.stream.flush()
+
+
+def expected_size(
+    db: sqlite_utils.Database, settings: Settings, source: str, venue: str, year: int
+) -> int | None:
+    """The size a complete listing should reach: the larger of config's expected_papers and
+    the papers counted by this source's last complete good harvest (None if neither)."""
+    edition = settings.edition(venue, year)
+    known = [
+        n
+        for n in (
+            edition.expected_papers if edition else None,
+            harvest_state.last_complete_count(db, source, venue, year),
+        )
+        if n
+    ]
+    return max(known) if known else None
+
+
+def coverage_problem(
+    settings: Settings, source: str, what: str, counted: int, expected: int | None, url: str
+) -> str | None:
+    """Why a complete listing of `counted` papers is not credible, or None when it is."""
+    ratio = settings.coverage.min_ratio
+    src = settings.sources.get(source)
+    if src is not None and src.min_coverage is not None:
+        ratio = src.min_coverage
+    if counted == 0:
+        return (
+            f"{what}: the source listed no papers at {url}; its page layout or API probably "
+            "changed (or the venue-year is not published yet). Nothing stored, nothing flagged"
+        )
+    if expected and counted < ratio * expected:
+        return (
+            f"{what}: only {counted} papers where {expected} are expected (below "
+            f"{ratio:.0%}); the page layout or API probably changed. Nothing stored, nothing "
+            "flagged; check the source, or lower [coverage] min_ratio / the source's "
+            "min_coverage if the venue really shrank"
+        )
+    return None
+
+
+def harvest_pages(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    job: HarvestJob,
+    client,
+    *,
+    progress: Progress | None = None,
+) -> HarvestOutcome:
+    """Fetch, parse and store one venue-year from its live source, recording the run.
+
+    - A fault while fetching or parsing (after the retries) fails the run with a message
+      naming source, venue-year and URL; the pages read before it are stored (they are real
+      papers), nothing is flagged missing, and a re-run stores nothing twice.
+    - A complete listing far smaller than expected (coverage guard) fails the run and
+      stores nothing.
+    - Otherwise every record is stored, and the source's records of this venue-year it no
+      longer lists are flagged (never deleted).
+
+    The run records requests, bytes, new/updated/unchanged papers and errors.
+
+    Raises:
+        HarvestError: the source is unreachable, misbehaves, or fails the coverage guard.
+    """
+    from harvesters import live
+
+    venue = settings.venue_key(job.venue)
+    what = f"{venue} {job.year}"
+    label = f"{job.source} {what}"
+    progress = progress or Progress(force=False)
+    client = client.child()  # this run's own request and byte counters
+    before = client.stats.copy()
+    records: list = []
+    skipped: list[str] = []
+    excluded: Counter[str] = Counter()
+    pages = 0
+    outcome: HarvestOutcome | None = None
+    plan = None
+
+    def start(origin: str) -> HarvestOutcome:
+        out = HarvestOutcome(job.source, venue, job.year, origin=origin)
+        out.run_id = papers_db.start_run(db, job.source, venue, job.year, origin)
+        return out
+
+    def fail(exc: PapertallyError, url: str | None) -> HarvestError:
+        nonlocal outcome
+        if outcome is None:
+            outcome = start(url or job.source)
+        used = client.stats.since(before)
+        bare = _bare(exc)
+        message = bare if bare.startswith(what) else f"{what}: {bare}"
+        if records:  # pages read before the fault are real papers: keep them
+            store_parsed(db, settings, ParseResult(records, skipped, dict(excluded)), outcome,
+                         complete=False)
+            message += f"; the {len(records)} papers read before the fault were stored"
+        outcome.status, outcome.message = "failed", message
+        papers_db.finish_run(
+            db, outcome.run_id, status="failed", counts=outcome.counts, errors=[message],
+            message=outcome.summary(), requests=used.requests, bytes_=used.bytes,
+        )
+        harvest_state.record_details(
+            db, outcome.run_id, complete=False, counted=outcome.counts.seen, pages=pages,
+            not_modified=used.not_modified, retries=used.retries,
+        )
+        progress.update(label, pages, len(records), final=True)
+        outcome.requests, outcome.bytes = used.requests, used.bytes
+        cls = type(exc) if isinstance(exc, HarvestError) else HarvestError
+        source = (exc.source if isinstance(exc, HarvestError) else None) or job.source
+        where = (exc.url if isinstance(exc, HarvestError) else None) or url
+        return cls(message, source=source, url=where)
+
+    try:
+        plan = live.plan_for(settings, job, client)
+        outcome = start(plan.origin)
+        current_url = plan.origin
+        for page in live.prefetch(plan.pages):
+            current_url = page.url
+            try:
+                result = plan.parse(page.text)
+            except PapertallyError as exc:
+                raise HarvestError(f"{what}: unusable response: {exc}", source=job.source,
+                                   url=page.url) from None
+            pages += 1
+            records.extend(result.records)
+            skipped.extend(result.skipped)
+            excluded.update(result.excluded)
+            progress.update(label, pages, len(records), plan.expected_hint)
+    except HarvestError as exc:
+        raise fail(exc, exc.url or (plan.origin if plan else None)) from None
+    except PapertallyError as exc:
+        raise fail(exc, current_url if plan else None) from None
+    progress.update(label, pages, len(records), plan.expected_hint, final=True)
+
+    # Coverage guard on what would be counted (records of the configured tracks).
+    tracks = settings.venues[venue].tracks
+    counted = sum(1 for r in records if r.track in tracks)
+    expected = expected_size(db, settings, job.source, venue, job.year)
+    problem = coverage_problem(settings, job.source, what, counted, expected, plan.origin)
+    if problem:
+        records.clear()  # a suspicious listing is not stored
+        raise fail(HarvestError(problem, source=job.source, url=plan.origin), plan.origin)
+
+    result = ParseResult(records, skipped, dict(excluded))
+    store_parsed(db, settings, result, outcome, complete=True)
+    used = client.stats.since(before)
+    if plan.notes:
+        outcome.message = "; ".join(plan.notes)
+    if used.not_modified:
+        outcome.warnings.append(f"{used.not_modified} response(s) not modified since last run")
+    papers_db.finish_run(
+        db, outcome.run_id, status="ok", counts=outcome.counts, errors=skipped,
+        message=outcome.summary(), requests=used.requests, bytes_=used.bytes,
+    )
+    harvest_state.record_details(
+        db, outcome.run_id, complete=True, counted=counted, expected=expected, pages=pages,
+        not_modified=used.not_modified, retries=used.retries, excluded=json.dumps(dict(excluded)),
+    )
+    outcome.requests, outcome.bytes = used.requests, used.bytes
     return outcome

@@ -1,0 +1,88 @@
+"""Harvest run details (completeness, expected size, HTTP cache use) and the --status query."""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+harvest = Migrations("papertally.harvest")
+
+
+@harvest()
+def m0001_run_details(db: sqlite_utils.Database) -> None:
+    # One row per harvest_runs row. `complete` says the run read the source's whole
+    # venue-year listing (not an offline sample): only such runs set the coverage baseline.
+    db.execute(
+        """
+        CREATE TABLE harvest_run_details (
+            run_id INTEGER PRIMARY KEY REFERENCES harvest_runs(run_id),
+            complete INTEGER NOT NULL DEFAULT 0,
+            counted INTEGER NOT NULL DEFAULT 0,
+            expected INTEGER,
+            pages INTEGER NOT NULL DEFAULT 0,
+            not_modified INTEGER NOT NULL DEFAULT 0,
+            retries INTEGER NOT NULL DEFAULT 0,
+            excluded TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+
+
+def record_details(
+    db: sqlite_utils.Database,
+    run_id: int,
+    *,
+    complete: bool,
+    counted: int,
+    expected: int | None = None,
+    pages: int = 0,
+    not_modified: int = 0,
+    retries: int = 0,
+    excluded: str = "{}",
+) -> None:
+    """Store (or replace) the details of one harvest run."""
+    with db.atomic():
+        db["harvest_run_details"].upsert(
+            {
+                "run_id": run_id,
+                "complete": int(complete),
+                "counted": counted,
+                "expected": expected,
+                "pages": pages,
+                "not_modified": not_modified,
+                "retries": retries,
+                "excluded": excluded,
+            },
+            pk="run_id",
+        )
+
+
+def last_complete_count(
+    db: sqlite_utils.Database, source: str, venue: str, year: int
+) -> int | None:
+    """Papers counted by the last successful complete harvest of this source and venue-year
+    (offline samples and failed runs excluded), or None."""
+    row = db.execute(
+        """SELECT d.counted FROM harvest_runs r JOIN harvest_run_details d USING (run_id)
+           WHERE r.source = ? AND r.venue = ? AND r.year = ? AND r.status = 'ok'
+             AND d.complete = 1
+           ORDER BY r.run_id DESC LIMIT 1""",
+        [source, venue, year],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def status_rows(db: sqlite_utils.Database, per_source: int = 3) -> list[dict]:
+    """The last `per_source` runs of every source and venue-year, newest first within each."""
+    return list(
+        db.query(
+            """SELECT * FROM (
+                 SELECT r.*, d.complete, d.counted, d.expected, d.pages, d.not_modified,
+                        d.retries,
+                        ROW_NUMBER() OVER (PARTITION BY r.source, r.venue, r.year
+                                           ORDER BY r.run_id DESC) AS nth
+                 FROM harvest_runs r LEFT JOIN harvest_run_details d USING (run_id))
+               WHERE nth <= ?
+               ORDER BY source, venue, year, run_id DESC""",
+            [per_source],
+        )
+    )

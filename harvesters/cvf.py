@@ -1,0 +1,143 @@
+"""CVF Open Access listings (CVPR, ICCV, WACV): pure parser and a thin fetcher."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+from harvesters.base import ParseResult
+from harvesters.http import Fetched, HttpClient
+from harvesters.records import AuthorRecord, PaperRecord
+from papertally.errors import ParseError
+
+SOURCE = "cvf"
+_SPACES = re.compile(r"\s+")
+_KEY = re.compile(r"/html/(?P<key>[^/]+?)(?:_paper)?\.html$")
+# Workshop papers live under /content/CVPR2024W/<workshop>/ or a *_workshops path.
+_WORKSHOP = re.compile(r"/content/[A-Za-z]+\d{4}W/|_workshops/")
+
+
+def listing_url(base_url: str, venue: str, year: int, name: str | None = None) -> str:
+    """The main-conference listing of one venue-year: `<base>/CVPR2024?day=all`.
+
+    `name` overrides the listing name (config [sources.cvf] venue_ids "CVPR 2024").
+    """
+    return f"{base_url.rstrip('/')}/{name or f'{venue}{year}'}?day=all"
+
+
+class _Listing(HTMLParser):
+    """Collects each `<dt class="ptitle">` and the author inputs of the `<dd>` after it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.papers: list[dict] = []
+        self._in_title = False
+        self._in_link = False
+        self._dd_count = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "dt":
+            classes = (a.get("class") or "").split()
+            self._in_title = "ptitle" in classes
+            if self._in_title:
+                self.papers.append({"href": None, "title": "", "authors": []})
+                self._dd_count = 0
+        elif tag == "a" and self._in_title and self.papers and self.papers[-1]["href"] is None:
+            self.papers[-1]["href"] = a.get("href")
+            self._in_link = True
+        elif tag == "dd" and self.papers:
+            self._in_title = False
+            self._dd_count += 1
+        elif (
+            tag == "input"
+            and self.papers
+            and self._dd_count == 1
+            and a.get("name") == "query_author"
+        ):
+            self.papers[-1]["authors"].append(a.get("value") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._in_link = False
+        elif tag == "dt":
+            self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_link and self.papers:
+            self.papers[-1]["title"] += data
+
+
+def parse_cvf(text: str, venue: str, year: int, base_url: str = "https://openaccess.thecvf.com") -> ParseResult:
+    """Parse a CVF Open Access listing page into main-conference papers.
+
+    Args:
+        text: the listing's HTML (`<dt class="ptitle">` + author `<dd>` per paper).
+        venue: config venue key stored on every record.
+        year: edition year stored on every record.
+        base_url: joined with each paper's relative link to make its URL.
+
+    Returns:
+        ParseResult: one record per paper (source_id is the paper key from its link,
+        e.g. `Smith_Title_Words_CVPR_2024`); entries without a link or title, or under a
+        workshop path, go to `skipped`.
+
+    Raises:
+        ParseError: the text does not look like HTML, or holds no `<dt class="ptitle">` at
+        all (the listing layout changed, or this is not a listing page).
+    """
+    if "<" not in text:
+        raise ParseError("not HTML: expected a CVF Open Access listing page")
+    parser = _Listing()
+    try:
+        parser.feed(text)
+        parser.close()
+    except Exception as exc:  # html.parser is lenient; anything it raises is a broken page
+        raise ParseError(f"unreadable HTML: {exc}") from exc
+    if not parser.papers:
+        raise ParseError(
+            'no <dt class="ptitle"> entries: not a CVF listing, or its layout changed '
+            "(see SOURCE_FORMATS.md, CVF Open Access)"
+        )
+    records: list[PaperRecord] = []
+    skipped: list[str] = []
+    seen: set[str] = set()
+    for index, paper in enumerate(parser.papers):
+        title = _SPACES.sub(" ", paper["title"]).strip()
+        href = paper["href"] or ""
+        match = _KEY.search(href)
+        if not title or not match:
+            skipped.append(f"entry {index}: no title or no /html/<key>_paper.html link ({href!r})")
+            continue
+        if _WORKSHOP.search(href):
+            skipped.append(f"entry {index} ({href}): a workshop paper, not main conference")
+            continue
+        key = match.group("key")
+        if key in seen:
+            skipped.append(f"entry {index} ({key}): listed twice, kept once")
+            continue
+        seen.add(key)
+        names = [_SPACES.sub(" ", n).strip() for n in paper["authors"]]
+        records.append(
+            PaperRecord(
+                source=SOURCE,
+                source_id=key,
+                venue=venue,
+                year=year,
+                title=title,
+                authors=tuple(
+                    AuthorRecord(name=n, position=i) for i, n in enumerate((n for n in names if n), 1)
+                ),
+                url=urljoin(base_url.rstrip("/") + "/", href.lstrip("/")),
+            )
+        )
+    return ParseResult(records=records, skipped=skipped)
+
+
+def fetch_cvf(client: HttpClient, base_url: str, venue: str, year: int, name: str | None = None) -> Fetched:
+    """Download one venue-year's listing (conditional on the cached copy's validators)."""
+    return client.get(
+        listing_url(base_url, venue, year, name), source=SOURCE, what=f"{venue} {year}",
+        conditional=True,
+    )
