@@ -206,6 +206,10 @@ from db.review import review as _review  # noqa: E402 (staff review: users, rule
 
 MIGRATION_SETS.append(_review)
 
+from db.runs import runs as _runs  # noqa: E402 (nightly run summaries)
+
+MIGRATION_SETS.append(_runs)
+
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the papertally database at `path` and bring its schema

@@ -136,6 +136,75 @@ class HarvestJob(_Strict):
     offline_file: str | None = None
 
 
+class Schedule(_Strict):
+    # When `papertally schedule` runs the nightly flow: a 5-field cron line in `timezone`.
+    cron: str = "0 2 * * *"
+    timezone: str = "Asia/Tokyo"
+    # Port of the local Prefect server `papertally schedule` starts when PREFECT_API_URL
+    # is not set.
+    server_port: int = Field(4200, ge=1024, le=65535)
+
+    @model_validator(mode="after")
+    def _valid(self) -> Schedule:
+        import zoneinfo
+
+        from cronsim import CronSim, CronSimError
+
+        try:
+            CronSim(self.cron, dt.datetime(2026, 1, 1))
+        except CronSimError as exc:
+            raise ValueError(f"cron {self.cron!r} is not a 5-field cron line: {exc}") from None
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"timezone {self.timezone!r} is not an IANA time zone (e.g. Asia/Tokyo, UTC)"
+            ) from None
+        return self
+
+
+class Nightly(_Strict):
+    # Venue-year harvests run at once, tries after a failure, and the wait between tries.
+    harvest_concurrency: int = Field(2, ge=1, le=16)
+    harvest_retries: int = Field(2, ge=0, le=10)
+    retry_delay_seconds: float = Field(60.0, ge=0, le=3600)
+
+
+class Notify(_Strict):
+    # Chat webhook (Slack or Teams incoming webhook) and/or e-mail; empty = no notification.
+    webhook_url: str | None = None
+    webhook_style: Literal["slack", "teams"] = "slack"
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    # The SMTP password is read from this environment variable, never from this file.
+    smtp_password_env: str | None = None
+    mail_from: str | None = None
+    mail_to: tuple[str, ...] = ()
+    on_failure: bool = True
+    on_new_review: bool = True
+
+    @model_validator(mode="after")
+    def _complete(self) -> Notify:
+        if self.webhook_url and not self.webhook_url.startswith(("http://", "https://")):
+            raise ValueError(f"webhook_url {self.webhook_url!r} must start with https://")
+        if self.smtp_host and not (self.mail_from and self.mail_to):
+            raise ValueError("smtp_host is set: mail_from and mail_to are needed too")
+        return self
+
+
+class Export(_Strict):
+    # Where the nightly flow writes its exports (one file per fiscal year and format).
+    out_dir: str = "out"
+    formats: tuple[Literal["xlsx", "csv", "json"], ...] = ("xlsx", "json")
+    lang: Literal["ja", "en"] = "ja"
+    chart: Literal["png", "svg", ""] | None = "png"
+    # A font file with Japanese glyphs for charts; empty = look for an installed one
+    # (Noto Sans CJK JP from fonts-noto-cjk, IPAexGothic, ...).
+    font_file: str | None = None
+
+
 class Settings(_Strict):
     program: Program = Program()
     database: Database = Database()
@@ -148,6 +217,10 @@ class Settings(_Strict):
     matching: Matching = Matching()
     review: Review = Review()
     harvest: tuple[HarvestJob, ...] = ()
+    schedule: Schedule = Schedule()
+    nightly: Nightly = Nightly()
+    notify: Notify = Notify()
+    export: Export = Export()
     # Folder of the config file: relative paths in it are resolved against this.
     base_dir: Path = Field(default=Path("."), exclude=True)
 

@@ -86,14 +86,14 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
             token = request.session["csrf"] = auth.new_csrf_token()
         return token
 
-    def render(request: Request, name: str, lang: str, status_code: int = 200, **context) -> HTMLResponse:
+    def render(request: Request, template: str, lang: str, status_code: int = 200, **context) -> HTMLResponse:
         def t(key: str, **values) -> str:
             return translate(lang, key, **values)
 
         flash = request.session.pop("flash", None) if "session" in request.scope else None
         return templates.TemplateResponse(
             request,
-            name,
+            template,
             {
                 "t": t,
                 "lang": lang,
@@ -236,6 +236,11 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
 
     @app.get("/")
     def home(request: Request):
+        db = connect()
+        try:
+            current_user(request, db)
+        finally:
+            db.close()
         return RedirectResponse("/queue", status_code=303)
 
     @app.get("/queue", response_class=HTMLResponse)

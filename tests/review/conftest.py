@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from db.links import store_candidates
 from db.papers import store_records
@@ -111,3 +112,88 @@ def review_config(tmp_path) -> Path:
     cfg = tmp_path / "config.toml"
     cfg.write_text(text, encoding="utf-8")
     return cfg
+
+
+# -- a running review app ----------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+# argon2id with small parameters: verification reads them from the hash, so the app checks it
+# as it would any stored hash, without spending 64 MB and ~0.3 s per login in every test.
+CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+
+
+class LiveServer:
+    """The review app served by uvicorn in a thread, on a free local port."""
+
+    def __init__(self, app):
+        import socket
+        import threading
+
+        import uvicorn
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the review app did not start within 10 s")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def review_app(tmp_path, review_config, db, links):
+    """(LiveServer, settings, links) with staff accounts sato (ja) and tanaka (en)."""
+    from db.review import add_user
+    from papertally.config import load_settings
+    from review.app import create_app
+
+    add_user(db, "sato", CHEAP_HASH, "ja")
+    add_user(db, "tanaka", CHEAP_HASH, "en")
+    settings = load_settings(review_config)
+    app = create_app(settings, tmp_path / "papertally.db")
+    with LiveServer(app) as server:
+        yield server, settings, links
+
+
+def csrf_of(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def login(url: str, name: str, password: str = PASSWORD):
+    """A requests.Session logged in as `name`, and its CSRF token."""
+    import requests
+
+    s = requests.Session()
+    token = csrf_of(s.get(f"{url}/login").text)
+    r = s.post(f"{url}/login", data={"name": name, "password": password, "csrf_token": token,
+                                     "next": "/queue"}, headers={"Origin": url})
+    assert r.status_code == 200 and "/queue" in r.url, r.text[:500]
+    return s, csrf_of(r.text)
+
+
+@pytest.fixture
+def web():
+    """Helpers for talking to the app: web.login(url, name), web.csrf_of(html)."""
+    import types
+
+    return types.SimpleNamespace(login=login, csrf_of=csrf_of, password=PASSWORD)

@@ -1,0 +1,82 @@
+"""`papertally review list/accept/reject/undo/log` and `papertally user add` from a terminal."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from db import links as links_db
+from db import review as review_db
+from papertally.cli import main
+from review.auth import verify_password
+
+
+@pytest.fixture
+def run(capsys, monkeypatch, review_config, links):
+    monkeypatch.setenv("PAPERTALLY_CONFIG", str(review_config))
+    monkeypatch.delenv("PAPERTALLY_DB", raising=False)
+
+    def _run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+        if stdin is not None:
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code or 0
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
+def test_list_shows_each_item_with_its_link_id(run, links):
+    code, out, _ = run("review", "list")
+    assert code == 0
+    ids = [int(line.split()[0]) for line in out.splitlines()[1:-1]]
+    assert ids == [links[k] for k in ("a1", "c1", "c2", "c4", "c3")]
+
+
+def test_list_json_with_filters(run, links):
+    code, out, _ = run("review", "list", "--format", "json", "--theme", "T01", "--member", "p002")
+    assert code == 0
+    items = json.loads(out)
+    assert [i["link_id"] for i in items] == [links["c4"]]
+    assert items[0]["title"] == "Kyoto scene graphs" and items[0]["name_ja"] == "佐藤 由紀"
+
+
+def test_accept_reject_undo_and_log(run, db, links):
+    assert run("review", "accept", str(links["c1"]), "--by", "sato", "--reason", "ORCID")[0] == 0
+    assert run("review", "reject", str(links["c3"]), "--by", "sato")[0] == 0
+    assert links_db.get_link(db, links["c1"])["status"] == "confirmed"
+    code, out, _ = run("review", "undo", str(links["c1"]), "--by", "tanaka")
+    assert code == 0 and "needs_review" in out
+    code, out, _ = run("review", "log")
+    lines = out.splitlines()
+    assert len(lines) == 3
+    assert "tanaka: undo" in lines[0] and "sato: reject" in lines[1] and '"ORCID"' in lines[2]
+    code, out, _ = run("review", "log", "--link", str(links["c1"]), "--format", "json")
+    assert [d["action"] for d in json.loads(out)] == ["undo", "accept"]
+
+
+def test_errors_are_one_line_and_non_zero(run, links):
+    code, _, err = run("review", "accept", "999", "--by", "sato")
+    assert code == 1 and err.strip() == "error: link 999 does not exist; see `papertally review list`"
+    code, _, err = run("review", "undo", str(links["c1"]), "--by", "sato")
+    assert code == 1 and "no staff decision to undo" in err
+    code, _, err = run("review", "accept", str(links["c1"]))
+    assert code == 2 and "--by" in err
+
+
+def test_user_add_hashes_the_password(run, db):
+    code, out, _ = run("user", "add", "sato", "--password-stdin", "--lang", "ja", stdin="s3cret-pass\n")
+    assert code == 0 and "created" in out
+    user = review_db.get_user(db, "sato")
+    assert user["password_hash"].startswith("$argon2id$")
+    assert "s3cret-pass" not in user["password_hash"]
+    assert verify_password(user["password_hash"], "s3cret-pass")
+    assert not verify_password(user["password_hash"], "wrong")
+    code, _, err = run("user", "add", "kato", "--password-stdin", stdin="short\n")
+    assert code == 1 and "too short" in err

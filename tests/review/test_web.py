@@ -1,0 +1,281 @@
+"""The review web app over real HTTP: login, CSRF, escaping, decisions, bulk, rules, summary, i18n."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+
+import pytest
+import requests
+
+from db import links as links_db
+from db import review as review_db
+from papertally import report as report_mod
+from review.auth import load_secret_key
+
+
+def decisions(db) -> list[dict]:
+    return list(db.query("SELECT * FROM decisions ORDER BY decision_id"))
+
+
+def post(session, url, path, token, origin=None, **data):
+    return session.post(f"{url}{path}", data={"csrf_token": token, **data},
+                        headers={"Origin": origin or url}, allow_redirects=False)
+
+
+# -- security ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/queue", "/queue?item=1", "/summary", "/rules", "/log", "/"])
+def test_pages_without_login_redirect_to_the_login_page(review_app, path):
+    server, _, _ = review_app
+    r = requests.get(server.url + path, allow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/login")
+
+
+def test_actions_without_login_are_refused_and_change_nothing(review_app, db, web):
+    server, _, links = review_app
+    anonymous = requests.Session()
+    token = web.csrf_of(anonymous.get(server.url + "/login").text)  # a session, but no login
+    r = post(anonymous, server.url, f"/links/{links['c1']}/decide", token, action="accept", seen_decision="")
+    assert r.status_code == 401
+    assert "log in" in r.text.lower() or "ログイン" in r.text
+    r = requests.post(server.url + f"/links/{links['c1']}/decide", data={"action": "accept"})
+    assert r.status_code == 403
+    assert decisions(db) == []
+
+
+def test_wrong_password_and_unknown_user_are_refused(review_app, web):
+    server, _, _ = review_app
+    for name, password in (("sato", "wrong password"), ("nobody", web.password)):
+        s = requests.Session()
+        token = web.csrf_of(s.get(server.url + "/login").text)
+        r = post(s, server.url, "/login", token, name=name, password=password)
+        assert r.status_code == 401
+        assert s.get(server.url + "/queue", allow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("how", "token", "origin"),
+    [
+        ("no token", "", None),
+        ("wrong token", "forged-token", None),
+        ("other site", None, "https://evil.example"),
+    ],
+)
+def test_forged_cross_site_post_is_refused(review_app, db, web, how, token, origin):
+    server, _, links = review_app
+    s, real_token = web.login(server.url, "sato")
+    r = post(s, server.url, f"/links/{links['c1']}/decide", real_token if token is None else token,
+             origin=origin, action="accept", seen_decision="")
+    assert r.status_code == 403, how
+    assert "refused" in r.text or "token" in r.text
+    assert links_db.get_link(db, links["c1"])["status"] == "needs_review"
+    assert decisions(db) == []
+
+
+def test_title_with_script_renders_as_text(review_app, web):
+    server, _, links = review_app
+    s, _ = web.login(server.url, "sato")
+    html = s.get(f"{server.url}/queue?item={links['c1']}").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
+    # the only scripts on the page are our own file
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/review.js" defer>']
+
+
+def test_login_never_redirects_off_site(review_app, web):
+    server, _, _ = review_app
+    s = requests.Session()
+    token = web.csrf_of(s.get(server.url + "/login?next=//evil.example/x").text)
+    r = post(s, server.url, "/login", token, name="sato", password=web.password, next="//evil.example/x")
+    assert r.status_code == 303 and r.headers["location"] == "/queue"
+
+
+def test_logout_ends_the_session(review_app, web):
+    server, _, _ = review_app
+    s, token = web.login(server.url, "sato")
+    assert post(s, server.url, "/logout", token).status_code == 303
+    assert s.get(server.url + "/queue", allow_redirects=False).status_code == 303
+
+
+def test_secret_key_file_is_created_private(tmp_path):
+    path = tmp_path / "keys" / "secret.key"
+    key = load_secret_key(path)
+    assert len(key) >= 32 and load_secret_key(path) == key
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [("/queue?year=abc", 400), ("/queue?item=999", 404), ("/queue?status=maybe", 400),
+     ("/summary?fy=abc", 400), ("/nowhere", 404)],
+)
+def test_bad_input_gives_a_clear_4xx_page(review_app, web, path, code):
+    server, _, _ = review_app
+    s, _ = web.login(server.url, "tanaka")
+    r = s.get(server.url + path)
+    assert r.status_code == code
+    assert "<h1>" in r.text and str(code) in r.text
+
+
+def test_bad_action_and_bad_link_id_are_4xx(review_app, web):
+    server, _, links = review_app
+    s, token = web.login(server.url, "tanaka")
+    assert post(s, server.url, f"/links/{links['c1']}/decide", token, action="delete").status_code == 400
+    assert post(s, server.url, "/links/abc/decide", token, action="accept").status_code == 400
+    assert post(s, server.url, "/links/999/decide", token, action="accept").status_code == 404
+
+
+# -- reviewing -------------------------------------------------------------------------------
+
+
+def test_item_page_shows_paper_printed_author_member_and_evidence(review_app, web):
+    server, _, links = review_app
+    s, _ = web.login(server.url, "tanaka")
+    html = s.get(f"{server.url}/queue?item={links['c2']}").text
+    for text in ("Diffusion policies for 家庭用ロボット", "H. Tanaka", "University of Tokyo",
+                 "0000-0002-1825-0097", "田中 浩", "The University of Tokyo", "T01-P1",
+                 "ロボット基盤モデル", "2023-04-01", "printed name matches the roster name",
+                 "+0.40", "Already confirmed paper", "https://example.org/c2"):
+        assert text in html, text
+    assert "<kbd>A</kbd>" in html and "<kbd>R</kbd>" in html and "<kbd>N</kbd>" in html
+
+
+def test_queue_filters_and_short_themes_first(review_app, web):
+    server, _, links = review_app
+    s, _ = web.login(server.url, "tanaka")
+    html = s.get(f"{server.url}/queue?theme=T02").text
+    assert re.findall(r'data-link="(\d+)"', html.split("</ol>")[0]) == [str(links["a1"])]
+    html = s.get(f"{server.url}/queue?member=p001&venue=CVPR").text
+    listed = re.findall(r'<a href="/queue\?[^"]*item=(\d+)" data-link', html)
+    assert listed == [str(links[k]) for k in ("c1", "c2", "c3")]
+
+
+def test_accept_records_who_what_why_and_loads_the_next_item(review_app, db, web):
+    server, _, links = review_app
+    s, token = web.login(server.url, "sato")
+    r = post(s, server.url, f"/links/{links['c1']}/decide", token, action="accept",
+             reason="ORCID matches", seen_decision="", next_id=str(links["c2"]), theme="T01")
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/queue?theme=T01&item={links['c2']}"
+    [d] = decisions(db)
+    assert (d["action"], d["decided_by"], d["reason"], d["score_shown"]) == ("accept", "sato", "ORCID matches", 0.8)
+    assert "printed name matches" in d["evidence_shown"]
+    assert links_db.get_link(db, links["c1"])["status"] == "confirmed"
+    page = s.get(server.url + r.headers["location"]).text
+    assert "#{} を承認しました".format(links["c1"]) in page  # sato reads Japanese
+
+
+def test_two_staff_deciding_one_item_the_second_gets_a_clear_conflict(review_app, db, web):
+    server, _, links = review_app
+    sato, sato_token = web.login(server.url, "sato")
+    tanaka, tanaka_token = web.login(server.url, "tanaka")
+    # both loaded the item while it was undecided (seen_decision empty)
+    assert post(sato, server.url, f"/links/{links['c4']}/decide", sato_token, action="accept",
+                seen_decision="").status_code == 303
+    r = post(tanaka, server.url, f"/links/{links['c4']}/decide", tanaka_token, action="reject",
+             seen_decision="")
+    assert r.status_code == 409
+    assert "decided by sato" in r.text and "reload" in r.text
+    assert [d["decided_by"] for d in decisions(db)] == ["sato"]
+    assert links_db.get_link(db, links["c4"])["status"] == "confirmed"
+
+
+def test_undo_restores_the_previous_state_with_a_new_row(review_app, db, web):
+    server, _, links = review_app
+    s, token = web.login(server.url, "sato")
+    post(s, server.url, f"/links/{links['c3']}/decide", token, action="reject", seen_decision="")
+    first = links_db.get_link(db, links["c3"])["decision_id"]
+    r = post(s, server.url, f"/links/{links['c3']}/undo", token, seen_decision=str(first))
+    assert r.status_code == 303
+    assert [d["action"] for d in decisions(db)] == ["reject", "undo"]
+    link = links_db.get_link(db, links["c3"])
+    assert (link["status"], link["decision_id"]) == ("needs_review", None)
+
+
+def test_bulk_accept_by_shared_orcid_touches_only_the_group_seen(review_app, db, web):
+    server, _, links = review_app
+    s, token = web.login(server.url, "sato")
+    html = s.get(f"{server.url}/queue?item={links['c1']}").text
+    assert "ORCID 0000-0002-1825-0097" in html
+    # a tampered list also names c4 (another member): it must be ignored
+    ids = f"{links['c1']},{links['c2']},{links['c4']}"
+    r = post(s, server.url, f"/links/{links['c1']}/bulk", token, group="orcid", action="accept",
+             link_ids=ids, reason="same ORCID")
+    assert r.status_code == 303
+    status = {k: links_db.get_link(db, links[k])["status"] for k in ("c1", "c2", "c3", "c4")}
+    assert status == {"c1": "confirmed", "c2": "confirmed", "c3": "needs_review", "c4": "needs_review"}
+    assert {d["reason"] for d in decisions(db)} == {"same ORCID"}
+
+
+def test_rules_from_an_item_use_the_printed_values(review_app, db, web):
+    server, _, links = review_app
+    s, token = web.login(server.url, "sato")
+    r = post(s, server.url, f"/links/{links['c1']}/rules", token, kind="id_is", scheme="orcid")
+    assert r.status_code == 303
+    r = post(s, server.url, f"/links/{links['c3']}/rules", token, kind="never_at_org",
+             value="Tokyo Institute of Technology")
+    assert r.status_code == 303
+    assert post(s, server.url, f"/links/{links['c3']}/rules", token, kind="never_at_org",
+                value="Somewhere not printed").status_code == 400
+    assert post(s, server.url, f"/links/{links['c3']}/rules", token, kind="id_is",
+                scheme="orcid").status_code == 400  # c3's author has no ORCID
+    rules = review_db.load_rules(db)
+    assert [(r.kind, r.person_id, r.scheme, r.value) for r in rules] == [
+        ("id_is", "p001", "orcid", "0000-0002-1825-0097"),
+        ("never_at_org", "p001", None, "Tokyo Institute of Technology"),
+    ]
+    assert "Tokyo Institute of Technology" in s.get(server.url + "/rules").text
+
+
+def _summary_numbers(html: str) -> dict[str, tuple[int, int]]:
+    rows = re.findall(r'<tr id="(theme-\w+|total)">(.*?)</tr>', html, re.S)
+    out = {}
+    for row_id, body in rows:
+        confirmed = int(re.search(r'class="n confirmed">(\d+)<', body).group(1))
+        pending = int(re.search(r'class="n pending">(\d+)<', body).group(1))
+        out[row_id] = (confirmed, pending)
+    return out
+
+
+def test_summary_shows_the_report_numbers_and_follows_decisions(review_app, db, web):
+    server, settings, links = review_app
+    s, token = web.login(server.url, "tanaka")
+
+    def expected():
+        rep = report_mod.build_report(db, settings, 2024)
+        out = {f"theme-{t['theme_id']}": (t["confirmed"], t["pending"]) for t in rep["themes"]}
+        out["total"] = (rep["papers_confirmed"], rep["papers_pending"])
+        return out
+
+    before = _summary_numbers(s.get(server.url + "/summary?fy=2024").text)
+    assert before == expected()
+    assert before["theme-T01"] == (1, 4)
+    post(s, server.url, f"/links/{links['c4']}/decide", token, action="accept", seen_decision="")
+    after = _summary_numbers(s.get(server.url + "/summary?fy=2024").text)
+    assert after == expected() and after["theme-T01"] == (2, 3)
+
+
+def test_language_per_user_or_browser(review_app, web):
+    server, _, _ = review_app
+    assert "ログイン" in requests.get(server.url + "/login", headers={"Accept-Language": "ja,en;q=0.5"}).text
+    assert "Log in" in requests.get(server.url + "/login", headers={"Accept-Language": "en-GB,ja;q=0.3"}).text
+    sato, sato_token = web.login(server.url, "sato")
+    tanaka, _ = web.login(server.url, "tanaka")
+    assert "審査キュー" in sato.get(server.url + "/queue").text
+    assert ">Queue<" in tanaka.get(server.url + "/queue").text
+    r = post(sato, server.url, "/lang", sato_token, lang="en", back="/summary")
+    assert r.status_code == 303 and r.headers["location"] == "/summary"
+    assert ">Queue<" in sato.get(server.url + "/queue").text
+
+
+def test_audit_log_page_lists_decisions(review_app, web):
+    server, _, links = review_app
+    s, token = web.login(server.url, "tanaka")
+    post(s, server.url, f"/links/{links['a1']}/decide", token, action="unsure", reason="ask the PI",
+         seen_decision="")
+    html = s.get(server.url + "/log").text
+    assert "ask the PI" in html and "tanaka" in html
