@@ -1,0 +1,198 @@
+"""Nightly run summaries: one row per run of the nightly flow, and the facts exports cite."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from db.papers import now
+
+runs = Migrations("papertally.runs")
+
+
+@runs()
+def m0001_run_summaries(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE run_summaries (
+            run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            -- running | ok | partial (some step failed, the rest completed) | interrupted
+            status TEXT NOT NULL DEFAULT 'running',
+            trigger TEXT NOT NULL DEFAULT 'manual',
+            flow_run_id TEXT,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            n_failures INTEGER NOT NULL DEFAULT 0,
+            review_queue INTEGER,
+            summary TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+
+
+class _ImmediateConnection(sqlite3.Connection):
+    """A connection whose explicit BEGIN takes the write lock at once (BEGIN IMMEDIATE).
+
+    sqlite-utils' atomic() issues a plain (deferred) BEGIN. A deferred transaction that
+    reads and then writes, while another connection committed in between, fails at once
+    with "database is locked" (SQLITE_BUSY_SNAPSHOT in WAL mode; the busy timeout does not
+    apply). Taking the write lock at BEGIN makes concurrent writers wait their turn instead.
+    """
+
+    def execute(self, sql, *args):  # noqa: D102
+        if sql.strip().rstrip(";").upper() == "BEGIN":
+            sql = "BEGIN IMMEDIATE"
+        return super().execute(sql, *args)
+
+
+def open_concurrent(path: str | Path) -> sqlite_utils.Database:
+    """Open the database (creating and migrating it through open_db) for a writer that
+    runs beside other writers: parallel harvest tasks, the review web app."""
+    from db.schema import open_db
+
+    open_db(path).close()
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, factory=_ImmediateConnection)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 30000")
+    return db
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_interrupted(
+    db: sqlite_utils.Database, alive: Callable[[int], bool] = _pid_alive
+) -> list[int]:
+    """Close the runs of this host left 'running' by a process that no longer exists
+    (killed, machine rebooted), and the harvest runs they left open.
+
+    Returns the run_ids marked 'interrupted'.
+    """
+    host = socket.gethostname()
+    stamp = now()
+    marked = []
+    with db.atomic():
+        for run_id, pid, started_at in db.execute(
+            "SELECT run_id, pid, started_at FROM run_summaries WHERE status = 'running' AND host = ?",
+            [host],
+        ).fetchall():
+            if alive(pid) and pid != os.getpid():
+                continue
+            db.execute(
+                """UPDATE run_summaries SET status = 'interrupted', finished_at = ?
+                   WHERE run_id = ?""",
+                [stamp, run_id],
+            )
+            # Harvests that run opened and never closed (a killed process cannot).
+            db.execute(
+                """UPDATE harvest_runs SET status = 'interrupted', finished_at = ?,
+                          errors = json_array('interrupted: the process was stopped mid-harvest')
+                   WHERE status = 'running' AND started_at >= ?""",
+                [stamp, started_at],
+            )
+            marked.append(run_id)
+    return marked
+
+
+def start_run(db: sqlite_utils.Database, trigger: str, flow_run_id: str | None = None) -> int:
+    """Open a run summary row (status 'running') and return its run_id."""
+    with db.atomic():
+        return db["run_summaries"].insert(
+            {
+                "started_at": now(),
+                "status": "running",
+                "trigger": trigger,
+                "flow_run_id": flow_run_id,
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+            }
+        ).last_pk
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, summary: dict) -> None:
+    """Store the finished run's summary; status is 'partial' when anything failed."""
+    failures = summary.get("failures", [])
+    with db.atomic():
+        db["run_summaries"].update(
+            run_id,
+            {
+                "finished_at": summary.get("finished_at") or now(),
+                "status": "partial" if failures else "ok",
+                "n_failures": len(failures),
+                "review_queue": summary.get("review_queue"),
+                "summary": json.dumps(summary, ensure_ascii=False, default=str),
+            },
+        )
+
+
+def get_run(db: sqlite_utils.Database, run_id: int) -> dict | None:
+    """One run summary row with its summary decoded, or None."""
+    rows = list(db.query("SELECT * FROM run_summaries WHERE run_id = ?", [run_id]))
+    if not rows:
+        return None
+    row = rows[0]
+    row["summary"] = json.loads(row["summary"])
+    return row
+
+
+def recent_runs(db: sqlite_utils.Database, limit: int = 20) -> list[dict]:
+    """The latest run summaries, newest first (summary left as JSON text)."""
+    return list(db.query("SELECT * FROM run_summaries ORDER BY run_id DESC LIMIT ?", [limit]))
+
+
+def last_finished_run(db: sqlite_utils.Database) -> dict | None:
+    """The newest run that finished (ok or partial), with its summary decoded."""
+    row = db.execute(
+        "SELECT run_id FROM run_summaries WHERE status IN ('ok', 'partial') "
+        "ORDER BY run_id DESC LIMIT 1"
+    ).fetchone()
+    return get_run(db, row[0]) if row else None
+
+
+def data_sources(db: sqlite_utils.Database) -> list[dict]:
+    """Per source and venue-year, the last successful harvest: where from and when."""
+    return list(
+        db.query(
+            """SELECT h.source, h.venue, h.year, h.origin, h.finished_at, h.n_seen
+               FROM harvest_runs h
+               WHERE h.status = 'ok' AND h.run_id = (
+                   SELECT MAX(run_id) FROM harvest_runs x
+                   WHERE x.source = h.source AND x.venue = h.venue AND x.year = h.year
+                     AND x.status = 'ok')
+               ORDER BY h.venue, h.year, h.source"""
+        )
+    )
+
+
+def review_queue_size(db: sqlite_utils.Database) -> int:
+    """Links of active members waiting for staff (needs_review, or flagged for a second look)."""
+    return db.execute(
+        """SELECT COUNT(*) FROM links l JOIN members m USING (person_id)
+           WHERE (l.status = 'needs_review' OR l.second_look IS NOT NULL) AND m.active = 1"""
+    ).fetchone()[0]
+
+
+def member_names(db: sqlite_utils.Database) -> dict[str, dict]:
+    """person_id -> name fields and project, for every member ever imported."""
+    return {
+        r["person_id"]: r
+        for r in db.query(
+            "SELECT person_id, family_name, given_name, name_ja, project_id FROM members"
+        )
+    }

@@ -1,0 +1,276 @@
+"""The nightly job's steps as plain functions; flows/nightly.py wires them into a Prefect flow.
+
+Every step takes the config and database paths (not open handles) so that it can run in a
+Prefect task on any thread or machine, opens its own connection and closes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+import sqlite_utils
+
+from db import runs as runs_db
+from papertally.config import HarvestJob, Settings, load_settings
+from papertally.errors import PapertallyError
+
+
+@contextlib.contextmanager
+def store(config_path: str, db_path: str | None) -> Iterator[tuple[Settings, sqlite_utils.Database]]:
+    """Settings and an open database for one step; the connection is closed after it."""
+    settings = load_settings(config_path)
+    path = Path(db_path) if db_path else settings.resolve(settings.database.path)
+    db = runs_db.open_concurrent(path)
+    try:
+        yield settings, db
+    finally:
+        db.close()
+
+
+def failure(step: str, what: str, reason: object) -> dict:
+    """One failure entry of a run summary."""
+    return {"step": step, "what": what, "reason": str(reason) or type(reason).__name__}
+
+
+def find_job(settings: Settings, source: str, venue: str, year: int) -> HarvestJob:
+    for job in settings.harvest:
+        if (job.source, job.venue, job.year) == (source, venue, year):
+            return job
+    raise PapertallyError(f"no [[harvest]] job {source} {venue} {year} in the config")
+
+
+def begin_step(config_path: str, db_path: str | None, trigger: str, flow_run_id: str | None) -> dict:
+    """Open the run summary, close runs a killed process left open, re-import the roster.
+
+    Returns {"run_id", "started_at", "interrupted_runs", "roster", "failures"}.
+    """
+    from papertally.pipeline import import_roster_file
+
+    with store(config_path, db_path) as (settings, db):
+        interrupted = runs_db.mark_interrupted(db)
+        run_id = runs_db.start_run(db, trigger, flow_run_id)
+        started = runs_db.get_run(db, run_id)["started_at"]
+        begun = {
+            "run_id": run_id,
+            "started_at": started,
+            "interrupted_runs": interrupted,
+            "roster": "",
+            "failures": [],
+        }
+        if settings.roster.file:
+            path = settings.resolve(settings.roster.file)
+            try:
+                change = import_roster_file(db, path)
+                begun["roster"] = (
+                    f"roster {path}: {change.added} added, {change.updated} updated, "
+                    f"{change.unchanged} unchanged, {change.deactivated} deactivated"
+                )
+            except PapertallyError as exc:
+                begun["failures"].append(
+                    failure("roster", str(path), f"not re-imported, stored roster kept: {exc}")
+                )
+        return begun
+
+
+def harvest_step(
+    config_path: str, db_path: str | None, source: str, venue: str, year: int, offline: bool
+) -> dict:
+    """Harvest one configured venue-year (live, or its offline file); raises on failure."""
+    from papertally.harvesting import harvest_job
+
+    with store(config_path, db_path) as (settings, db):
+        start = time.monotonic()
+        outcome = harvest_job(db, settings, find_job(settings, source, venue, year), offline=offline)
+        return {**outcome.as_dict(), "seconds": round(time.monotonic() - start, 2)}
+
+
+def match_step(config_path: str, db_path: str | None) -> dict:
+    """Match every stored mention against the roster; counts of what changed and the
+    review queue before and after."""
+    from papertally.pipeline import run_matching
+
+    with store(config_path, db_path) as (settings, db):
+        before = runs_db.review_queue_size(db)
+        start = time.monotonic()
+        counts = run_matching(db, settings)
+        return {
+            **asdict(counts),
+            "review_queue_before": before,
+            "review_queue": runs_db.review_queue_size(db),
+            "seconds": round(time.monotonic() - start, 2),
+        }
+
+
+def tally_rows(report: dict) -> dict:
+    """The per-theme counts against target that a run summary keeps for one fiscal year."""
+    from papertally.exports import gap, theme_status
+
+    themes = [
+        {
+            "theme_id": t["theme_id"],
+            "theme_name": t["theme_name"],
+            "target": t["target"],
+            "confirmed": t["confirmed"],
+            "pending": t["pending"],
+            "gap": gap(t["target"], t["confirmed"]),
+            "status": theme_status(t["target"], t["confirmed"], t["pending"]),
+        }
+        for t in report["themes"]
+    ]
+    return {
+        "fiscal_year": report["fiscal_year"],
+        "target_reading": report["target_reading"],
+        "target_total": report["target_total"],
+        "papers_confirmed": report["papers_confirmed"],
+        "papers_pending": report["papers_pending"],
+        "themes": themes,
+    }
+
+
+def tally_export_step(config_path: str, db_path: str | None, run_id: int | None = None) -> dict:
+    """Tally every fiscal year to report and write the configured exports and charts.
+
+    Returns {"tally": [...], "exports": [paths], "failures": [...]}; one export that
+    fails (a missing font, a full disk) is a failure entry, the others are still written.
+    """
+    from papertally import exports
+    from papertally.pipeline import fiscal_years_to_report
+    from papertally.report import build_report
+
+    out: dict = {"tally": [], "exports": [], "failures": []}
+    with store(config_path, db_path) as (settings, db):
+        out_dir = settings.resolve(settings.export.out_dir)
+        lang = settings.export.lang
+        for fy in fiscal_years_to_report(settings):
+            report = build_report(db, settings, fy)
+            out["tally"].append(tally_rows(report))
+            data = exports.build_export(db, settings, report, lang=lang, run_id=run_id)
+            targets = [(fmt, out_dir / f"papertally_FY{fy}_{lang}.{fmt}") for fmt in settings.export.formats]
+            if settings.export.chart:
+                chart = settings.export.chart
+                targets.append(("chart", out_dir / f"papertally_FY{fy}_{lang}.{chart}"))
+            for fmt, path in targets:
+                try:
+                    if fmt == "chart":
+                        exports.write_chart(data, path, settings=settings)
+                    else:
+                        exports.write_export(data, fmt, path)
+                    out["exports"].append(str(path))
+                except (PapertallyError, OSError) as exc:
+                    out["failures"].append(failure("export", str(path), exc))
+    return out
+
+
+def finish_step(
+    config_path: str,
+    db_path: str | None,
+    begun: dict,
+    *,
+    trigger: str,
+    offline: bool,
+    flow_run_id: str | None,
+    harvests: list[dict],
+    matching: dict | None,
+    tallied: dict | None,
+    failures: list[dict],
+) -> dict:
+    """Assemble the run summary, notify if configured, store it; returns the summary."""
+    from papertally import notify
+
+    with store(config_path, db_path) as (settings, db):
+        summary = {
+            "run_id": begun["run_id"],
+            "trigger": trigger,
+            "flow_run_id": flow_run_id,
+            "offline": offline,
+            "started_at": begun["started_at"],
+            "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "interrupted_runs": begun["interrupted_runs"],
+            "roster": begun["roster"],
+            "harvests": [harvest_row(h) for h in harvests],
+            "matching": matching,
+            "review_queue": runs_db.review_queue_size(db),
+            "tally": (tallied or {}).get("tally", []),
+            "exports": (tallied or {}).get("exports", []),
+            "failures": [*begun["failures"], *failures, *(tallied or {}).get("failures", [])],
+            "notifications": [],
+        }
+        summary["notifications"] = notify.notify(settings, summary)
+        runs_db.finish_run(db, begun["run_id"], summary)
+        return summary
+
+
+def harvest_row(outcome: dict) -> dict:
+    """The run-summary line of one harvest outcome (HarvestOutcome.as_dict())."""
+    c = outcome.get("counts", {})
+    return {
+        "source": outcome["source"],
+        "venue": outcome["venue"],
+        "year": outcome["year"],
+        "status": outcome.get("status", "ok"),
+        "origin": outcome.get("origin"),
+        "seen": c.get("seen", 0),
+        "new": c.get("new", 0),
+        "updated": c.get("updated", 0),
+        "unchanged": c.get("unchanged", 0),
+        "missing": c.get("missing", 0),
+        "skipped": c.get("skipped", 0),
+        "message": outcome.get("message", ""),
+        "seconds": outcome.get("seconds"),
+    }
+
+
+def render_summary(summary: dict) -> str:
+    """The run summary as the plain text `papertally run` prints and the flow logs."""
+    lines = [
+        f"run {summary['run_id']} ({summary['trigger']}) {summary['started_at']} -> "
+        f"{summary['finished_at']}: "
+        + (f"{len(summary['failures'])} failure(s)" if summary["failures"] else "all steps ok")
+    ]
+    if summary.get("interrupted_runs"):
+        lines.append(f"earlier run(s) {summary['interrupted_runs']} had been interrupted; closed")
+    if summary.get("roster"):
+        lines.append(summary["roster"])
+    lines.append("harvest (per venue-year and source):")
+    for h in summary["harvests"]:
+        lines.append(
+            f"  {h['venue']} {h['year']} {h['source']}: {h['seen']} papers, {h['new']} new, "
+            f"{h['updated']} updated, {h['unchanged']} unchanged"
+            + (f", {h['missing']} no longer listed" if h["missing"] else "")
+            + (f" ({h['message']})" if h.get("message") else "")
+        )
+    if not summary["harvests"]:
+        lines.append("  (no harvest completed)")
+    m = summary.get("matching")
+    if m:
+        lines.append(
+            f"links: {m['confirmed']} newly confirmed, {m['needs_review']} sent to review, "
+            f"{m['rejected']} rejected; {m['kept_decided']} staff decisions kept"
+            + (f", {m['second_look']} flagged for a second look" if m.get("second_look") else "")
+        )
+    lines.append(f"review queue: {summary['review_queue']} link(s) waiting for staff")
+    for t in summary["tally"]:
+        reading = t["target_reading"].replace("_", " ")
+        total = "-" if t["target_total"] is None else t["target_total"]
+        lines.append(
+            f"FY{t['fiscal_year']} ({reading}): {t['papers_confirmed']} confirmed, "
+            f"{t['papers_pending']} pending, target {total}"
+        )
+        for th in t["themes"]:
+            target = "-" if th["target"] is None else th["target"]
+            lines.append(
+                f"  {th['theme_id']}: {th['confirmed']} confirmed + {th['pending']} pending "
+                f"/ target {target} ({th['status'].replace('_', ' ')})"
+            )
+    for path in summary["exports"]:
+        lines.append(f"wrote {path}")
+    for n in summary.get("notifications", []):
+        lines.append(f"notification: {n}")
+    for f in summary["failures"]:
+        lines.append(f"FAILED {f['step']} {f['what']}: {f['reason']}")
+    return "\n".join(lines)
