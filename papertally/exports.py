@@ -426,6 +426,15 @@ CJK_FAMILIES = (
 )
 
 
+def _wrap_label(text: str, lines: int = 3) -> list[str]:
+    # Japanese has no spaces and each character is twice as wide: wrap it by characters.
+    if _needs_cjk([text]):
+        parts = [text[i : i + 8] for i in range(0, len(text), 8)]
+    else:
+        parts = textwrap.wrap(text, 16)
+    return parts[:lines - 1] + ["…"] if len(parts) > lines else parts
+
+
 def _needs_cjk(texts: list[str]) -> bool:
     return any(ord(ch) > 0x2E80 for t in texts for ch in t)
 
@@ -474,7 +483,7 @@ def write_chart(data: dict, path: str | Path, *, settings: Settings | None = Non
     lab = LABELS[data["lang"]]
     themes = data["report"]["themes"]
     fy = data["fiscal_year"]
-    names = [f"{t['theme_id']}\n" + "\n".join(textwrap.wrap(t["theme_name"], 16)[:3]) for t in themes]
+    names = [f"{t['theme_id']}\n" + "\n".join(_wrap_label(t["theme_name"])) for t in themes]
     texts = [lab["chart_title"], lab["confirmed"], lab["pending"], lab["chart_target"], lab["chart_y"],
              data["reading"], *names]
     font = cjk_font(settings)
