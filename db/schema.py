@@ -16,6 +16,22 @@ from sqlite_utils import Migrations
 
 from papertally.errors import PapertallyError
 
+
+class _ImmediateConnection(sqlite3.Connection):
+    """A connection whose plain BEGIN (what sqlite-utils' atomic() sends) is BEGIN IMMEDIATE.
+
+    A deferred transaction that reads first and writes later fails at once with "database is
+    locked" if another connection (staff reviewing, a harvest) committed in between: in WAL
+    mode SQLite cannot upgrade a stale read snapshot, and the busy timeout does not apply.
+    Taking the write lock at BEGIN makes writers queue on the busy timeout instead.
+    """
+
+    def execute(self, sql, *args):
+        if sql.strip().rstrip(";").upper() == "BEGIN":
+            sql = "BEGIN IMMEDIATE"
+        return super().execute(sql, *args)
+
+
 core = Migrations("papertally.core")
 
 
@@ -225,7 +241,9 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         except OSError as exc:
             raise PapertallyError(f"{path}: cannot create the database folder: {exc}") from None
     try:
-        conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        conn = sqlite3.connect(
+            str(path), timeout=30, check_same_thread=False, factory=_ImmediateConnection
+        )
         db = sqlite_utils.Database(conn)
         if str(path) != ":memory:":
             db.enable_wal()
