@@ -60,7 +60,9 @@ def m0001_users_rules(db: sqlite_utils.Database) -> None:
 def connect(path: str | Path) -> sqlite_utils.Database:
     """A connection to an existing, migrated database (open_db has run once at start-up):
     one per web request, so that concurrent requests never share a transaction."""
-    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    from db.schema import _ImmediateConnection  # here: db.schema imports this module
+
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, factory=_ImmediateConnection)
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 30000")

@@ -197,3 +197,11 @@ def web():
     import types
 
     return types.SimpleNamespace(login=login, csrf_of=csrf_of, password=PASSWORD)
+
+
+@pytest.fixture
+def data():
+    """The record and candidate builders, for tests that need more items."""
+    import types
+
+    return types.SimpleNamespace(paper=paper, author=author, candidate=candidate, build=build)
