@@ -161,27 +161,37 @@ def roster_list(ctx: Context, fmt: str, include_inactive: bool) -> None:
 
 
 @cli.command()
-@click.option("--source", help="Source name: paperlists, acl-anthology, openalex, ...")
+@click.option("--source", help="Source: paperlists, acl-anthology, openalex, cvf, neurips, openreview, dblp.")
 @click.option("--venue", help="Venue key from config.toml, e.g. CVPR.")
 @click.option("--year", type=int, help="Conference year.")
 @click.option("--from", "from_path", type=click.Path(dir_okay=False), help="A downloaded file to load instead of the network.")
 @click.option("--offline", is_flag=True, help="Use each configured job's offline_file; no network.")
+@click.option("--status", "show_status", is_flag=True, help="Show the last harvest runs per source and venue-year, then exit.")
+@click.option("--runs", "n_runs", type=click.IntRange(1, 100), default=3, show_default=True, help="With --status: runs shown per source and venue-year.")
+@click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: only when stderr is a terminal).")
 @pass_ctx
-def harvest(ctx: Context, source, venue, year, from_path, offline) -> None:
+def harvest(ctx: Context, source, venue, year, from_path, offline, show_status, n_runs, progress) -> None:
     """Harvest accepted papers into the database.
 
-    With --source/--venue/--year/--from, load one downloaded file. With no options,
-    run every [[harvest]] job of the config (live, falling back to its offline file).
-    Re-running never duplicates a paper.
+    With --source/--venue/--year/--from, load one downloaded file (every source reads its
+    saved response the same way). With no options, run every [[harvest]] job of the config
+    (live, falling back to its offline file); --source/--venue/--year narrow the jobs, and
+    name a venue-year to harvest live even when no job is configured for it.
+    Re-running never duplicates a paper; papers a source no longer lists are flagged, kept.
 
     \b
     Examples:
       papertally harvest --source paperlists --venue CVPR --year 2024 --from cvpr2024.json
       papertally harvest --source acl-anthology --venue ACL --year 2023 --from 2023.acl.xml
+      papertally harvest --source dblp --venue ICRA --year 2024      # live, one venue-year
       papertally harvest            # every configured job
+      papertally harvest --status   # last runs per source: requests, bytes, counts, errors
     """
     from papertally import harvesting as pipeline
 
+    if show_status:
+        _print_harvest_status(ctx, n_runs)
+        return
     settings = ctx.settings
     if from_path:
         if not (source and venue and year):
@@ -200,17 +210,66 @@ def harvest(ctx: Context, source, venue, year, from_path, offline) -> None:
         and (not venue or j.venue.lower() == venue.lower())
         and (not year or j.year == year)
     ]
+    if not jobs and source and venue and year:
+        from papertally.config import HarvestJob
+
+        key = settings.venue_key(venue)
+        if settings.edition(key, year) is None:
+            raise PapertallyError(
+                f"{key} {year} is not configured: add it under [venues.{key}.editions] in "
+                f"{settings.base_dir / 'config.toml'}"
+            )
+        jobs = [HarvestJob(source=source, venue=key, year=year)]
     if not jobs:
         raise PapertallyError("no [[harvest]] job in the config matches these options")
+    from harvesters.live import shared_client
+
+    reporter = pipeline.Progress(force=bool(progress)) if progress is not False else None
+    if reporter is not None and progress is None:
+        reporter = pipeline.Progress()  # auto: only on a terminal
+    client = None if offline else shared_client(settings)
     failed = 0
     for job in jobs:
         try:
-            click.echo(pipeline.harvest_job(ctx.db, settings, job, offline=offline).summary())
+            outcome = pipeline.harvest_job(
+                ctx.db, settings, job, offline=offline, client=client, progress=reporter
+            )
+            click.echo(outcome.summary())
         except PapertallyError as exc:
             failed += 1
             click.echo(f"{job.source} {job.venue} {job.year}: failed: {exc}", err=True)
     if failed:
         raise PapertallyError(f"{failed} of {len(jobs)} harvest job(s) failed (see above)")
+
+
+def _print_harvest_status(ctx: Context, n_runs: int) -> None:
+    """The last runs per source and venue-year, newest first."""
+    from db.harvest_state import status_rows
+
+    rows = status_rows(ctx.db, n_runs)
+    if not rows:
+        click.echo("No harvest has run yet: papertally harvest")
+        return
+
+    def size(n: int) -> str:
+        return f"{n / 1e6:.1f}M" if n >= 100_000 else f"{n / 1e3:.1f}k"
+
+    click.echo(
+        f"{'source':<14} {'venue':<8} {'year':<5} {'started (UTC)':<20} {'status':<7} "
+        f"{'papers':>6} {'new':>5} {'upd':>4} {'same':>5} {'gone':>4} {'req':>4} "
+        f"{'bytes':>7} {'304':>3}  note"
+    )
+    for r in rows:
+        errors = json.loads(r["errors"] or "[]")
+        kind = "complete" if r["complete"] else ("sample" if r["complete"] is not None else "")
+        note = errors[0] if (r["status"] == "failed" and errors) else (kind if not r["origin"] else
+                                                                       f"{kind} {r['origin']}".strip())
+        click.echo(
+            f"{r['source']:<14} {r['venue']:<8} {r['year']:<5} {(r['started_at'] or '')[:19]:<20} "
+            f"{r['status']:<7} {r['n_seen']:>6} {r['n_new']:>5} {r['n_updated']:>4} "
+            f"{r['n_unchanged']:>5} {r['n_missing']:>4} {r['requests']:>4} {size(r['bytes']):>7} "
+            f"{r['not_modified'] or 0:>3}  {note[:160]}"
+        )
 
 
 # -- match ---------------------------------------------------------------------------

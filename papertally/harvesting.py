@@ -256,6 +256,11 @@ def coverage_problem(
     return None
 
 
+def _add_counts(total: papers_db.IngestCounts, more: papers_db.IngestCounts) -> None:
+    for name in ("seen", "new", "updated", "unchanged"):
+        setattr(total, name, getattr(total, name) + getattr(more, name))
+
+
 def harvest_pages(
     db: sqlite_utils.Database,
     settings: Settings,
@@ -269,10 +274,12 @@ def harvest_pages(
     - A fault while fetching or parsing (after the retries) fails the run with a message
       naming source, venue-year and URL; the pages read before it are stored (they are real
       papers), nothing is flagged missing, and a re-run stores nothing twice.
-    - A complete listing far smaller than expected (coverage guard) fails the run and
-      stores nothing.
-    - Otherwise every record is stored, and the source's records of this venue-year it no
-      longer lists are flagged (never deleted).
+    - Coverage guard: a complete listing far smaller than expected fails the run. When the
+      source states its size up front (OpenAlex's count) and that passes the guard, pages
+      are stored as they arrive, while the next ones download; otherwise the whole listing
+      is checked first and a suspicious one is not stored at all.
+    - Otherwise the source's records of this venue-year it no longer lists are flagged
+      (never deleted).
 
     The run records requests, bytes, new/updated/unchanged papers and errors.
 
@@ -284,13 +291,14 @@ def harvest_pages(
     venue = settings.venue_key(job.venue)
     what = f"{venue} {job.year}"
     label = f"{job.source} {what}"
+    tracks = settings.venues[venue].tracks
     progress = progress or Progress(force=False)
     client = client.child()  # this run's own request and byte counters
-    before = client.stats.copy()
-    records: list = []
+    pending: list = []  # read, not stored yet
+    seen_ids: set[str] = set()
     skipped: list[str] = []
     excluded: Counter[str] = Counter()
-    pages = 0
+    state = {"pages": 0, "read": 0, "counted": 0}
     outcome: HarvestOutcome | None = None
     plan = None
 
@@ -299,37 +307,58 @@ def harvest_pages(
         out.run_id = papers_db.start_run(db, job.source, venue, job.year, origin)
         return out
 
-    def fail(exc: PapertallyError, url: str | None) -> HarvestError:
-        nonlocal outcome
-        if outcome is None:
-            outcome = start(url or job.source)
+    def store(records: list) -> None:
+        kept = []
+        for rec in records:
+            if rec.track in tracks:
+                kept.append(rec)
+            else:
+                outcome.skipped_tracks[rec.track] = outcome.skipped_tracks.get(rec.track, 0) + 1
+        _add_counts(outcome.counts, papers_db.store_records(db, kept, outcome.run_id))
+        records.clear()
+
+    def finish(status: str, errors: list[str], *, complete: bool, expected=None) -> None:
         used = client.stats.since(before)
-        bare = _bare(exc)
-        message = bare if bare.startswith(what) else f"{what}: {bare}"
-        if records:  # pages read before the fault are real papers: keep them
-            store_parsed(db, settings, ParseResult(records, skipped, dict(excluded)), outcome,
-                         complete=False)
-            message += f"; the {len(records)} papers read before the fault were stored"
-        outcome.status, outcome.message = "failed", message
+        outcome.requests, outcome.bytes = used.requests, used.bytes
+        outcome.counts.skipped = sum(outcome.skipped_tracks.values()) + len(skipped)
         papers_db.finish_run(
-            db, outcome.run_id, status="failed", counts=outcome.counts, errors=[message],
+            db, outcome.run_id, status=status, counts=outcome.counts, errors=errors,
             message=outcome.summary(), requests=used.requests, bytes_=used.bytes,
         )
         harvest_state.record_details(
-            db, outcome.run_id, complete=False, counted=outcome.counts.seen, pages=pages,
-            not_modified=used.not_modified, retries=used.retries,
+            db, outcome.run_id, complete=complete, counted=state["counted"], expected=expected,
+            pages=state["pages"], not_modified=used.not_modified, retries=used.retries,
+            excluded=json.dumps(dict(excluded)),
         )
-        progress.update(label, pages, len(records), final=True)
-        outcome.requests, outcome.bytes = used.requests, used.bytes
+
+    def fail(exc: PapertallyError, url: str | None, *, keep_pending: bool = True) -> HarvestError:
+        nonlocal outcome
+        if outcome is None:
+            outcome = start(url or job.source)
+        bare = _bare(exc)
+        message = bare if bare.startswith(what) else f"{what}: {bare}"
+        if keep_pending and pending:  # pages read before the fault are real papers: keep them
+            store(pending)
+        if outcome.counts.seen:
+            message += f"; the {outcome.counts.seen} papers read before the fault were stored"
+        outcome.status, outcome.message = "failed", message
+        finish("failed", [message], complete=False)
+        progress.update(label, state["pages"], state["read"], final=True)
         cls = type(exc) if isinstance(exc, HarvestError) else HarvestError
         source = (exc.source if isinstance(exc, HarvestError) else None) or job.source
         where = (exc.url if isinstance(exc, HarvestError) else None) or url
         return cls(message, source=source, url=where)
 
+    before = client.stats.copy()
+    expected = expected_size(db, settings, job.source, venue, job.year)
+    current_url = None
     try:
         plan = live.plan_for(settings, job, client)
-        outcome = start(plan.origin)
         current_url = plan.origin
+        outcome = start(plan.origin)
+        stream = plan.expected_hint is not None and not coverage_problem(
+            settings, job.source, what, plan.expected_hint, expected, plan.origin
+        )
         for page in live.prefetch(plan.pages):
             current_url = page.url
             try:
@@ -337,40 +366,33 @@ def harvest_pages(
             except PapertallyError as exc:
                 raise HarvestError(f"{what}: unusable response: {exc}", source=job.source,
                                    url=page.url) from None
-            pages += 1
-            records.extend(result.records)
+            state["pages"] += 1
+            state["read"] += len(result.records)
+            state["counted"] += sum(1 for r in result.records if r.track in tracks)
+            seen_ids.update(r.source_id for r in result.records if r.track in tracks)
+            pending.extend(result.records)
             skipped.extend(result.skipped)
             excluded.update(result.excluded)
-            progress.update(label, pages, len(records), plan.expected_hint)
+            if stream:
+                store(pending)
+            progress.update(label, state["pages"], state["read"], plan.expected_hint)
     except HarvestError as exc:
-        raise fail(exc, exc.url or (plan.origin if plan else None)) from None
+        raise fail(exc, exc.url or current_url) from None
     except PapertallyError as exc:
-        raise fail(exc, current_url if plan else None) from None
-    progress.update(label, pages, len(records), plan.expected_hint, final=True)
+        raise fail(exc, current_url) from None
+    progress.update(label, state["pages"], state["read"], plan.expected_hint, final=True)
 
-    # Coverage guard on what would be counted (records of the configured tracks).
-    tracks = settings.venues[venue].tracks
-    counted = sum(1 for r in records if r.track in tracks)
-    expected = expected_size(db, settings, job.source, venue, job.year)
-    problem = coverage_problem(settings, job.source, what, counted, expected, plan.origin)
+    problem = coverage_problem(settings, job.source, what, state["counted"], expected, plan.origin)
     if problem:
-        records.clear()  # a suspicious listing is not stored
-        raise fail(HarvestError(problem, source=job.source, url=plan.origin), plan.origin)
-
-    result = ParseResult(records, skipped, dict(excluded))
-    store_parsed(db, settings, result, outcome, complete=True)
-    used = client.stats.since(before)
+        # A suspicious listing is not stored (what a streamed pull already stored stays:
+        # those are real papers); nothing is flagged missing.
+        pending.clear()
+        raise fail(HarvestError(problem, source=job.source, url=plan.origin), plan.origin,
+                   keep_pending=False)
+    store(pending)
+    outcome.counts.missing = papers_db.mark_missing(db, job.source, venue, job.year, seen_ids)
+    outcome.warnings.extend(skipped)
     if plan.notes:
         outcome.message = "; ".join(plan.notes)
-    if used.not_modified:
-        outcome.warnings.append(f"{used.not_modified} response(s) not modified since last run")
-    papers_db.finish_run(
-        db, outcome.run_id, status="ok", counts=outcome.counts, errors=skipped,
-        message=outcome.summary(), requests=used.requests, bytes_=used.bytes,
-    )
-    harvest_state.record_details(
-        db, outcome.run_id, complete=True, counted=counted, expected=expected, pages=pages,
-        not_modified=used.not_modified, retries=used.retries, excluded=json.dumps(dict(excluded)),
-    )
-    outcome.requests, outcome.bytes = used.requests, used.bytes
+    finish("ok", skipped, complete=True, expected=expected)
     return outcome
