@@ -204,4 +204,5 @@ def data():
     """The record and candidate builders, for tests that need more items."""
     import types
 
-    return types.SimpleNamespace(paper=paper, author=author, candidate=candidate, build=build)
+    return types.SimpleNamespace(paper=paper, author=author, candidate=candidate, build=build,
+                                 roster=ROSTER, papers=PAPERS)
