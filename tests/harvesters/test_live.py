@@ -183,3 +183,39 @@ def test_offline_samples_never_set_the_coverage_baseline(db, settings, tmp_path)
     harvest_file(db, s, "paperlists", "CVPR", 2024, FIXTURES / "paperlists/cvpr2024_sample.json",
                  complete=False)
     assert harvest_state.last_complete_count(db, "paperlists", "CVPR", 2024) is None
+
+
+FINDINGS_XML = """<?xml version='1.0' encoding='UTF-8'?>
+<collection id="2023.findings">
+  <volume id="findings-acl" type="proceedings">
+    <meta><booktitle>Findings of the Association for Computational Linguistics: ACL 2023</booktitle><year>2023</year></meta>
+    <paper id="1"><title>A Findings Paper</title><author><first>Ann</first><last>Lee</last></author>
+      <url>2023.findings-acl.1</url></paper>
+  </volume>
+  <volume id="findings-emnlp" type="proceedings">
+    <meta><booktitle>Findings of EMNLP 2023</booktitle><year>2023</year></meta>
+    <paper id="1"><title>An EMNLP Findings Paper</title><author><first>Bo</first><last>Li</last></author>
+      <url>2023.findings-emnlp.1</url></paper>
+  </volume>
+</collection>
+"""
+
+
+@pytest.mark.parametrize("with_findings", [False, True])
+@responses.activate
+def test_acl_findings_fetched_only_when_counted(db, settings, tmp_path, with_findings):
+    s = live_settings(settings, tmp_path)
+    if with_findings:
+        venues = dict(s.venues)
+        venues["ACL"] = venues["ACL"].model_copy(update={"tracks": ("long", "short", "findings")})
+        s = s.model_copy(update={"venues": venues})
+    serve("acl-anthology")
+    findings_url = URLS["acl-anthology"].replace("2023.acl.xml", "2023.findings.xml")
+    responses.get(findings_url, body=FINDINGS_XML)
+    outcome = harvest_live(db, s, job("acl-anthology", "ACL", 2023), client=client_for(s))
+    asked = [c.request.url for c in responses.calls]
+    assert (findings_url in asked) is with_findings
+    ids = {r[0] for r in db.execute("SELECT source_id FROM source_records")}
+    assert ("2023.findings-acl.1" in ids) is with_findings
+    assert not any("emnlp" in i for i in ids)  # another conference's Findings never count
+    assert outcome.status == "ok"
