@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +54,23 @@ def m0001_users_rules(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX review_rules_person ON review_rules (person_id)")
+
+
+@review()
+def m0002_sessions(db: sqlite_utils.Database) -> None:
+    # The signed cookie only names a row here, so that logging out (or a password reset)
+    # ends a session for good instead of leaving a replayable cookie valid until it expires.
+    db.execute(
+        """
+        CREATE TABLE review_sessions (
+            session_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL REFERENCES review_users(name),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            revoked_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX review_sessions_name ON review_sessions (name)")
 
 
 # -- connections -----------------------------------------------------------------------
@@ -108,6 +127,8 @@ def add_user(db: sqlite_utils.Database, name: str, password_hash: str, lang: str
                    active = 1, updated_at = ? WHERE name = ?""",
                 [password_hash, lang, stamp, name],
             )
+            # A new password ends every open session of the account.
+            revoke_user_sessions(db, name)
             return False
         db["review_users"].insert(
             {
@@ -143,6 +164,57 @@ def list_users(db: sqlite_utils.Database) -> list[dict]:
     return list(
         db.query("SELECT name, lang, active, created_at FROM review_users ORDER BY name")
     )
+
+
+# -- sessions --------------------------------------------------------------------------
+
+
+def _utc(hours: float = 0.0) -> str:
+    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=hours)).isoformat(timespec="seconds")
+
+
+def create_session(db: sqlite_utils.Database, name: str, hours: float) -> str:
+    """Open a login session for `name` lasting `hours`; returns its random id."""
+    session_id = secrets.token_urlsafe(32)
+    with db.atomic():
+        db["review_sessions"].insert(
+            {"session_id": session_id, "name": name, "created_at": _utc(), "expires_at": _utc(hours)}
+        )
+    return session_id
+
+
+def session_user(db: sqlite_utils.Database, session_id: str | None) -> dict | None:
+    """The active account behind a live (not expired, not revoked) session, or None."""
+    if not session_id:
+        return None
+    rows = list(
+        db.query(
+            """SELECT u.* FROM review_sessions s JOIN review_users u USING (name)
+               WHERE s.session_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?
+                 AND u.active = 1""",
+            [session_id, _utc()],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def revoke_session(db: sqlite_utils.Database, session_id: str | None) -> None:
+    """End one session (logout)."""
+    if session_id:
+        with db.atomic():
+            db.execute(
+                "UPDATE review_sessions SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL",
+                [_utc(), session_id],
+            )
+
+
+def revoke_user_sessions(db: sqlite_utils.Database, name: str) -> None:
+    """End every session of an account (password changed)."""
+    with db.atomic():
+        db.execute(
+            "UPDATE review_sessions SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+            [_utc(), name],
+        )
 
 
 # -- rules -----------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -106,15 +105,11 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         )
 
     def current_user(request: Request, db) -> Staff:
-        name = request.session.get("user")
-        issued = request.session.get("issued", 0)
-        if not name or time.time() - issued > settings.review.session_hours * 3600:
-            raise NotLoggedIn()
-        user = review_db.get_user(db, name)
+        user = review_db.session_user(db, request.session.get("sid"))
         if user is None:
-            request.session.clear()
+            request.session.pop("sid", None)
             raise NotLoggedIn()
-        return Staff(name=name, lang=lang_of(request, user))
+        return Staff(name=user["name"], lang=lang_of(request, user))
 
     async def checked_form(request: Request) -> dict:
         """The POSTed form, after the CSRF checks: same-origin (when the browser says where
@@ -207,14 +202,23 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         if not (user and ok):
             return render(request, "login.html", lang, 401, next=safe_next(form.get("next")),
                           error=translate(lang, "login.failed"), name=name)
+        db = connect()
+        try:
+            sid = review_db.create_session(db, user["name"], settings.review.session_hours)
+        finally:
+            db.close()
         request.session.clear()  # a fresh session (and CSRF token) at login
-        request.session.update({"user": user["name"], "issued": int(time.time()),
-                                "csrf": auth.new_csrf_token()})
+        request.session.update({"sid": sid, "csrf": auth.new_csrf_token()})
         return RedirectResponse(safe_next(form.get("next")), status_code=303)
 
     @app.post("/logout")
     async def logout(request: Request):
         await checked_form(request)
+        db = connect()
+        try:
+            review_db.revoke_session(db, request.session.get("sid"))
+        finally:
+            db.close()
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 

@@ -94,11 +94,36 @@ def test_login_never_redirects_off_site(review_app, web):
     assert r.status_code == 303 and r.headers["location"] == "/queue"
 
 
-def test_logout_ends_the_session(review_app, web):
+def test_logout_ends_the_session_even_for_a_copied_cookie(review_app, web):
     server, _, _ = review_app
     s, token = web.login(server.url, "sato")
+    stolen = requests.Session()
+    stolen.cookies.update(s.cookies)
+    assert stolen.get(server.url + "/queue", allow_redirects=False).status_code == 200
     assert post(s, server.url, "/logout", token).status_code == 303
     assert s.get(server.url + "/queue", allow_redirects=False).status_code == 303
+    assert stolen.get(server.url + "/queue", allow_redirects=False).status_code == 303
+
+
+def test_a_new_password_ends_open_sessions(review_app, db, web):
+    server, _, _ = review_app
+    s, _ = web.login(server.url, "tanaka")
+    review_db.add_user(db, "tanaka", "$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNo")
+    assert s.get(server.url + "/queue", allow_redirects=False).status_code == 303
+
+
+def test_session_cookie_is_signed_httponly_and_samesite(review_app, web):
+    server, _, _ = review_app
+    r = requests.get(server.url + "/login")
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    s, _ = web.login(server.url, "sato")
+    value = s.cookies["papertally_review"]
+    tampered = value[:-3] + ("AAA" if not value.endswith("AAA") else "BBB")
+    for cookie, code in ((value, 200), (tampered, 303)):
+        other = requests.Session()
+        other.cookies.set("papertally_review", cookie)
+        assert other.get(server.url + "/queue", allow_redirects=False).status_code == code
 
 
 def test_secret_key_file_is_created_private(tmp_path):
