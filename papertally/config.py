@@ -70,8 +70,6 @@ class Source(_Strict):
     # The source's own identifiers of a venue-year, keyed "VENUE YEAR" ("CVPR 2024"):
     # OpenAlex source IDs (S...), OpenReview venue ids, dblp TOC keys, CVF listing names.
     venue_ids: dict[str, tuple[str, ...]] = {}
-    # Venue names as the source prints them, keyed by venue (OpenAlex raw_source_name).
-    venue_names: dict[str, tuple[str, ...]] = {}
     # Overrides [coverage] min_ratio for this source (e.g. OpenAlex's known gaps).
     min_coverage: float | None = Field(None, ge=0, le=1)
     # A pull skipped by an unchanged count is forced after this many days.

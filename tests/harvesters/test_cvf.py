@@ -77,3 +77,24 @@ def test_entry_without_link_is_skipped_not_fatal(fixture_text):
     )
     result = parse_cvf(text, "CVPR", 2024)
     assert len(result.records) == 3 and len(result.skipped) == 1
+
+
+def test_fast_path_and_tolerant_parser_agree(fixture_text, monkeypatch):
+    from harvesters import cvf
+
+    text = fixture_text(FIXTURE)
+    assert cvf._fast_entries(text) is not None  # the fixture uses CVF's exact markup
+    fast = parse_cvf(text, "CVPR", 2024)
+    monkeypatch.setattr(cvf, "_fast_entries", lambda _text: None)
+    assert parse_cvf(text, "CVPR", 2024).records == fast.records
+
+
+def test_deviating_markup_falls_back_to_the_tolerant_parser(fixture_text):
+    from harvesters import cvf
+
+    text = fixture_text(FIXTURE).replace(
+        '<dt class="ptitle"><br><a href="/content/CVPR2024/html/Deng',
+        "<dt class='ptitle'><br/><a title='x' href=\"/content/CVPR2024/html/Deng",
+    )
+    assert cvf._fast_entries(text) is None
+    assert len(parse_cvf(text, "CVPR", 2024).records) == 3
