@@ -139,6 +139,22 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         years.add(settings.fiscal_year_of(dt.date.today()))
         return sorted(years, reverse=True)
 
+    def error_page(request: Request, code: int, message: str) -> HTMLResponse:
+        """A 4xx page in the viewer's language, with the navigation when logged in."""
+        db = connect()
+        try:
+            user = review_db.session_user(db, request.session.get("sid"))
+        finally:
+            db.close()
+        lang = lang_of(request, user)
+        if code == 409:
+            message = f"{translate(lang, 'error.conflict')} ({message})"
+        if code == 401:
+            message = translate(lang, "error.login_required")
+        staff = Staff(name=user["name"], lang=lang) if user else None
+        return render(request, "error.html", lang, code, code=code, message=message,
+                      back=same_site_referer(request), user=staff)
+
     def same_site_referer(request: Request) -> str | None:
         parts = urlsplit(request.headers.get("referer") or "")
         if parts.netloc != request.headers.get("host") or not parts.path.startswith("/"):
@@ -152,28 +168,21 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         if request.method in ("GET", "HEAD"):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
-        lang = lang_of(request)
-        return render(request, "error.html", lang, 401, code=401,
-                      message=translate(lang, "error.login_required"))
+        return error_page(request, 401, "")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
-        lang = lang_of(request)
-        return render(request, "error.html", lang, exc.status_code, code=exc.status_code,
-                      message=str(exc.detail))
+        return error_page(request, exc.status_code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError):
-        lang = lang_of(request)
         where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        return render(request, "error.html", lang, 400, code=400, message=f"bad input: {where}")
+        return error_page(request, 400, f"bad input: {where}")
 
     @app.exception_handler(PapertallyError)
     async def papertally_error(request: Request, exc: PapertallyError):
         code = 404 if isinstance(exc, NotFoundError) else 409 if isinstance(exc, links_db.ConflictError) else 400
-        lang = lang_of(request)
-        return render(request, "error.html", lang, code, code=code, message=str(exc),
-                      back=same_site_referer(request))
+        return error_page(request, code, str(exc))
 
     # -- login -------------------------------------------------------------------------
 

@@ -204,7 +204,7 @@ def test_two_staff_deciding_one_item_the_second_gets_a_clear_conflict(review_app
     r = post(tanaka, server.url, f"/links/{links['c4']}/decide", tanaka_token, action="reject",
              seen_decision="")
     assert r.status_code == 409
-    assert "decided by sato" in r.text and "reload" in r.text
+    assert "decided by sato" in r.text and "Someone else decided this item a moment ago" in r.text
     assert [d["decided_by"] for d in decisions(db)] == ["sato"]
     assert links_db.get_link(db, links["c4"])["status"] == "confirmed"
 
