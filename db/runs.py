@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -36,34 +34,6 @@ def m0001_run_summaries(db: sqlite_utils.Database) -> None:
             summary TEXT NOT NULL DEFAULT '{}'
         )"""
     )
-
-
-class _ImmediateConnection(sqlite3.Connection):
-    """A connection whose explicit BEGIN takes the write lock at once (BEGIN IMMEDIATE).
-
-    sqlite-utils' atomic() issues a plain (deferred) BEGIN. A deferred transaction that
-    reads and then writes, while another connection committed in between, fails at once
-    with "database is locked" (SQLITE_BUSY_SNAPSHOT in WAL mode; the busy timeout does not
-    apply). Taking the write lock at BEGIN makes concurrent writers wait their turn instead.
-    """
-
-    def execute(self, sql, *args):  # noqa: D102
-        if sql.strip().rstrip(";").upper() == "BEGIN":
-            sql = "BEGIN IMMEDIATE"
-        return super().execute(sql, *args)
-
-
-def open_concurrent(path: str | Path) -> sqlite_utils.Database:
-    """Open the database (creating and migrating it through open_db) for a writer that
-    runs beside other writers: parallel harvest tasks, the review web app."""
-    from db.schema import open_db
-
-    open_db(path).close()
-    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, factory=_ImmediateConnection)
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 30000")
-    return db
 
 
 def _pid_alive(pid: int) -> bool:
@@ -110,19 +80,25 @@ def mark_interrupted(
     return marked
 
 
-def start_run(db: sqlite_utils.Database, trigger: str, flow_run_id: str | None = None) -> int:
+def start_run(
+    db: sqlite_utils.Database, trigger: str, flow_run_id: str | None = None
+) -> int:
     """Open a run summary row (status 'running') and return its run_id."""
     with db.atomic():
-        return db["run_summaries"].insert(
-            {
-                "started_at": now(),
-                "status": "running",
-                "trigger": trigger,
-                "flow_run_id": flow_run_id,
-                "host": socket.gethostname(),
-                "pid": os.getpid(),
-            }
-        ).last_pk
+        return (
+            db["run_summaries"]
+            .insert(
+                {
+                    "started_at": now(),
+                    "status": "running",
+                    "trigger": trigger,
+                    "flow_run_id": flow_run_id,
+                    "host": socket.gethostname(),
+                    "pid": os.getpid(),
+                }
+            )
+            .last_pk
+        )
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, summary: dict) -> None:
@@ -153,7 +129,9 @@ def get_run(db: sqlite_utils.Database, run_id: int) -> dict | None:
 
 def recent_runs(db: sqlite_utils.Database, limit: int = 20) -> list[dict]:
     """The latest run summaries, newest first (summary left as JSON text)."""
-    return list(db.query("SELECT * FROM run_summaries ORDER BY run_id DESC LIMIT ?", [limit]))
+    return list(
+        db.query("SELECT * FROM run_summaries ORDER BY run_id DESC LIMIT ?", [limit])
+    )
 
 
 def last_finished_run(db: sqlite_utils.Database) -> dict | None:

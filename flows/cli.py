@@ -16,20 +16,48 @@ import click
 from papertally.cli import Context, pass_ctx
 from papertally.errors import PapertallyError
 
-
 # -- export -----------------------------------------------------------------------------
 
 
 @click.command()
-@click.option("--fy", type=int, required=True, help="Fiscal year (FY N starts in April of N).")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default="xlsx", show_default=True)
-@click.option("--lang", type=click.Choice(["ja", "en"]), default=None, help="Language of labels (default: [export] lang).")
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
-              help="File to write (default: [export] out_dir/papertally_FY<fy>_<lang>.<format>).")
-@click.option("--chart", type=click.Path(dir_okay=False), default=None,
-              help="Also draw per-theme confirmed + pending vs target to FILE.png or FILE.svg.")
+@click.option(
+    "--fy", type=int, required=True, help="Fiscal year (FY N starts in April of N)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv", "json"]),
+    default="xlsx",
+    show_default=True,
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default=None,
+    help="Language of labels (default: [export] lang).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="File to write (default: [export] out_dir/papertally_FY<fy>_<lang>.<format>).",
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also draw per-theme confirmed + pending vs target to FILE.png or FILE.svg.",
+)
 @pass_ctx
-def export(ctx: Context, fy: int, fmt: str, lang: str | None, out: str | None, chart: str | None) -> None:
+def export(
+    ctx: Context,
+    fy: int,
+    fmt: str,
+    lang: str | None,
+    out: str | None,
+    chart: str | None,
+) -> None:
     """Write the indicator for a fiscal year: summary per theme (target, confirmed,
     pending, gap, status), the evidence behind every counted paper, and the run date,
     data sources, target reading and counting rules. Excel (frozen headers), CSV (UTF-8
@@ -45,8 +73,15 @@ def export(ctx: Context, fy: int, fmt: str, lang: str | None, out: str | None, c
 
     settings = ctx.settings
     lang = lang or settings.export.lang
-    path = Path(out) if out else settings.resolve(settings.export.out_dir) / f"papertally_FY{fy}_{lang}.{fmt}"
-    data = exports.build_export(ctx.db, settings, build_report(ctx.db, settings, fy), lang=lang)
+    path = (
+        Path(out)
+        if out
+        else settings.resolve(settings.export.out_dir)
+        / f"papertally_FY{fy}_{lang}.{fmt}"
+    )
+    data = exports.build_export(
+        ctx.db, settings, build_report(ctx.db, settings, fy), lang=lang
+    )
     exports.write_export(data, fmt, path)
     click.echo(
         f"wrote {path}: {len(data['summary']) - 1} theme(s), {len(data['evidence'])} evidence row(s); "
@@ -61,9 +96,23 @@ def export(ctx: Context, fy: int, fmt: str, lang: str | None, out: str | None, c
 
 
 @click.command()
-@click.option("--show", "show", type=int, default=None, help="Print one run's full summary.")
-@click.option("--limit", type=int, default=10, show_default=True, help="How many recent runs to list.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--show", "show", type=int, default=None, help="Print one run's full summary."
+)
+@click.option(
+    "--limit",
+    type=int,
+    default=10,
+    show_default=True,
+    help="How many recent runs to list.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
 @pass_ctx
 def runs(ctx: Context, show: int | None, limit: int, fmt: str) -> None:
     """Past nightly runs: when, how they ended, failures, review queue; or one run's summary.
@@ -80,13 +129,17 @@ def runs(ctx: Context, show: int | None, limit: int, fmt: str) -> None:
     if show is not None:
         run = runs_db.get_run(ctx.db, show)
         if run is None:
-            raise NotFoundError(f"run {show} does not exist; `papertally runs` lists them")
+            raise NotFoundError(
+                f"run {show} does not exist; `papertally runs` lists them"
+            )
         if fmt == "json":
             click.echo(json.dumps(run, ensure_ascii=False, indent=2))
         elif run["summary"]:
             click.echo(render_summary(run["summary"]))
         else:
-            click.echo(f"run {show}: {run['status']} (started {run['started_at']}; no summary stored)")
+            click.echo(
+                f"run {show}: {run['status']} (started {run['started_at']}; no summary stored)"
+            )
         return
     rows = runs_db.recent_runs(ctx.db, limit)
     if fmt == "json":
@@ -97,7 +150,9 @@ def runs(ctx: Context, show: int | None, limit: int, fmt: str) -> None:
     if not rows:
         click.echo("No nightly run yet: papertally run")
         return
-    click.echo(f"{'run':>5} {'status':<11} {'trigger':<9} {'started':<26} {'failures':>8} {'queue':>6}")
+    click.echo(
+        f"{'run':>5} {'status':<11} {'trigger':<9} {'started':<26} {'failures':>8} {'queue':>6}"
+    )
     for r in rows:
         queue = "-" if r["review_queue"] is None else r["review_queue"]
         click.echo(
@@ -146,16 +201,24 @@ class LocalPrefectServer:
                 "set another [schedule] server_port in the config"
             )
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-             "--port", str(self.port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: stopped as a whole
-        )
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "prefect",
+                    "server",
+                    "start",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: stopped as a whole
+            )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -191,7 +254,9 @@ def _raise_interrupt(signum, frame) -> None:
 
 
 @click.command()
-@click.option("--offline", is_flag=True, help="Scheduled runs use the offline files only.")
+@click.option(
+    "--offline", is_flag=True, help="Scheduled runs use the offline files only."
+)
 @pass_ctx
 def schedule(ctx: Context, offline: bool) -> None:
     """Keep running the nightly flow on the [schedule] cron and time zone of the config
@@ -213,13 +278,18 @@ def schedule(ctx: Context, offline: bool) -> None:
     config_path = str(Path(ctx.config_path).resolve())
     db_path = str(ctx.db_path.resolve())
     prefect_defaults()
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # until Prefect installs its own
+    previous = signal.signal(
+        signal.SIGTERM, _raise_interrupt
+    )  # until Prefect installs its own
     server = None
     try:
         if not os.environ.get("PREFECT_API_URL"):
             log_path = settings.resolve(settings.export.out_dir) / "prefect-server.log"
             server = LocalPrefectServer(sched.server_port, log_path)
-            click.echo(f"starting a local Prefect server on {server.api_url} (log: {log_path}) ...", err=True)
+            click.echo(
+                f"starting a local Prefect server on {server.api_url} (log: {log_path}) ...",
+                err=True,
+            )
             server.start()
             os.environ["PREFECT_API_URL"] = server.api_url
             click.echo(f"Prefect UI: http://127.0.0.1:{sched.server_port}", err=True)
@@ -235,8 +305,12 @@ def schedule(ctx: Context, offline: bool) -> None:
         nightly.serve(
             name="papertally-nightly",
             schedules=[Cron(sched.cron, timezone=sched.timezone)],
-            parameters={"config_path": config_path, "db_path": db_path, "offline": offline,
-                        "trigger": "schedule"},
+            parameters={
+                "config_path": config_path,
+                "db_path": db_path,
+                "offline": offline,
+                "trigger": "schedule",
+            },
             limit=1,  # never two nightly runs at once
             print_starting_message=False,
         )

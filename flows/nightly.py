@@ -20,7 +20,9 @@ _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
 @task(name="begin", **_TASK)
-def begin(config_path: str, db_path: str | None, trigger: str, flow_run_id: str | None) -> dict:
+def begin(
+    config_path: str, db_path: str | None, trigger: str, flow_run_id: str | None
+) -> dict:
     return steps.begin_step(config_path, db_path, trigger, flow_run_id)
 
 
@@ -34,7 +36,12 @@ def begin(config_path: str, db_path: str | None, trigger: str, flow_run_id: str 
     **_TASK,
 )
 def harvest(
-    config_path: str, db_path: str | None, source: str, venue: str, year: int, offline: bool
+    config_path: str,
+    db_path: str | None,
+    source: str,
+    venue: str,
+    year: int,
+    offline: bool,
 ) -> dict:
     return steps.harvest_step(config_path, db_path, source, venue, year, offline)
 
@@ -103,7 +110,9 @@ def nightly(
             done = next(as_completed(in_flight))
             in_flight.remove(done)
             collect(done)
-        future = harvest_with.submit(config_path, db_path, job.source, job.venue, job.year, offline)
+        future = harvest_with.submit(
+            config_path, db_path, job.source, job.venue, job.year, offline
+        )
         jobs[future] = job
         in_flight.append(future)
     for future in as_completed(in_flight):

@@ -29,87 +29,170 @@ from papertally.errors import PapertallyError
 
 FORMATS = ("xlsx", "csv", "json")
 
-SUMMARY_KEYS = ("theme_id", "theme_name", "target", "confirmed", "pending", "gap", "status")
+SUMMARY_KEYS = (
+    "theme_id",
+    "theme_name",
+    "target",
+    "confirmed",
+    "pending",
+    "gap",
+    "status",
+)
 EVIDENCE_KEYS = (
-    "theme_id", "paper_status", "venue", "year", "conference_date", "fiscal_year", "title",
-    "doi", "url", "person_id", "member", "project_id", "link_status", "score", "how",
-    "decided_by", "decided_at", "paper_id", "link_id",
+    "theme_id",
+    "paper_status",
+    "venue",
+    "year",
+    "conference_date",
+    "fiscal_year",
+    "title",
+    "doi",
+    "url",
+    "person_id",
+    "member",
+    "project_id",
+    "link_status",
+    "score",
+    "how",
+    "decided_by",
+    "decided_at",
+    "paper_id",
+    "link_id",
 )
 
 LABELS = {
     "en": {
-        "theme_id": "Theme ID", "theme_name": "Theme", "target": "Target",
-        "confirmed": "Confirmed", "pending": "Pending review", "gap": "Gap to target",
-        "status": "Status", "paper_status": "Counted as", "venue": "Venue", "year": "Year",
-        "conference_date": "Conference date", "fiscal_year": "Fiscal year", "title": "Title",
-        "doi": "DOI", "url": "URL", "person_id": "Member ID", "member": "Member",
-        "project_id": "Project", "link_status": "Link status", "score": "Score",
-        "how": "How decided", "decided_by": "Decided by", "decided_at": "Decided at",
-        "paper_id": "Paper ID", "link_id": "Link ID",
-        "sheet_summary": "Summary", "sheet_evidence": "Evidence", "sheet_about": "Sources and rules",
-        "total": "TOTAL", "total_name": "(distinct papers)",
+        "theme_id": "Theme ID",
+        "theme_name": "Theme",
+        "target": "Target",
+        "confirmed": "Confirmed",
+        "pending": "Pending review",
+        "gap": "Gap to target",
+        "status": "Status",
+        "paper_status": "Counted as",
+        "venue": "Venue",
+        "year": "Year",
+        "conference_date": "Conference date",
+        "fiscal_year": "Fiscal year",
+        "title": "Title",
+        "doi": "DOI",
+        "url": "URL",
+        "person_id": "Member ID",
+        "member": "Member",
+        "project_id": "Project",
+        "link_status": "Link status",
+        "score": "Score",
+        "how": "How decided",
+        "decided_by": "Decided by",
+        "decided_at": "Decided at",
+        "paper_id": "Paper ID",
+        "link_id": "Link ID",
+        "sheet_summary": "Summary",
+        "sheet_evidence": "Evidence",
+        "sheet_about": "Sources and rules",
+        "total": "TOTAL",
+        "total_name": "(distinct papers)",
         "title_summary": "FY{fy} papers per theme against target",
         "title_evidence": "FY{fy} evidence: every counted paper and its links",
-        "k_program": "Program", "k_fiscal_year": "Fiscal year",
-        "k_reading": "Target reading", "k_years": "Fiscal years counted",
-        "k_venue_years": "Venue-years", "k_rules": "Counting rule",
-        "k_generated": "Exported at", "k_run": "Last nightly run",
-        "k_source": "Data source", "no_run": "no nightly run yet",
+        "k_program": "Program",
+        "k_fiscal_year": "Fiscal year",
+        "k_reading": "Target reading",
+        "k_years": "Fiscal years counted",
+        "k_venue_years": "Venue-years",
+        "k_rules": "Counting rule",
+        "k_generated": "Exported at",
+        "k_run": "Last nightly run",
+        "k_source": "Data source",
+        "no_run": "no nightly run yet",
         "per_fiscal_year": "per fiscal year: the fiscal year's own papers against its target",
         "cumulative": "cumulative: papers from FY{first} to FY{fy} against the FY{fy} target",
-        "met": "met", "met_with_pending": "met if pending papers are confirmed",
-        "below": "below target", "no_target": "no target set",
-        "confirmed_paper": "confirmed", "pending_paper": "pending review",
-        "automatic": "automatic (matcher)", "staff accept": "staff: accepted",
-        "staff unsure": "staff: unsure", "staff reject": "staff: rejected",
-        "link_confirmed": "confirmed", "link_needs_review": "needs review",
+        "met": "met",
+        "met_with_pending": "met if pending papers are confirmed",
+        "below": "below target",
+        "no_target": "no target set",
+        "confirmed_paper": "confirmed",
+        "pending_paper": "pending review",
+        "automatic": "automatic (matcher)",
+        "staff accept": "staff: accepted",
+        "staff unsure": "staff: unsure",
+        "staff reject": "staff: rejected",
+        "link_confirmed": "confirmed",
+        "link_needs_review": "needs review",
         "chart_title": "FY{fy}: papers per theme (confirmed + pending) vs target",
-        "chart_y": "Papers", "chart_target": "Target",
+        "chart_y": "Papers",
+        "chart_target": "Target",
     },
     "ja": {
-        "theme_id": "テーマID", "theme_name": "テーマ名", "target": "目標",
-        "confirmed": "確定", "pending": "保留（要確認）", "gap": "目標との差",
-        "status": "状況", "paper_status": "計上区分", "venue": "会議", "year": "開催年",
-        "conference_date": "会議開催日", "fiscal_year": "年度", "title": "論文タイトル",
-        "doi": "DOI", "url": "URL", "person_id": "研究者ID", "member": "研究者",
-        "project_id": "プロジェクト", "link_status": "紐付け状態", "score": "スコア",
-        "how": "判定方法", "decided_by": "判定者", "decided_at": "判定日時",
-        "paper_id": "論文ID", "link_id": "紐付けID",
-        "sheet_summary": "概要", "sheet_evidence": "根拠", "sheet_about": "出典と計上ルール",
-        "total": "合計", "total_name": "（論文数・重複なし）",
+        "theme_id": "テーマID",
+        "theme_name": "テーマ名",
+        "target": "目標",
+        "confirmed": "確定",
+        "pending": "保留（要確認）",
+        "gap": "目標との差",
+        "status": "状況",
+        "paper_status": "計上区分",
+        "venue": "会議",
+        "year": "開催年",
+        "conference_date": "会議開催日",
+        "fiscal_year": "年度",
+        "title": "論文タイトル",
+        "doi": "DOI",
+        "url": "URL",
+        "person_id": "研究者ID",
+        "member": "研究者",
+        "project_id": "プロジェクト",
+        "link_status": "紐付け状態",
+        "score": "スコア",
+        "how": "判定方法",
+        "decided_by": "判定者",
+        "decided_at": "判定日時",
+        "paper_id": "論文ID",
+        "link_id": "紐付けID",
+        "sheet_summary": "概要",
+        "sheet_evidence": "根拠",
+        "sheet_about": "出典と計上ルール",
+        "total": "合計",
+        "total_name": "（論文数・重複なし）",
         "title_summary": "FY{fy} テーマ別採択論文数と目標",
         "title_evidence": "FY{fy} 根拠：計上した全論文と紐付けの判定",
-        "k_program": "事業", "k_fiscal_year": "年度",
-        "k_reading": "目標の読み方", "k_years": "計上対象年度",
-        "k_venue_years": "対象会議・年", "k_rules": "計上ルール",
-        "k_generated": "出力日時", "k_run": "直近の夜間実行",
-        "k_source": "データ出典", "no_run": "夜間実行はまだありません",
+        "k_program": "事業",
+        "k_fiscal_year": "年度",
+        "k_reading": "目標の読み方",
+        "k_years": "計上対象年度",
+        "k_venue_years": "対象会議・年",
+        "k_rules": "計上ルール",
+        "k_generated": "出力日時",
+        "k_run": "直近の夜間実行",
+        "k_source": "データ出典",
+        "no_run": "夜間実行はまだありません",
         "per_fiscal_year": "年度ごと：各年度の論文数をその年度の目標と比較",
         "cumulative": "累積：FY{first}からFY{fy}までの論文数をFY{fy}の目標と比較",
-        "met": "達成", "met_with_pending": "保留分が確定すれば達成",
-        "below": "未達", "no_target": "目標なし",
-        "confirmed_paper": "確定", "pending_paper": "保留（要確認）",
-        "automatic": "自動判定（照合）", "staff accept": "担当者が承認",
-        "staff unsure": "担当者が保留", "staff reject": "担当者が却下",
-        "link_confirmed": "確定", "link_needs_review": "要確認",
+        "met": "達成",
+        "met_with_pending": "保留分が確定すれば達成",
+        "below": "未達",
+        "no_target": "目標なし",
+        "confirmed_paper": "確定",
+        "pending_paper": "保留（要確認）",
+        "automatic": "自動判定（照合）",
+        "staff accept": "担当者が承認",
+        "staff unsure": "担当者が保留",
+        "staff reject": "担当者が却下",
+        "link_confirmed": "確定",
+        "link_needs_review": "要確認",
         "chart_title": "FY{fy} テーマ別論文数（確定＋保留）と目標",
-        "chart_y": "論文数", "chart_target": "目標",
+        "chart_y": "論文数",
+        "chart_target": "目標",
     },
 }
 
 # Japanese wording of papertally.report.COUNTING_RULES (an unknown rule is shown as is).
 RULES_JA = {
-    "distinct papers; a paper counts once per theme and once in the total":
-        "論文は重複なしで数える。1本の論文はテーマごとに1回、合計でも1回だけ数える",
-    "a paper belongs to the fiscal year of its venue-year's conference date":
-        "論文はその会議の開催日が属する年度に計上する",
-    "only the tracks/volumes configured for each venue count":
-        "会議ごとに設定したトラック・巻の論文だけを数える",
-    "a link counts only if the conference date is within the member's membership window":
-        "会議開催日が研究者の参画期間内にある場合だけ数える",
+    "distinct papers; a paper counts once per theme and once in the total": "論文は重複なしで数える。1本の論文はテーマごとに1回、合計でも1回だけ数える",
+    "a paper belongs to the fiscal year of its venue-year's conference date": "論文はその会議の開催日が属する年度に計上する",
+    "only the tracks/volumes configured for each venue count": "会議ごとに設定したトラック・巻の論文だけを数える",
+    "a link counts only if the conference date is within the member's membership window": "会議開催日が研究者の参画期間内にある場合だけ数える",
     "confirmed = papers with at least one confirmed link; "
-    "pending = papers whose only links are needs_review":
-        "確定＝確定した紐付けが1つ以上ある論文、保留＝紐付けがすべて要確認の論文",
+    "pending = papers whose only links are needs_review": "確定＝確定した紐付けが1つ以上ある論文、保留＝紐付けがすべて要確認の論文",
 }
 
 
@@ -165,7 +248,7 @@ def build_export(
         raise PapertallyError(f"unknown language {lang!r}; use ja or en")
     lab = LABELS[lang]
     fy = report["fiscal_year"]
-    generated = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
+    generated = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     run = runs_db.get_run(db, run_id) if run_id else runs_db.last_finished_run(db)
     sources = runs_db.data_sources(db)
     members = runs_db.member_names(db)
@@ -185,7 +268,9 @@ def build_export(
                 "status_code": status,
             }
         )
-    total_status = theme_status(report["target_total"], report["papers_confirmed"], report["papers_pending"])
+    total_status = theme_status(
+        report["target_total"], report["papers_confirmed"], report["papers_pending"]
+    )
     summary.append(
         {
             "theme_id": lab["total"],
@@ -207,18 +292,25 @@ def build_export(
                 evidence.append(
                     {
                         "theme_id": t["theme_id"],
-                        "paper_status": lab["confirmed_paper" if p["status"] == "confirmed" else "pending_paper"],
+                        "paper_status": lab[
+                            "confirmed_paper"
+                            if p["status"] == "confirmed"
+                            else "pending_paper"
+                        ],
                         "venue": p["venue"],
                         "year": p["year"],
                         "conference_date": p["conference_date"],
                         "fiscal_year": settings.fiscal_year_of(day),
                         "title": p["title"],
                         "doi": p["doi"] or "",
-                        "url": p["url"] or (f"https://doi.org/{p['doi']}" if p["doi"] else ""),
+                        "url": p["url"]
+                        or (f"https://doi.org/{p['doi']}" if p["doi"] else ""),
                         "person_id": link["person_id"],
                         "member": _member_name(members.get(link["person_id"]), lang),
                         "project_id": link["project_id"],
-                        "link_status": lab.get(f"link_{link['status']}", link["status"]),
+                        "link_status": lab.get(
+                            f"link_{link['status']}", link["status"]
+                        ),
                         "score": link["score"],
                         "how": lab.get(link["how"], link["how"]),
                         "decided_by": link["decided_by"],
@@ -247,8 +339,10 @@ def build_export(
         *(
             (
                 lab["k_source"],
-                f"{s['venue']} {s['year']} {s['source']}: {s['origin']} "
-                f"({s['n_seen']} papers, {s['finished_at']})",
+                (
+                    f"{s['venue']} {s['year']} {s['source']}: {s['origin']} "
+                    f"({s['n_seen']} papers, {s['finished_at']})"
+                ),
             )
             for s in sources
         ),
@@ -263,7 +357,9 @@ def build_export(
         "summary": summary,
         "evidence": evidence,
         "report": report,
-        "run": {k: run[k] for k in ("run_id", "started_at", "finished_at", "status")} if run else None,
+        "run": {k: run[k] for k in ("run_id", "started_at", "finished_at", "status")}
+        if run
+        else None,
         "sources": sources,
         "generated_at": generated,
     }
@@ -287,7 +383,9 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PapertallyError(f"{path.parent}: cannot create the export folder: {exc}") from None
+        raise PapertallyError(
+            f"{path.parent}: cannot create the export folder: {exc}"
+        ) from None
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         pid = _pid_of_temp(stale.name)
         if pid is not None and not runs_db._pid_alive(pid):
@@ -371,7 +469,9 @@ def _write_xlsx(data: dict, path: Path) -> None:
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
 
-    def table(ws, title: str, keys: tuple[str, ...], rows: list[dict], wrap: set[str]) -> None:
+    def table(
+        ws, title: str, keys: tuple[str, ...], rows: list[dict], wrap: set[str]
+    ) -> None:
         ws.append([title])
         ws["A1"].font = Font(bold=True, size=12)
         ws.append([lab[k] for k in keys])
@@ -382,9 +482,14 @@ def _write_xlsx(data: dict, path: Path) -> None:
         ws.freeze_panes = "A3"  # title and header stay in view
         ws.auto_filter.ref = f"A2:{get_column_letter(len(keys))}{len(rows) + 2}"
         for i, key in enumerate(keys, start=1):
-            widest = max([_display_width(lab[key])] + [_display_width(r[key] or "") for r in rows])
+            widest = max(
+                [_display_width(lab[key])]
+                + [_display_width(r[key] or "") for r in rows]
+            )
             cap = 60 if key in wrap else 40
-            ws.column_dimensions[get_column_letter(i)].width = min(max(widest + 2, 8), cap)
+            ws.column_dimensions[get_column_letter(i)].width = min(
+                max(widest + 2, 8), cap
+            )
             if key in wrap:
                 for (cell,) in ws.iter_rows(min_row=3, min_col=i, max_col=i):
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -394,14 +499,21 @@ def _write_xlsx(data: dict, path: Path) -> None:
     ws.title = lab["sheet_summary"]
     table(ws, data["title_summary"], SUMMARY_KEYS, data["summary"], {"theme_name"})
     ws.cell(row=ws.max_row, column=1).font = bold
-    table(wb.create_sheet(lab["sheet_evidence"]), data["title_evidence"], EVIDENCE_KEYS,
-          data["evidence"], {"title"})
+    table(
+        wb.create_sheet(lab["sheet_evidence"]),
+        data["title_evidence"],
+        EVIDENCE_KEYS,
+        data["evidence"],
+        {"title"},
+    )
     about = wb.create_sheet(lab["sheet_about"])
     for key, value in data["meta"]:
         about.append([key, value])
     for (cell,) in about.iter_rows(min_col=1, max_col=1):
         cell.font = bold
-    about.column_dimensions["A"].width = max(_display_width(k) for k, _ in data["meta"]) + 2
+    about.column_dimensions["A"].width = (
+        max(_display_width(k) for k, _ in data["meta"]) + 2
+    )
     about.column_dimensions["B"].width = 100
     wb.save(path)
 
@@ -412,17 +524,32 @@ def write_export(data: dict, fmt: str, path: str | Path) -> Path:
         return atomic_write(path, lambda tmp: _write_xlsx(data, tmp))
     if fmt == "csv":
         # utf-8-sig: the BOM tells Excel the file is UTF-8, so Japanese shows correctly.
-        return atomic_write(path, lambda tmp: tmp.write_bytes(render_csv(data).encode("utf-8-sig")))
+        return atomic_write(
+            path, lambda tmp: tmp.write_bytes(render_csv(data).encode("utf-8-sig"))
+        )
     if fmt == "json":
-        return atomic_write(path, lambda tmp: tmp.write_text(render_json(data) + "\n", encoding="utf-8"))
-    raise PapertallyError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+        return atomic_write(
+            path, lambda tmp: tmp.write_text(render_json(data) + "\n", encoding="utf-8")
+        )
+    raise PapertallyError(
+        f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}"
+    )
 
 
 # -- chart -----------------------------------------------------------------------------------
 
 CJK_FAMILIES = (
-    "Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "IPAPGothic",
-    "TakaoGothic", "VL Gothic", "Source Han Sans JP", "Hiragino Sans", "Yu Gothic", "Meiryo",
+    "Noto Sans CJK JP",
+    "Noto Sans JP",
+    "IPAexGothic",
+    "IPAGothic",
+    "IPAPGothic",
+    "TakaoGothic",
+    "VL Gothic",
+    "Source Han Sans JP",
+    "Hiragino Sans",
+    "Yu Gothic",
+    "Meiryo",
 )
 
 
@@ -432,7 +559,7 @@ def _wrap_label(text: str, lines: int = 3) -> list[str]:
         parts = [text[i : i + 8] for i in range(0, len(text), 8)]
     else:
         parts = textwrap.wrap(text, 16)
-    return parts[:lines - 1] + ["…"] if len(parts) > lines else parts
+    return parts[: lines - 1] + ["…"] if len(parts) > lines else parts
 
 
 def _needs_cjk(texts: list[str]) -> bool:
@@ -449,24 +576,37 @@ def cjk_font(settings: Settings | None = None):
     if settings and settings.export.font_file:
         path = settings.resolve(settings.export.font_file)
         if not path.is_file():
-            raise PapertallyError(f"[export] font_file {path} does not exist; fix the path or leave it empty")
+            raise PapertallyError(
+                f"[export] font_file {path} does not exist; fix the path or leave it empty"
+            )
         font_manager.fontManager.addfont(str(path))
         return font_manager.FontProperties(fname=str(path))
     for family in CJK_FAMILIES:
         faces = [f for f in font_manager.fontManager.ttflist if f.name == family]
         if faces:
             # The regular face, not whichever weight happens to be listed first.
-            face = min(faces, key=lambda f: (f.style != "normal", abs(_weight(f.weight) - 400)))
+            face = min(
+                faces, key=lambda f: (f.style != "normal", abs(_weight(f.weight) - 400))
+            )
             return font_manager.FontProperties(fname=face.fname)
     return None
 
 
 def _weight(weight: int | str) -> int:
-    named = {"light": 300, "normal": 400, "regular": 400, "medium": 500, "bold": 700, "black": 900}
+    named = {
+        "light": 300,
+        "normal": 400,
+        "regular": 400,
+        "medium": 500,
+        "bold": 700,
+        "black": 900,
+    }
     return weight if isinstance(weight, int) else named.get(str(weight).lower(), 400)
 
 
-def write_chart(data: dict, path: str | Path, *, settings: Settings | None = None) -> Path:
+def write_chart(
+    data: dict, path: str | Path, *, settings: Settings | None = None
+) -> Path:
     """Per-theme confirmed and pending papers (stacked) against the target, as PNG or SVG.
 
     Raises PapertallyError when the labels need Japanese glyphs and no CJK font exists.
@@ -483,9 +623,18 @@ def write_chart(data: dict, path: str | Path, *, settings: Settings | None = Non
     lab = LABELS[data["lang"]]
     themes = data["report"]["themes"]
     fy = data["fiscal_year"]
-    names = [f"{t['theme_id']}\n" + "\n".join(_wrap_label(t["theme_name"])) for t in themes]
-    texts = [lab["chart_title"], lab["confirmed"], lab["pending"], lab["chart_target"], lab["chart_y"],
-             data["reading"], *names]
+    names = [
+        f"{t['theme_id']}\n" + "\n".join(_wrap_label(t["theme_name"])) for t in themes
+    ]
+    texts = [
+        lab["chart_title"],
+        lab["confirmed"],
+        lab["pending"],
+        lab["chart_target"],
+        lab["chart_y"],
+        data["reading"],
+        *names,
+    ]
     font = cjk_font(settings)
     if font is None and _needs_cjk(texts):
         raise PapertallyError(
@@ -500,21 +649,46 @@ def write_chart(data: dict, path: str | Path, *, settings: Settings | None = Non
     fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(themes) + 2), 4.8), dpi=120)
     try:
         ax.bar(x, confirmed, color="#1f6fb2", label=lab["confirmed"])
-        ax.bar(x, pending, bottom=confirmed, color="#9ecae1", hatch="//", edgecolor="#1f6fb2",
-               label=lab["pending"])
+        ax.bar(
+            x,
+            pending,
+            bottom=confirmed,
+            color="#9ecae1",
+            hatch="//",
+            edgecolor="#1f6fb2",
+            label=lab["pending"],
+        )
         shown_target = False
         for i, t in enumerate(themes):
             if t["target"] is not None:
-                ax.hlines(t["target"], i - 0.42, i + 0.42, colors="#d62728", linestyles="--",
-                          linewidth=2, label=None if shown_target else lab["chart_target"])
+                ax.hlines(
+                    t["target"],
+                    i - 0.42,
+                    i + 0.42,
+                    colors="#d62728",
+                    linestyles="--",
+                    linewidth=2,
+                    label=None if shown_target else lab["chart_target"],
+                )
                 shown_target = True
             total = t["confirmed"] + t["pending"]
-            ax.text(i, total + 0.05, f"{t['confirmed']}+{t['pending']}", ha="center", va="bottom", **fp)
+            ax.text(
+                i,
+                total + 0.05,
+                f"{t['confirmed']}+{t['pending']}",
+                ha="center",
+                va="bottom",
+                **fp,
+            )
         ax.set_xticks(x)
         ax.set_xticklabels(names, **fp)
         ax.set_ylabel(lab["chart_y"], **fp)
         ax.set_title(lab["chart_title"].format(fy=fy), **fp)
-        top = max([c + p for c, p in zip(confirmed, pending)] + [t["target"] or 0 for t in themes] + [1])
+        top = max(
+            [c + p for c, p in zip(confirmed, pending)]
+            + [t["target"] or 0 for t in themes]
+            + [1]
+        )
         ax.set_ylim(0, top * 1.2 + 0.5)
         ax.yaxis.get_major_locator().set_params(integer=True)
         legend = ax.legend(loc="upper right", prop=font)

@@ -21,11 +21,17 @@ from papertally.errors import PapertallyError
 
 
 @contextlib.contextmanager
-def store(config_path: str, db_path: str | None) -> Iterator[tuple[Settings, sqlite_utils.Database]]:
+def store(
+    config_path: str, db_path: str | None
+) -> Iterator[tuple[Settings, sqlite_utils.Database]]:
     """Settings and an open database for one step; the connection is closed after it."""
+    from db.schema import open_db
+
     settings = load_settings(config_path)
     path = Path(db_path) if db_path else settings.resolve(settings.database.path)
-    db = runs_db.open_concurrent(path)
+    # open_db's transactions take the write lock at BEGIN, so parallel harvest tasks
+    # wait for each other instead of failing with "database is locked".
+    db = open_db(path)
     try:
         yield settings, db
     finally:
@@ -44,7 +50,9 @@ def find_job(settings: Settings, source: str, venue: str, year: int) -> HarvestJ
     raise PapertallyError(f"no [[harvest]] job {source} {venue} {year} in the config")
 
 
-def begin_step(config_path: str, db_path: str | None, trigger: str, flow_run_id: str | None) -> dict:
+def begin_step(
+    config_path: str, db_path: str | None, trigger: str, flow_run_id: str | None
+) -> dict:
     """Open the run summary, close runs a killed process left open, re-import the roster.
 
     Returns {"run_id", "started_at", "interrupted_runs", "roster", "failures"}.
@@ -72,20 +80,31 @@ def begin_step(config_path: str, db_path: str | None, trigger: str, flow_run_id:
                 )
             except PapertallyError as exc:
                 begun["failures"].append(
-                    failure("roster", str(path), f"not re-imported, stored roster kept: {exc}")
+                    failure(
+                        "roster",
+                        str(path),
+                        f"not re-imported, stored roster kept: {exc}",
+                    )
                 )
         return begun
 
 
 def harvest_step(
-    config_path: str, db_path: str | None, source: str, venue: str, year: int, offline: bool
+    config_path: str,
+    db_path: str | None,
+    source: str,
+    venue: str,
+    year: int,
+    offline: bool,
 ) -> dict:
     """Harvest one configured venue-year (live, or its offline file); raises on failure."""
     from papertally.harvesting import harvest_job
 
     with store(config_path, db_path) as (settings, db):
         start = time.monotonic()
-        outcome = harvest_job(db, settings, find_job(settings, source, venue, year), offline=offline)
+        outcome = harvest_job(
+            db, settings, find_job(settings, source, venue, year), offline=offline
+        )
         return {**outcome.as_dict(), "seconds": round(time.monotonic() - start, 2)}
 
 
@@ -132,7 +151,9 @@ def tally_rows(report: dict) -> dict:
     }
 
 
-def tally_export_step(config_path: str, db_path: str | None, run_id: int | None = None) -> dict:
+def tally_export_step(
+    config_path: str, db_path: str | None, run_id: int | None = None
+) -> dict:
     """Tally every fiscal year to report and write the configured exports and charts.
 
     Returns {"tally": [...], "exports": [paths], "failures": [...]}; one export that
@@ -150,7 +171,10 @@ def tally_export_step(config_path: str, db_path: str | None, run_id: int | None 
             report = build_report(db, settings, fy)
             out["tally"].append(tally_rows(report))
             data = exports.build_export(db, settings, report, lang=lang, run_id=run_id)
-            targets = [(fmt, out_dir / f"papertally_FY{fy}_{lang}.{fmt}") for fmt in settings.export.formats]
+            targets = [
+                (fmt, out_dir / f"papertally_FY{fy}_{lang}.{fmt}")
+                for fmt in settings.export.formats
+            ]
             if settings.export.chart:
                 chart = settings.export.chart
                 targets.append(("chart", out_dir / f"papertally_FY{fy}_{lang}.{chart}"))
@@ -189,7 +213,7 @@ def finish_step(
             "flow_run_id": flow_run_id,
             "offline": offline,
             "started_at": begun["started_at"],
-            "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "interrupted_runs": begun["interrupted_runs"],
             "roster": begun["roster"],
             "harvests": [harvest_row(h) for h in harvests],
@@ -197,7 +221,11 @@ def finish_step(
             "review_queue": runs_db.review_queue_size(db),
             "tally": (tallied or {}).get("tally", []),
             "exports": (tallied or {}).get("exports", []),
-            "failures": [*begun["failures"], *failures, *(tallied or {}).get("failures", [])],
+            "failures": [
+                *begun["failures"],
+                *failures,
+                *(tallied or {}).get("failures", []),
+            ],
             "notifications": [],
         }
         summary["notifications"] = notify.notify(settings, summary)
@@ -230,10 +258,16 @@ def render_summary(summary: dict) -> str:
     lines = [
         f"run {summary['run_id']} ({summary['trigger']}) {summary['started_at']} -> "
         f"{summary['finished_at']}: "
-        + (f"{len(summary['failures'])} failure(s)" if summary["failures"] else "all steps ok")
+        + (
+            f"{len(summary['failures'])} failure(s)"
+            if summary["failures"]
+            else "all steps ok"
+        )
     ]
     if summary.get("interrupted_runs"):
-        lines.append(f"earlier run(s) {summary['interrupted_runs']} had been interrupted; closed")
+        lines.append(
+            f"earlier run(s) {summary['interrupted_runs']} had been interrupted; closed"
+        )
     if summary.get("roster"):
         lines.append(summary["roster"])
     lines.append("harvest (per venue-year and source):")
@@ -251,7 +285,11 @@ def render_summary(summary: dict) -> str:
         lines.append(
             f"links: {m['confirmed']} newly confirmed, {m['needs_review']} sent to review, "
             f"{m['rejected']} rejected; {m['kept_decided']} staff decisions kept"
-            + (f", {m['second_look']} flagged for a second look" if m.get("second_look") else "")
+            + (
+                f", {m['second_look']} flagged for a second look"
+                if m.get("second_look")
+                else ""
+            )
         )
     lines.append(f"review queue: {summary['review_queue']} link(s) waiting for staff")
     for t in summary["tally"]:

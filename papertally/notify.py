@@ -28,7 +28,10 @@ def message_for(summary: dict, cfg: Notify) -> tuple[str, str] | None:
     if not reasons:
         return None
     subject = f"papertally run {summary['run_id']}: " + ", ".join(reasons)
-    lines = [subject, f"started {summary['started_at']}, finished {summary['finished_at']}"]
+    lines = [
+        subject,
+        f"started {summary['started_at']}, finished {summary['finished_at']}",
+    ]
     for f in failures if cfg.on_failure else []:
         lines.append(f"FAILED {f['step']} {f['what']}: {f['reason']}")
     if cfg.on_new_review and new_review:
@@ -57,9 +60,13 @@ def webhook_payload(style: str, subject: str, text: str) -> dict:
     return {"text": text}
 
 
-def send_webhook(url: str, style: str, subject: str, text: str, *, timeout: float = 15) -> None:
+def send_webhook(
+    url: str, style: str, subject: str, text: str, *, timeout: float = 15
+) -> None:
     """POST the message; raises requests.RequestException on a network or HTTP error."""
-    resp = requests.post(url, json=webhook_payload(style, subject, text), timeout=timeout)
+    resp = requests.post(
+        url, json=webhook_payload(style, subject, text), timeout=timeout
+    )
     resp.raise_for_status()
 
 
@@ -101,13 +108,24 @@ def notify(settings: Settings, summary: dict) -> list[str]:
     if cfg.webhook_url:
         where = f"webhook {_where(cfg.webhook_url)}"
         try:
-            send_webhook(cfg.webhook_url, cfg.webhook_style, subject, text,
-                         timeout=settings.http.timeout_seconds)
+            send_webhook(
+                cfg.webhook_url,
+                cfg.webhook_style,
+                subject,
+                text,
+                timeout=settings.http.timeout_seconds,
+            )
             results.append(f"{where}: sent")
         except requests.RequestException as exc:
-            results.append(f"{where}: failed: {type(exc).__name__}: {exc}".replace(cfg.webhook_url, "<url>"))
+            results.append(
+                f"{where}: failed: {type(exc).__name__}: {exc}".replace(
+                    cfg.webhook_url, "<url>"
+                )
+            )
     if cfg.smtp_host:
-        where = f"e-mail via {cfg.smtp_host}:{cfg.smtp_port} to {', '.join(cfg.mail_to)}"
+        where = (
+            f"e-mail via {cfg.smtp_host}:{cfg.smtp_port} to {', '.join(cfg.mail_to)}"
+        )
         try:
             send_mail(cfg, subject, text, timeout=settings.http.timeout_seconds)
             results.append(f"{where}: sent")

@@ -25,5 +25,8 @@ def prefect_harness(tmp_path_factory):
     from prefect.settings import PREFECT_HOME, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with temporary_settings({PREFECT_HOME: home}), prefect_test_harness(server_startup_timeout=120):
+    with (
+        temporary_settings({PREFECT_HOME: home}),
+        prefect_test_harness(server_startup_timeout=120),
+    ):
         yield

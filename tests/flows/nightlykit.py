@@ -25,19 +25,21 @@ def write_config(
     folder.mkdir(parents=True, exist_ok=True)
     text = (REPO / "config.toml").read_text(encoding="utf-8")
     text = text.replace('"examples/', f'"{REPO}/examples/')
-    text = re.sub(r'(?m)^out_dir = .*$', f'out_dir = "{folder / "out"}"', text)
-    text = re.sub(r'(?m)^formats = .*$', f"formats = {formats}", text)
-    text = re.sub(r'(?m)^chart = .*$', f'chart = "{chart}"', text)
-    text = re.sub(r'(?m)^harvest_retries = .*$', f"harvest_retries = {retries}", text)
-    text = re.sub(r'(?m)^harvest_concurrency = .*$', f"harvest_concurrency = {concurrency}", text)
-    text = re.sub(r'(?m)^retry_delay_seconds = .*$', "retry_delay_seconds = 0", text)
-    text = re.sub(r'(?m)^cache_dir = .*$', f'cache_dir = "{folder / "cache"}"', text)
+    text = re.sub(r"(?m)^out_dir = .*$", f'out_dir = "{folder / "out"}"', text)
+    text = re.sub(r"(?m)^formats = .*$", f"formats = {formats}", text)
+    text = re.sub(r"(?m)^chart = .*$", f'chart = "{chart}"', text)
+    text = re.sub(r"(?m)^harvest_retries = .*$", f"harvest_retries = {retries}", text)
+    text = re.sub(
+        r"(?m)^harvest_concurrency = .*$", f"harvest_concurrency = {concurrency}", text
+    )
+    text = re.sub(r"(?m)^retry_delay_seconds = .*$", "retry_delay_seconds = 0", text)
+    text = re.sub(r"(?m)^cache_dir = .*$", f'cache_dir = "{folder / "cache"}"', text)
     if broken_job:
         broken = folder / "icra2024_broken.json"
         broken.write_text("this is not JSON {", encoding="utf-8")
         text += (
-            "\n[[harvest]]\nsource = \"paperlists\"\nvenue = \"ICRA\"\nyear = 2024\n"
-            f"offline_file = \"{broken}\"\n"
+            '\n[[harvest]]\nsource = "paperlists"\nvenue = "ICRA"\nyear = 2024\n'
+            f'offline_file = "{broken}"\n'
         )
     text += extra
     path = folder / "config.toml"

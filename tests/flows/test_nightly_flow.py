@@ -8,14 +8,17 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from openpyxl import load_workbook
-
 from nightlykit import write_config
+from openpyxl import load_workbook
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-SAMPLES = {("paperlists", "CVPR", 2024), ("paperlists", "ICRA", 2023), ("paperlists", "NeurIPS", 2024),
-           ("acl-anthology", "ACL", 2024)}
+SAMPLES = {
+    ("paperlists", "CVPR", 2024),
+    ("paperlists", "ICRA", 2023),
+    ("paperlists", "NeurIPS", 2024),
+    ("acl-anthology", "ACL", 2024),
+}
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +30,16 @@ def first_run(tmp_path_factory, prefect_harness):
     config = write_config(folder, retries=1)
     db_path = folder / "papertally.db"
     start = time.monotonic()
-    summary = nightly(config_path=str(config), db_path=str(db_path), offline=True, trigger="test")
-    return {"folder": folder, "config": config, "db_path": db_path, "summary": summary,
-            "seconds": time.monotonic() - start}
+    summary = nightly(
+        config_path=str(config), db_path=str(db_path), offline=True, trigger="test"
+    )
+    return {
+        "folder": folder,
+        "config": config,
+        "db_path": db_path,
+        "summary": summary,
+        "seconds": time.monotonic() - start,
+    }
 
 
 def open_db(path):
@@ -40,7 +50,9 @@ def open_db(path):
 
 def test_failing_source_is_reported_and_the_rest_completes(first_run):
     s = first_run["summary"]
-    assert [(f["step"], f["what"]) for f in s["failures"]] == [("harvest", "paperlists ICRA 2024")]
+    assert [(f["step"], f["what"]) for f in s["failures"]] == [
+        ("harvest", "paperlists ICRA 2024")
+    ]
     assert "JSON" in s["failures"][0]["reason"] or "json" in s["failures"][0]["reason"]
     assert {(h["source"], h["venue"], h["year"]) for h in s["harvests"]} == SAMPLES
     assert all(h["new"] == h["seen"] > 0 for h in s["harvests"])
@@ -48,7 +60,9 @@ def test_failing_source_is_reported_and_the_rest_completes(first_run):
     assert s["review_queue"] == s["matching"]["review_queue"]
     db = open_db(first_run["db_path"])
     # the failing job was tried twice (retries = 1), each try recorded
-    tries = db.execute("SELECT status FROM harvest_runs WHERE venue = 'ICRA' AND year = 2024").fetchall()
+    tries = db.execute(
+        "SELECT status FROM harvest_runs WHERE venue = 'ICRA' AND year = 2024"
+    ).fetchall()
     assert [t[0] for t in tries] == ["failed", "failed"]
 
 
@@ -59,14 +73,20 @@ def test_failed_task_is_failed_in_prefect_and_the_flow_completed(first_run):
     flow_run_id = first_run["summary"]["flow_run_id"]
     with get_client(sync_client=True) as client:
         flow_run = client.read_flow_run(flow_run_id)
-        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+        tasks = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
     assert flow_run.state.is_completed()
     states = {t.name: t.state.type.value for t in tasks}
     assert states["harvest paperlists ICRA 2024"] == "FAILED"
     for source, venue, year in SAMPLES:
         assert states[f"harvest {source} {venue} {year}"] == "COMPLETED"
     assert {n.rsplit("-", 1)[0] for n in states if not n.startswith("harvest ")} == {
-        "begin", "match", "tally and export", "summary and notify"}
+        "begin",
+        "match",
+        "tally and export",
+        "summary and notify",
+    }
 
 
 def test_run_summary_is_stored_and_exports_match_the_report(first_run):
@@ -77,24 +97,41 @@ def test_run_summary_is_stored_and_exports_match_the_report(first_run):
     s = first_run["summary"]
     db = open_db(first_run["db_path"])
     row = runs_db.get_run(db, s["run_id"])
-    assert row["status"] == "partial" and row["n_failures"] == 1 and row["trigger"] == "test"
+    assert (
+        row["status"] == "partial"
+        and row["n_failures"] == 1
+        and row["trigger"] == "test"
+    )
     assert row["summary"] == json.loads(json.dumps(s))
     settings = load_settings(first_run["config"])
     out = first_run["folder"] / "out"
-    assert len(s["exports"]) == 4 * len(s["tally"])  # xlsx, csv, json, png per fiscal year
+    assert len(s["exports"]) == 4 * len(
+        s["tally"]
+    )  # xlsx, csv, json, png per fiscal year
     for t in s["tally"]:
         fy = t["fiscal_year"]
         report = build_report(db, settings, fy)
-        body = json.loads((out / f"papertally_FY{fy}_ja.json").read_text(encoding="utf-8"))
+        body = json.loads(
+            (out / f"papertally_FY{fy}_ja.json").read_text(encoding="utf-8")
+        )
         assert body["export"]["run"]["run_id"] == s["run_id"]
         body.pop("export")
         assert body == json.loads(json.dumps(report))
         ws = load_workbook(out / f"papertally_FY{fy}_ja.xlsx").worksheets[0]
         rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
         assert [r[:5] for r in rows[:-1]] == [
-            [th["theme_id"], th["theme_name"], th["target"], th["confirmed"], th["pending"]]
-            for th in report["themes"]]
-        assert [th["confirmed"] for th in t["themes"]] == [th["confirmed"] for th in report["themes"]]
+            [
+                th["theme_id"],
+                th["theme_name"],
+                th["target"],
+                th["confirmed"],
+                th["pending"],
+            ]
+            for th in report["themes"]
+        ]
+        assert [th["confirmed"] for th in t["themes"]] == [
+            th["confirmed"] for th in report["themes"]
+        ]
     assert not list(out.glob(".*.tmp"))
 
 
@@ -109,20 +146,34 @@ def test_second_run_adds_nothing_and_keeps_staff_decisions(first_run, tmp_path):
     src.execute("VACUUM INTO ?", [str(db_path)])
     src.close()
     db = open_db(db_path)
-    review = db.execute("SELECT link_id FROM links WHERE status = 'needs_review' ORDER BY link_id").fetchone()
-    confirmed = db.execute("SELECT link_id FROM links WHERE status = 'confirmed' ORDER BY link_id").fetchone()
+    review = db.execute(
+        "SELECT link_id FROM links WHERE status = 'needs_review' ORDER BY link_id"
+    ).fetchone()
+    confirmed = db.execute(
+        "SELECT link_id FROM links WHERE status = 'confirmed' ORDER BY link_id"
+    ).fetchone()
     decide(db, review[0], "accept", "yamada", "seen the PDF")
     decide(db, confirmed[0], "reject", "suzuki", "another person of the same name")
     papers_before = db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
     db.close()
     config = write_config(tmp_path / "cfg", broken_job=False)
-    s = nightly(config_path=str(config), db_path=str(db_path), offline=True, trigger="test")
+    s = nightly(
+        config_path=str(config), db_path=str(db_path), offline=True, trigger="test"
+    )
     assert s["failures"] == []
     assert all(h["new"] == 0 and h["unchanged"] == h["seen"] for h in s["harvests"])
     db = open_db(db_path)
     assert db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == papers_before
-    assert db.execute("SELECT status FROM links WHERE link_id = ?", review).fetchone()[0] == "confirmed"
-    assert db.execute("SELECT status FROM links WHERE link_id = ?", confirmed).fetchone()[0] == "rejected"
+    assert (
+        db.execute("SELECT status FROM links WHERE link_id = ?", review).fetchone()[0]
+        == "confirmed"
+    )
+    assert (
+        db.execute("SELECT status FROM links WHERE link_id = ?", confirmed).fetchone()[
+            0
+        ]
+        == "rejected"
+    )
     assert db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 2
     assert s["matching"]["kept_decided"] >= 2
     shutil.rmtree(tmp_path / "cfg" / "out", ignore_errors=True)
@@ -144,8 +195,15 @@ def test_concurrency_limit_holds(tmp_path, monkeypatch):
         return {"source": source, "venue": venue, "year": year, "counts": {"seen": 0}}
 
     monkeypatch.setattr(steps, "harvest_step", fake_harvest)
-    config = write_config(tmp_path, broken_job=True, concurrency=2, formats="[]", chart="")
-    s = nightly(config_path=str(config), db_path=str(tmp_path / "c.db"), offline=True, trigger="test")
+    config = write_config(
+        tmp_path, broken_job=True, concurrency=2, formats="[]", chart=""
+    )
+    s = nightly(
+        config_path=str(config),
+        db_path=str(tmp_path / "c.db"),
+        offline=True,
+        trigger="test",
+    )
     assert len(s["harvests"]) == 5 and s["failures"] == []
     assert peak[0] == 2
 
@@ -153,9 +211,16 @@ def test_concurrency_limit_holds(tmp_path, monkeypatch):
 def test_papertally_run_prints_the_summary_and_exits_1_on_failure(first_run, tmp_path):
     from papertally.cli import cli
 
-    config = write_config(tmp_path, broken_job=True, retries=0, formats='["json"]', chart="")
-    result = CliRunner().invoke(cli, ["--config", str(config), "--db", str(tmp_path / "r.db"), "run", "--offline"])
-    assert isinstance(result.exception, Exception) and "1 step(s) failed" in str(result.exception)
+    config = write_config(
+        tmp_path, broken_job=True, retries=0, formats='["json"]', chart=""
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "--db", str(tmp_path / "r.db"), "run", "--offline"],
+    )
+    assert isinstance(result.exception, Exception) and "1 step(s) failed" in str(
+        result.exception
+    )
     assert "harvest (per venue-year and source):" in result.output
     assert "CVPR 2024 paperlists: 56 papers, 56 new" in result.output
     assert "FAILED harvest paperlists ICRA 2024" in result.output
@@ -165,14 +230,47 @@ def test_papertally_run_prints_the_summary_and_exits_1_on_failure(first_run, tmp
 def test_papertally_export_command_writes_each_format(first_run, tmp_path):
     from papertally.cli import cli
 
-    base = ["--config", str(first_run["config"]), "--db", str(first_run["db_path"]), "export", "--fy", "2024"]
+    base = [
+        "--config",
+        str(first_run["config"]),
+        "--db",
+        str(first_run["db_path"]),
+        "export",
+        "--fy",
+        "2024",
+    ]
     runner = CliRunner()
-    r = runner.invoke(cli, [*base, "--format", "csv", "--lang", "en", "--out", str(tmp_path / "a.csv"),
-                            "--chart", str(tmp_path / "a.svg")])
+    r = runner.invoke(
+        cli,
+        [
+            *base,
+            "--format",
+            "csv",
+            "--lang",
+            "en",
+            "--out",
+            str(tmp_path / "a.csv"),
+            "--chart",
+            str(tmp_path / "a.svg"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert (tmp_path / "a.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert "per fiscal year" in r.output and (tmp_path / "a.svg").exists()
-    r = runner.invoke(cli, [*base, "--format", "xlsx", "--out", str(tmp_path / "a.xlsx")])
-    assert r.exit_code == 0 and load_workbook(tmp_path / "a.xlsx").sheetnames[0] == "概要"
-    r = runner.invoke(cli, ["--config", str(first_run["config"]), "--db", str(first_run["db_path"]), "runs"])
+    r = runner.invoke(
+        cli, [*base, "--format", "xlsx", "--out", str(tmp_path / "a.xlsx")]
+    )
+    assert (
+        r.exit_code == 0 and load_workbook(tmp_path / "a.xlsx").sheetnames[0] == "概要"
+    )
+    r = runner.invoke(
+        cli,
+        [
+            "--config",
+            str(first_run["config"]),
+            "--db",
+            str(first_run["db_path"]),
+            "runs",
+        ],
+    )
     assert r.exit_code == 0 and "partial" in r.output

@@ -25,52 +25,99 @@ from papertally.roster import RosterRow
 
 def member(pid, theme, theme_name, project, family, name_ja=None):
     return RosterRow(
-        line=0, theme_id=theme, theme_name=theme_name, project_id=project, person_id=pid,
-        family_name=family, given_name="Taro", name_ja=name_ja, aliases=(), affiliation="RIKEN",
-        affiliation_aliases=(), orcid=None, openalex_id=None, start_date=None, end_date=None,
+        line=0,
+        theme_id=theme,
+        theme_name=theme_name,
+        project_id=project,
+        person_id=pid,
+        family_name=family,
+        given_name="Taro",
+        name_ja=name_ja,
+        aliases=(),
+        affiliation="RIKEN",
+        affiliation_aliases=(),
+        orcid=None,
+        openalex_id=None,
+        start_date=None,
+        end_date=None,
     )
 
 
 def rec(sid, venue="CVPR", year=2024, doi=None, title=None):
     return PaperRecord(
-        source="paperlists", source_id=sid, venue=venue, year=year, track="main" if venue != "ACL" else "long",
-        title=title or f"Paper {sid}", authors=(AuthorRecord(name="Taro Sato", position=1),), doi=doi,
+        source="paperlists",
+        source_id=sid,
+        venue=venue,
+        year=year,
+        track="main" if venue != "ACL" else "long",
+        title=title or f"Paper {sid}",
+        authors=(AuthorRecord(name="Taro Sato", position=1),),
+        doi=doi,
         url=f"https://example.org/{sid}",
     )
 
 
 def pid_of(db, sid):
-    return db.execute("SELECT paper_id FROM source_records WHERE source_id = ?", [sid]).fetchone()[0]
+    return db.execute(
+        "SELECT paper_id FROM source_records WHERE source_id = ?", [sid]
+    ).fetchone()[0]
 
 
 def cand(db, sid, person, status):
     score = {"confirmed": 0.95, "needs_review": 0.6}[status]
-    return Candidate(paper_id=pid_of(db, sid), person_id=person, mention_key=f"paperlists:{sid}#1",
-                     score=score, status=status, explanation="test")
+    return Candidate(
+        paper_id=pid_of(db, sid),
+        person_id=person,
+        mention_key=f"paperlists:{sid}#1",
+        score=score,
+        status=status,
+        explanation="test",
+    )
 
 
 @pytest.fixture
 def world(db, settings):
-    import_roster(db, [
-        member("a1", "T01", "視覚基盤モデル", "P1", "Sato", "佐藤 太郎"),
-        member("a2", "T01", "視覚基盤モデル", "P2", "Ito"),
-        member("b1", "T02", "ロボット学習", "P3", "Mori", "森 太郎"),
-        member("c1", "T03", "Language, 言語", "P4", "Abe"),
-    ])
-    store_records(db, [rec("s1", doi="10.1/s1"), rec("s2"), rec("s3"), rec("acl1", venue="ACL"),
-                       rec("s4", title='Commas, "quotes" and 改行\nin a title')], None)
-    store_candidates(db, [
-        cand(db, "s1", "a1", "confirmed"), cand(db, "s1", "b1", "confirmed"),
-        cand(db, "s2", "a2", "needs_review"),
-        cand(db, "s3", "b1", "needs_review"),
-        cand(db, "acl1", "a1", "confirmed"),
-        cand(db, "s4", "c1", "confirmed"),
-    ], "test-1")
-    link_s3 = db.execute("SELECT link_id FROM links WHERE person_id = 'b1' AND paper_id = ?",
-                         [pid_of(db, "s3")]).fetchone()[0]
+    import_roster(
+        db,
+        [
+            member("a1", "T01", "視覚基盤モデル", "P1", "Sato", "佐藤 太郎"),
+            member("a2", "T01", "視覚基盤モデル", "P2", "Ito"),
+            member("b1", "T02", "ロボット学習", "P3", "Mori", "森 太郎"),
+            member("c1", "T03", "Language, 言語", "P4", "Abe"),
+        ],
+    )
+    store_records(
+        db,
+        [
+            rec("s1", doi="10.1/s1"),
+            rec("s2"),
+            rec("s3"),
+            rec("acl1", venue="ACL"),
+            rec("s4", title='Commas, "quotes" and 改行\nin a title'),
+        ],
+        None,
+    )
+    store_candidates(
+        db,
+        [
+            cand(db, "s1", "a1", "confirmed"),
+            cand(db, "s1", "b1", "confirmed"),
+            cand(db, "s2", "a2", "needs_review"),
+            cand(db, "s3", "b1", "needs_review"),
+            cand(db, "acl1", "a1", "confirmed"),
+            cand(db, "s4", "c1", "confirmed"),
+        ],
+        "test-1",
+    )
+    link_s3 = db.execute(
+        "SELECT link_id FROM links WHERE person_id = 'b1' AND paper_id = ?",
+        [pid_of(db, "s3")],
+    ).fetchone()[0]
     decide(db, link_s3, "accept", "yamada", "checked the PDF")
     # FY2024 target: 2 per theme, 5 in total (the repo config has none for FY2024)
-    s = settings.model_copy(update={"targets": {**settings.targets, 2024: Target(total=5, per_theme=2)}})
+    s = settings.model_copy(
+        update={"targets": {**settings.targets, 2024: Target(total=5, per_theme=2)}}
+    )
     return db, s
 
 
@@ -79,21 +126,49 @@ def summary_expected(report, lang):
     rows = []
     for t in report["themes"]:
         status = exports.theme_status(t["target"], t["confirmed"], t["pending"])
-        rows.append([t["theme_id"], t["theme_name"], t["target"], t["confirmed"], t["pending"],
-                     exports.gap(t["target"], t["confirmed"]), lab[status]])
-    total = exports.theme_status(report["target_total"], report["papers_confirmed"], report["papers_pending"])
-    rows.append([lab["total"], lab["total_name"], report["target_total"], report["papers_confirmed"],
-                 report["papers_pending"], exports.gap(report["target_total"], report["papers_confirmed"]),
-                 lab[total]])
+        rows.append(
+            [
+                t["theme_id"],
+                t["theme_name"],
+                t["target"],
+                t["confirmed"],
+                t["pending"],
+                exports.gap(t["target"], t["confirmed"]),
+                lab[status],
+            ]
+        )
+    total = exports.theme_status(
+        report["target_total"], report["papers_confirmed"], report["papers_pending"]
+    )
+    rows.append(
+        [
+            lab["total"],
+            lab["total_name"],
+            report["target_total"],
+            report["papers_confirmed"],
+            report["papers_pending"],
+            exports.gap(report["target_total"], report["papers_confirmed"]),
+            lab[total],
+        ]
+    )
     return rows
 
 
 def evidence_expected(report):
     """(theme, paper_id, person_id, title, venue, conference_date, decided_by) per link."""
     return [
-        (t["theme_id"], p["paper_id"], link["person_id"], p["title"], p["venue"], p["conference_date"],
-         link["decided_by"])
-        for t in report["themes"] for p in t["papers"] for link in p["links"]
+        (
+            t["theme_id"],
+            p["paper_id"],
+            link["person_id"],
+            p["title"],
+            p["venue"],
+            p["conference_date"],
+            link["decided_by"],
+        )
+        for t in report["themes"]
+        for p in t["papers"]
+        for link in p["links"]
     ]
 
 
@@ -115,11 +190,17 @@ def test_xlsx_summary_and_evidence_match_the_report_cell_by_cell(world, tmp_path
     path = exports.write_export(data, "xlsx", tmp_path / "fy.xlsx")
     wb = load_workbook(path)
     lab = exports.LABELS[lang]
-    assert wb.sheetnames == [lab["sheet_summary"], lab["sheet_evidence"], lab["sheet_about"]]
+    assert wb.sheetnames == [
+        lab["sheet_summary"],
+        lab["sheet_evidence"],
+        lab["sheet_about"],
+    ]
 
     ws = wb[lab["sheet_summary"]]
     assert ws.freeze_panes == "A3"
-    assert exports.reading_text(report, s, lang) in ws["A1"].value  # the reading, on the sheet
+    assert (
+        exports.reading_text(report, s, lang) in ws["A1"].value
+    )  # the reading, on the sheet
     assert [c.value for c in ws[2]] == [lab[k] for k in exports.SUMMARY_KEYS]
     got = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
     assert got == summary_expected(report, lang)
@@ -132,13 +213,28 @@ def test_xlsx_summary_and_evidence_match_the_report_cell_by_cell(world, tmp_path
     assert header == [lab[k] for k in exports.EVIDENCE_KEYS]
     col = {k: i for i, k in enumerate(exports.EVIDENCE_KEYS)}
     rows = [[c.value for c in row] for row in ev.iter_rows(min_row=3)]
-    assert [(r[col["theme_id"]], r[col["paper_id"]], r[col["person_id"]], r[col["title"]],
-             r[col["venue"]], r[col["conference_date"]], r[col["decided_by"]]) for r in rows] == evidence_expected(report)
+    assert [
+        (
+            r[col["theme_id"]],
+            r[col["paper_id"]],
+            r[col["person_id"]],
+            r[col["title"]],
+            r[col["venue"]],
+            r[col["conference_date"]],
+            r[col["decided_by"]],
+        )
+        for r in rows
+    ] == evidence_expected(report)
     accepted = next(r for r in rows if r[col["decided_by"]] == "yamada")
     assert accepted[col["how"]] == lab["staff accept"]
     assert accepted[col["decided_at"]]
-    auto = next(r for r in rows if r[col["person_id"]] == "a1" and r[col["venue"]] == "CVPR")
-    assert auto[col["how"]] == lab["automatic"] and auto[col["decided_by"]] == "matcher test-1"
+    auto = next(
+        r for r in rows if r[col["person_id"]] == "a1" and r[col["venue"]] == "CVPR"
+    )
+    assert (
+        auto[col["how"]] == lab["automatic"]
+        and auto[col["decided_by"]] == "matcher test-1"
+    )
     assert auto[col["doi"]] == "10.1/s1" and auto[col["fiscal_year"]] == 2024
     if lang == "ja":
         assert auto[col["member"]] == "佐藤 太郎 (Taro Sato)"
@@ -169,35 +265,63 @@ def test_csv_has_bom_and_the_same_cells(world, tmp_path):
     assert ["目標の読み方", exports.reading_text(report, s, "ja")] in meta
     lab = exports.LABELS["ja"]
     assert summary[0] == [lab[k] for k in exports.SUMMARY_KEYS]
-    expected = [["" if v is None else str(v) for v in r] for r in summary_expected(report, "ja")]
+    expected = [
+        ["" if v is None else str(v) for v in r] for r in summary_expected(report, "ja")
+    ]
     assert summary[1:] == expected
     assert evidence[0] == [lab[k] for k in exports.EVIDENCE_KEYS]
     col = {k: i for i, k in enumerate(exports.EVIDENCE_KEYS)}
-    got = [(r[col["theme_id"]], r[col["paper_id"]], r[col["person_id"]], r[col["title"]], r[col["venue"]],
-            r[col["conference_date"]], r[col["decided_by"]]) for r in evidence[1:]]
-    assert got == evidence_expected(report)  # incl. the title with commas, quotes and a newline
+    got = [
+        (
+            r[col["theme_id"]],
+            r[col["paper_id"]],
+            r[col["person_id"]],
+            r[col["title"]],
+            r[col["venue"]],
+            r[col["conference_date"]],
+            r[col["decided_by"]],
+        )
+        for r in evidence[1:]
+    ]
+    assert got == evidence_expected(
+        report
+    )  # incl. the title with commas, quotes and a newline
 
 
 def test_json_keeps_the_report_shape_and_adds_the_export(world, tmp_path):
     db, s = world
     report = build_report(db, s, 2024)
     data = exports.build_export(db, s, report, lang="en")
-    body = json.loads(exports.write_export(data, "json", tmp_path / "fy.json").read_text(encoding="utf-8"))
+    body = json.loads(
+        exports.write_export(data, "json", tmp_path / "fy.json").read_text(
+            encoding="utf-8"
+        )
+    )
     export = body.pop("export")
     assert body == json.loads(json.dumps(report))
     assert export["lang"] == "en"
     assert export["target_reading_text"].startswith("per fiscal year")
-    assert [[r[k] for k in exports.SUMMARY_KEYS] for r in export["summary"]] == summary_expected(report, "en")
+    assert [
+        [r[k] for k in exports.SUMMARY_KEYS] for r in export["summary"]
+    ] == summary_expected(report, "en")
     assert len(export["evidence"]) == len(evidence_expected(report))
 
 
 def test_cumulative_reading_is_stated(world, tmp_path):
     db, s = world
-    cum = s.model_copy(update={"program": s.program.model_copy(update={"target_reading": "cumulative",
-                                                                        "first_fiscal_year": 2023})})
+    cum = s.model_copy(
+        update={
+            "program": s.program.model_copy(
+                update={"target_reading": "cumulative", "first_fiscal_year": 2023}
+            )
+        }
+    )
     report = build_report(db, cum, 2024)
     data = exports.build_export(db, cum, report, lang="en")
-    assert data["reading"] == "cumulative: papers from FY2023 to FY2024 against the FY2024 target"
+    assert (
+        data["reading"]
+        == "cumulative: papers from FY2023 to FY2024 against the FY2024 target"
+    )
     wb = load_workbook(exports.write_export(data, "xlsx", tmp_path / "c.xlsx"))
     assert "cumulative" in wb["Summary"]["A1"].value
 
@@ -207,15 +331,19 @@ def test_export_sources_and_run_date(world, tmp_path):
     from db import runs as runs_db
 
     db, s = world
-    run = papers_db.start_run(db, "paperlists", "CVPR", 2024, "https://example.org/cvpr2024.json")
+    run = papers_db.start_run(
+        db, "paperlists", "CVPR", 2024, "https://example.org/cvpr2024.json"
+    )
     papers_db.finish_run(db, run, status="ok", counts=papers_db.IngestCounts(seen=5))
     rid = runs_db.start_run(db, "cli")
     runs_db.finish_run(db, rid, {"failures": [], "review_queue": 1})
     data = exports.build_export(db, s, build_report(db, s, 2024), lang="en")
-    meta = dict((k, v) for k, v in data["meta"] if k != "Counting rule")
+    meta = {k: v for k, v in data["meta"] if k != "Counting rule"}
     assert "https://example.org/cvpr2024.json" in meta["Data source"]
     assert meta["Last nightly run"].startswith(f"#{rid} ")
-    assert sum(1 for k, _ in data["meta"] if k == "Counting rule") == len(build_report(db, s, 2024)["counting_rules"])
+    assert sum(1 for k, _ in data["meta"] if k == "Counting rule") == len(
+        build_report(db, s, 2024)["counting_rules"]
+    )
 
 
 def test_chart_renders_japanese_labels_with_a_cjk_font(world, tmp_path):
@@ -265,8 +393,12 @@ def test_atomic_write_removes_temp_files_of_dead_processes(tmp_path):
     import subprocess
     import sys
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     stale = tmp_path / f".report.csv.{dead}.1234.tmp"
     stale.write_text("left by a killed export")
     live = tmp_path / f".report.csv.{os.getpid()}.99.tmp"  # a live writer's: kept

@@ -1,0 +1,200 @@
+"""The nightly tasks' logic through `.fn` (no Prefect engine): steps, summary, interrupted runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from nightlykit import write_config
+
+
+@pytest.fixture
+def cfg(tmp_path):
+    return str(
+        write_config(tmp_path, broken_job=True, formats='["json"]', chart="")
+    ), str(tmp_path / "s.db")
+
+
+def run_steps(config, db_path, trigger="test"):
+    from flows import nightly as fl
+    from papertally.config import load_settings
+    from papertally.errors import PapertallyError
+    from papertally.nightly import failure
+
+    begun = fl.begin.fn(config, db_path, trigger, None)
+    harvests, failures = [], []
+    for job in load_settings(config).harvest:
+        try:
+            harvests.append(
+                fl.harvest.fn(config, db_path, job.source, job.venue, job.year, True)
+            )
+        except PapertallyError as exc:
+            failures.append(
+                failure("harvest", f"{job.source} {job.venue} {job.year}", exc)
+            )
+    matching = fl.match.fn(config, db_path)
+    tallied = fl.tally_export.fn(config, db_path, begun["run_id"])
+    return fl.finish.fn(
+        config,
+        db_path,
+        begun,
+        trigger=trigger,
+        offline=True,
+        flow_run_id=None,
+        harvests=harvests,
+        matching=matching,
+        tallied=tallied,
+        failures=failures,
+    )
+
+
+def test_steps_through_fn_build_the_summary(cfg):
+    from papertally.nightly import render_summary
+
+    config, db_path = cfg
+    s = run_steps(config, db_path)
+    assert s["run_id"] == 1 and s["trigger"] == "test"
+    assert [h["venue"] for h in s["harvests"]] == ["CVPR", "ICRA", "NeurIPS", "ACL"]
+    assert [f["what"] for f in s["failures"]] == ["paperlists ICRA 2024"]
+    assert s["roster"].endswith("15 added, 0 updated, 0 unchanged, 0 deactivated")
+    text = render_summary(s)
+    assert (
+        "CVPR 2024 paperlists: 56 papers, 56 new, 0 updated, 0 unchanged (offline sample used)"
+        in text
+    )
+    assert "FAILED harvest paperlists ICRA 2024:" in text
+    assert f"review queue: {s['review_queue']} link(s) waiting for staff" in text
+    fy2026 = next(t for t in s["tally"] if t["fiscal_year"] == 2026)
+    assert fy2026["target_total"] == 30
+    assert {th["status"] for th in fy2026["themes"]} == {"below"}
+    assert all(
+        th["target"] == 3 and th["gap"] == 3 - th["confirmed"]
+        for th in fy2026["themes"]
+    )
+    assert len(s["exports"]) == len(s["tally"])  # one json per fiscal year
+
+    # a second run: nothing new, every harvest unchanged, no new links
+    s2 = run_steps(config, db_path)
+    assert all(h["new"] == 0 and h["unchanged"] == h["seen"] for h in s2["harvests"])
+    m = s2["matching"]
+    assert (m["confirmed"], m["needs_review"], m["rejected"]) == (0, 0, 0)
+
+
+def test_bad_roster_is_a_failure_and_the_stored_roster_is_kept(cfg, tmp_path):
+    from papertally import nightly as steps
+
+    config, db_path = cfg
+    steps.begin_step(config, db_path, "test", None)  # imports the example roster
+    bad = tmp_path / "bad_roster.csv"
+    bad.write_text("theme_id,oops\nT01,x\n", encoding="utf-8")
+    path = Path(config)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('file = "', f'file = "{bad}" #', 1),
+        encoding="utf-8",
+    )
+    begun = steps.begin_step(config, db_path, "test", None)
+    assert [f["step"] for f in begun["failures"]] == ["roster"]
+    assert "stored roster kept" in begun["failures"][0]["reason"]
+    with steps.store(config, db_path) as (_, db):
+        assert (
+            db.execute("SELECT COUNT(*) FROM members WHERE active = 1").fetchone()[0]
+            == 15
+        )
+
+
+def test_harvest_fn_raises_for_a_broken_source(cfg):
+    from flows import nightly as fl
+    from papertally.errors import PapertallyError
+
+    config, db_path = cfg
+    with pytest.raises(PapertallyError):
+        fl.harvest.fn(config, db_path, "paperlists", "ICRA", 2024, True)
+    with pytest.raises(
+        PapertallyError, match="no \\[\\[harvest\\]\\] job paperlists CVPR 1999"
+    ):
+        fl.harvest.fn(config, db_path, "paperlists", "CVPR", 1999, True)
+
+
+def test_runs_left_running_by_a_dead_process_are_marked_interrupted(db):
+    from db import papers as papers_db
+    from db import runs as runs_db
+
+    dead = runs_db.start_run(db, "schedule")
+    hv = papers_db.start_run(db, "paperlists", "CVPR", 2024, "x.json")
+    live = runs_db.start_run(db, "cli")
+    db["run_summaries"].update(live, {"pid": 4242})
+    db["run_summaries"].update(dead, {"pid": 4343})
+    marked = runs_db.mark_interrupted(db, alive=lambda pid: pid == 4242)
+    assert marked == [dead]
+    assert runs_db.get_run(db, dead)["status"] == "interrupted"
+    assert runs_db.get_run(db, live)["status"] == "running"
+    assert (
+        db.execute("SELECT status FROM harvest_runs WHERE run_id = ?", [hv]).fetchone()[
+            0
+        ]
+        == "interrupted"
+    )
+
+
+def test_step_connections_take_the_write_lock_at_begin(tmp_path):
+    """Parallel harvest tasks each open a connection. A transaction that reads, then
+    writes after another connection committed, would fail at once with 'database is
+    locked' under a deferred BEGIN (SQLITE_BUSY_SNAPSHOT, no busy wait): the steps'
+    connections must take the write lock at BEGIN, so another writer (here another
+    process that does not wait) is refused while the transaction is open."""
+    import subprocess
+    import sys
+
+    from papertally import nightly as steps
+
+    config = write_config(tmp_path, broken_job=False)
+    path = tmp_path / "c.db"
+    probe = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=0); "
+        "c.execute(\"INSERT INTO run_summaries (started_at, host, pid) VALUES ('probe', 'h', 1)\"); "
+        "c.commit()"
+    )
+
+    def other_process_can_write() -> bool:
+        r = subprocess.run(
+            [sys.executable, "-c", probe, str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert r.returncode == 0 or "database is locked" in r.stderr, r.stderr
+        return r.returncode == 0
+
+    with steps.store(str(config), str(path)) as (_, db):
+        assert other_process_can_write()
+        with db.atomic():
+            db.execute("SELECT COUNT(*) FROM run_summaries").fetchone()
+            assert not other_process_can_write()  # the write lock is ours from BEGIN
+            db["run_summaries"].insert({"started_at": "step", "host": "h", "pid": 2})
+        assert other_process_can_write()
+        rows = [
+            r[0]
+            for r in db.execute("SELECT started_at FROM run_summaries ORDER BY run_id")
+        ]
+    assert rows == ["probe", "step", "probe"]
+
+
+def test_schedule_config_is_checked(tmp_path):
+    from papertally.config import load_settings
+    from papertally.errors import ConfigError
+
+    p = tmp_path / "c.toml"
+    p.write_text('[schedule]\ncron = "0 2 * *"\n', encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match="schedule: cron '0 2 \\* \\*' is not a 5-field cron line"
+    ):
+        load_settings(p)
+    p.write_text('[schedule]\ntimezone = "Asia/Tokio"\n', encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match="timezone 'Asia/Tokio' is not an IANA time zone"
+    ):
+        load_settings(p)
+    p.write_text("", encoding="utf-8")
+    s = load_settings(p)
+    assert (s.schedule.cron, s.schedule.timezone) == ("0 2 * * *", "Asia/Tokyo")
+    assert s.program.target_reading == "per_fiscal_year"
