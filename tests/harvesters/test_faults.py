@@ -354,3 +354,22 @@ def test_one_failing_job_does_not_stop_the_others(db, settings, tmp_path):
             results[source] = f"failed: {exc}"
     assert results["cvf"] == results["dblp"] == "ok"
     assert results["neurips"].startswith("failed") and "NeurIPS 2023" in results["neurips"]
+
+
+@responses.activate
+def test_no_network_falls_back_to_the_offline_sample_without_waiting(db, settings, tmp_path, waits):
+    from papertally.config import HarvestJob
+    from papertally.harvesting import harvest_job
+
+    s = live_settings(settings, tmp_path)
+    client = client_for(s, waits)
+    responses.get(URLS["paperlists"], body=requests.ConnectionError(
+        "HTTPSConnectionPool(host='raw.githubusercontent.com'): Max retries exceeded "
+        "(Caused by NameResolutionError: Failed to resolve 'raw.githubusercontent.com' "
+        "([Errno -3] Temporary failure in name resolution))"))
+    sample = Path(__file__).resolve().parents[2] / "examples/sample/paperlists_cvpr2024.json"
+    outcome = harvest_job(db, s, HarvestJob(source="paperlists", venue="CVPR", year=2024,
+                                            offline_file=str(sample)), client=client)
+    assert outcome.status == "ok" and "offline sample used" in outcome.message
+    assert "DNS" in outcome.message
+    assert waits == [] and len(responses.calls) == 1
