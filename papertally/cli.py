@@ -224,9 +224,7 @@ def harvest(ctx: Context, source, venue, year, from_path, offline, show_status, 
         raise PapertallyError("no [[harvest]] job in the config matches these options")
     from harvesters.live import shared_client
 
-    reporter = pipeline.Progress(force=bool(progress)) if progress is not False else None
-    if reporter is not None and progress is None:
-        reporter = pipeline.Progress()  # auto: only on a terminal
+    reporter = pipeline.Progress(force=progress)  # None: only when stderr is a terminal
     client = None if offline else shared_client(settings)
     failed = 0
     for job in jobs:

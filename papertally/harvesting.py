@@ -191,13 +191,16 @@ def harvest_job(
 class Progress:
     """Progress of long harvests on stderr, per source and venue-year with counts.
 
-    Quiet when stderr is not a terminal (cron, CI, pipes) unless `force` is set; on a
-    terminal one line is rewritten in place at most every `interval` seconds.
+    `force`: None (default) shows it only when the stream is a terminal (quiet under cron,
+    CI and pipes); True always; False never. On a terminal one line is rewritten in place
+    at most every `interval` seconds.
     """
 
-    def __init__(self, stream=None, *, force: bool = False, interval: float = 0.2):
+    def __init__(self, stream=None, *, force: bool | None = None, interval: float = 0.2):
         self.stream = stream or sys.stderr
-        self.enabled = force or bool(getattr(self.stream, "isatty", lambda: False)())
+        if force is None:
+            force = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.enabled = force
         self.interval = interval
         self._last = 0.0
 
@@ -292,7 +295,7 @@ def harvest_pages(
     what = f"{venue} {job.year}"
     label = f"{job.source} {what}"
     tracks = settings.venues[venue].tracks
-    progress = progress or Progress(force=False)
+    progress = progress or Progress()
     client = client.child()  # this run's own request and byte counters
     pending: list = []  # read, not stored yet
     seen_ids: set[str] = set()

@@ -83,3 +83,14 @@ def test_named_venue_year_without_a_job_is_harvested_live(tmp_path):
                       db=tmp_path / "t.db")
     assert result.exit_code != 0
     assert "dblp ICRA 2024: failed" in result.output and "HTTP 404" in result.output
+
+
+def test_progress_can_be_switched_off_even_on_a_terminal():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    on, off = Tty(), Tty()
+    Progress(on).update("cvf CVPR 2024", 1, 2716, final=True)
+    Progress(off, force=False).update("cvf CVPR 2024", 1, 2716, final=True)
+    assert "cvf CVPR 2024: 1 page(s), 2716 papers" in on.getvalue() and off.getvalue() == ""
