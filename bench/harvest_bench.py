@@ -35,65 +35,109 @@ sys.path.insert(0, str(REPO))
 
 PER_PAGE = 100
 SOURCE_ID = "S4363607701"
-RAW_SOURCE = "2024 IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)"
+RAW_SOURCE = (
+    "2024 IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)"
+)
 
 
 def build_works(papers: list[dict]) -> list[dict]:
     """OpenAlex-shaped works (only the fields papertally selects) for the paper list."""
     works = []
     for n, p in enumerate(papers, start=1):
-        names = [a.strip() for a in html.unescape(p.get("author") or "").split(",") if a.strip()]
-        affs = [a.strip() for a in html.unescape(p.get("aff") or "").split(";") if a.strip()]
+        names = [
+            a.strip()
+            for a in html.unescape(p.get("author") or "").split(",")
+            if a.strip()
+        ]
+        affs = [
+            a.strip() for a in html.unescape(p.get("aff") or "").split(";") if a.strip()
+        ]
         location = {
-            "id": f"pdf:{n}", "is_oa": True, "landing_page_url": p.get("oa"),
-            "pdf_url": p.get("pdf"), "source": None, "raw_source_name": RAW_SOURCE,
-            "raw_type": "proceedings-article", "version": "publishedVersion",
+            "id": f"pdf:{n}",
+            "is_oa": True,
+            "landing_page_url": p.get("oa"),
+            "pdf_url": p.get("pdf"),
+            "source": None,
+            "raw_source_name": RAW_SOURCE,
+            "raw_type": "proceedings-article",
+            "version": "publishedVersion",
         }
-        works.append({
-            "id": f"https://openalex.org/W{4390000000 + n}",
-            "doi": None,
-            "title": html.unescape(p["title"]),
-            "publication_year": 2024,
-            "type": "article",
-            "authorships": [
-                {
-                    "author_position": "first" if i == 0 else ("last" if i == len(names) - 1 else "middle"),
-                    "author": {"id": f"https://openalex.org/A{5000000000 + n * 50 + i}",
-                               "display_name": name, "orcid": None},
-                    "raw_author_name": name,
-                    "institutions": [],
-                    "countries": [],
-                    "is_corresponding": i == 0,
-                    "raw_affiliation_strings": [affs[i % len(affs)]] if affs else [],
-                    "affiliations": [],
-                }
-                for i, name in enumerate(names)
-            ],
-            "primary_location": location,
-            "locations": [location, {**location, "id": f"s:{n}", "source": {
-                "id": f"https://openalex.org/{SOURCE_ID}", "display_name": "CVPR 2024",
-                "type": "conference"}}],
-            "funders": [],
-            "awards": [],
-        })
+        works.append(
+            {
+                "id": f"https://openalex.org/W{4390000000 + n}",
+                "doi": None,
+                "title": html.unescape(p["title"]),
+                "publication_year": 2024,
+                "type": "article",
+                "authorships": [
+                    {
+                        "author_position": "first"
+                        if i == 0
+                        else ("last" if i == len(names) - 1 else "middle"),
+                        "author": {
+                            "id": f"https://openalex.org/A{5000000000 + n * 50 + i}",
+                            "display_name": name,
+                            "orcid": None,
+                        },
+                        "raw_author_name": name,
+                        "institutions": [],
+                        "countries": [],
+                        "is_corresponding": i == 0,
+                        "raw_affiliation_strings": [affs[i % len(affs)]]
+                        if affs
+                        else [],
+                        "affiliations": [],
+                    }
+                    for i, name in enumerate(names)
+                ],
+                "primary_location": location,
+                "locations": [
+                    location,
+                    {
+                        **location,
+                        "id": f"s:{n}",
+                        "source": {
+                            "id": f"https://openalex.org/{SOURCE_ID}",
+                            "display_name": "CVPR 2024",
+                            "type": "conference",
+                        },
+                    },
+                ],
+                "funders": [],
+                "awards": [],
+            }
+        )
     return works
 
 
 def build_listing(papers: list[dict]) -> str:
     """A CVF Open Access listing (structure of SOURCE_FORMATS.md) of the paper list."""
-    out = ['<!DOCTYPE html><html><head><meta charset="utf-8"><title>CVPR 2024 Open Access'
-           '</title></head><body><div id="content"><dl>']
+    head = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>CVPR 2024 Open Access'
+        '</title></head><body><div id="content"><dl>'
+    )
+    out = [head]
     for p in papers:
         href = urlparse(p["oa"]).path
-        out.append(f'<dt class="ptitle"><br><a href="{href}">{html.escape(html.unescape(p["title"]))}</a></dt>\n<dd>\n')
-        for name in [a.strip() for a in html.unescape(p.get("author") or "").split(",") if a.strip()]:
+        out.append(
+            f'<dt class="ptitle"><br><a href="{href}">{html.escape(html.unescape(p["title"]))}</a></dt>\n<dd>\n'
+        )
+        for name in [
+            a.strip()
+            for a in html.unescape(p.get("author") or "").split(",")
+            if a.strip()
+        ]:
             q = html.escape(name, quote=True)
-            out.append(f'<form id="form-{q}" action="/CVPR2024" method="post" class="authsearch">'
-                       f'<input type="hidden" name="query_author" value="{q}"><a href="#">{q}</a>,</form>\n')
+            out.append(
+                f'<form id="form-{q}" action="/CVPR2024" method="post" class="authsearch">'
+                f'<input type="hidden" name="query_author" value="{q}"><a href="#">{q}</a>,</form>\n'
+            )
         pdf = urlparse(p.get("pdf") or "").path
-        out.append(f'</dd>\n<dd>\n[<a href="{pdf}">pdf</a>]\n<div class="link2">[<a class="fakelink">bibtex</a>]'
-                   f'<div class="bibref pre-white-space">@InProceedings{{x_2024_CVPR,\n title = '
-                   f'{{{html.escape(p["title"])}}},\n booktitle = {{CVPR}},\n year = {{2024}}\n}}</div></div>\n</dd>\n')
+        out.append(
+            f'</dd>\n<dd>\n[<a href="{pdf}">pdf</a>]\n<div class="link2">[<a class="fakelink">bibtex</a>]'
+            f'<div class="bibref pre-white-space">@InProceedings{{x_2024_CVPR,\n title = '
+            f"{{{html.escape(p['title'])}}},\n booktitle = {{CVPR}},\n year = {{2024}}\n}}</div></div>\n</dd>\n"
+        )
     out.append("</dl></div></body></html>")
     return "".join(out)
 
@@ -107,15 +151,43 @@ class Site:
         for start in range(0, len(works), PER_PAGE):
             n = start // PER_PAGE
             last = start + PER_PAGE >= len(works)
-            self.pages.append(json.dumps({
-                "meta": {"count": len(works), "db_response_time_ms": 20, "page": None,
-                         "per_page": PER_PAGE, "next_cursor": None if last else f"c{n + 1}",
-                         "groups_count": None},
-                "results": works[start:start + PER_PAGE], "group_by": []}).encode())
-        self.pages.append(json.dumps({"meta": {"count": len(works), "page": None, "per_page": PER_PAGE,
-                                                "next_cursor": None}, "results": [], "group_by": []}).encode())
-        self.count_body = json.dumps({"meta": {"count": len(works), "page": 1, "per_page": 1},
-                                      "results": [{"id": works[0]["id"]}], "group_by": []}).encode()
+            self.pages.append(
+                json.dumps(
+                    {
+                        "meta": {
+                            "count": len(works),
+                            "db_response_time_ms": 20,
+                            "page": None,
+                            "per_page": PER_PAGE,
+                            "next_cursor": None if last else f"c{n + 1}",
+                            "groups_count": None,
+                        },
+                        "results": works[start : start + PER_PAGE],
+                        "group_by": [],
+                    }
+                ).encode()
+            )
+        self.pages.append(
+            json.dumps(
+                {
+                    "meta": {
+                        "count": len(works),
+                        "page": None,
+                        "per_page": PER_PAGE,
+                        "next_cursor": None,
+                    },
+                    "results": [],
+                    "group_by": [],
+                }
+            ).encode()
+        )
+        self.count_body = json.dumps(
+            {
+                "meta": {"count": len(works), "page": 1, "per_page": 1},
+                "results": [{"id": works[0]["id"]}],
+                "group_by": [],
+            }
+        ).encode()
         self.listing = listing.encode()
         self.etag = '"cvpr2024-listing-v1"'
         self.requests = 0
@@ -133,7 +205,7 @@ def make_handler(site: Site):
         def log_message(self, *args) -> None:  # quiet
             pass
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             if site.latency:
                 time.sleep(site.latency)
             url = urlparse(self.path)
@@ -148,8 +220,11 @@ def make_handler(site: Site):
                     status, body = 200, site.pages[min(n, len(site.pages) - 1)]
                 headers["Content-Type"] = "application/json"
             elif url.path == "/CVPR2024":
-                headers = {"Content-Type": "text/html; charset=utf-8", "ETag": site.etag,
-                           "Last-Modified": "Mon, 17 Jun 2024 00:00:00 GMT"}
+                headers = {
+                    "Content-Type": "text/html; charset=utf-8",
+                    "ETag": site.etag,
+                    "Last-Modified": "Mon, 17 Jun 2024 00:00:00 GMT",
+                }
                 if self.headers.get("If-None-Match") == site.etag:
                     status, body = 304, b""
                 else:
@@ -176,8 +251,14 @@ def raw_download(base: str) -> tuple[float, int, int]:
     n = nbytes = 0
     cursor = "*"
     while cursor:
-        r = session.get(f"{base}/works", params={"filter": f"locations.source.id:{SOURCE_ID}",
-                                                  "per-page": PER_PAGE, "cursor": cursor})
+        r = session.get(
+            f"{base}/works",
+            params={
+                "filter": f"locations.source.id:{SOURCE_ID}",
+                "per-page": PER_PAGE,
+                "cursor": cursor,
+            },
+        )
         n, nbytes = n + 1, nbytes + len(r.content)
         data = r.json()
         cursor = data["meta"]["next_cursor"] if data["results"] else None
@@ -194,8 +275,12 @@ def harvest(settings, db_path: Path, client) -> tuple[float, list]:
 
     t0 = time.perf_counter()
     db = open_db(db_path)
-    outcomes = [harvest_live(db, settings, HarvestJob(source=s, venue="CVPR", year=2024), client=client)
-                for s in ("openalex", "cvf")]
+    outcomes = [
+        harvest_live(
+            db, settings, HarvestJob(source=s, venue="CVPR", year=2024), client=client
+        )
+        for s in ("openalex", "cvf")
+    ]
     db.close()
     return time.perf_counter() - t0, outcomes
 
@@ -212,14 +297,17 @@ def bench(latency: float, works: list[dict], listing: str, tmp: Path) -> dict:
         cfg = load_settings(REPO / "config.toml")
         sources = dict(cfg.sources)
         sources["openalex"] = sources["openalex"].model_copy(
-            update={"base_url": base, "venue_ids": {"CVPR 2024": (SOURCE_ID,)}})
+            update={"base_url": base, "venue_ids": {"CVPR 2024": (SOURCE_ID,)}}
+        )
         sources["cvf"] = sources["cvf"].model_copy(update={"base_url": base})
         work = tmp / f"lat{latency}"
         work.mkdir()
-        settings = cfg.model_copy(update={
-            "sources": sources,
-            "http": cfg.http.model_copy(update={"cache_dir": str(work / "cache")}),
-        })
+        settings = cfg.model_copy(
+            update={
+                "sources": sources,
+                "http": cfg.http.model_copy(update={"cache_dir": str(work / "cache")}),
+            }
+        )
         raw_s, raw_n, raw_b = raw_download(base)
         site.reset()
         client = make_client(settings)
@@ -235,32 +323,50 @@ def bench(latency: float, works: list[dict], listing: str, tmp: Path) -> dict:
     raw_best = min(raw_s, raw2_s)
     return {
         "latency_s": latency,
-        "raw_s": round(raw_best, 3), "raw_requests": raw_n, "raw_bytes": raw_b,
-        "harvest_s": round(first_s, 3), "harvest_requests": first_req, "harvest_bytes": first_bytes,
+        "raw_s": round(raw_best, 3),
+        "raw_requests": raw_n,
+        "raw_bytes": raw_b,
+        "harvest_s": round(first_s, 3),
+        "harvest_requests": first_req,
+        "harvest_bytes": first_bytes,
         "harvest_vs_raw": round(first_s / raw_best, 2),
-        "repeat_s": round(repeat_s, 3), "repeat_requests": repeat_req, "repeat_bytes": repeat_bytes,
+        "repeat_s": round(repeat_s, 3),
+        "repeat_requests": repeat_req,
+        "repeat_bytes": repeat_bytes,
         "repeat_cheaper_requests": round(first_req / max(repeat_req, 1), 1),
         "repeat_cheaper_bytes": round(first_bytes / max(repeat_bytes, 1), 1),
         "papers": [f"{o.source}: {o.counts.seen} ({o.counts.new} new)" for o in first],
-        "repeat_papers": [f"{o.source}: {o.counts.unchanged} unchanged" for o in repeat],
+        "repeat_papers": [
+            f"{o.source}: {o.counts.unchanged} unchanged" for o in repeat
+        ],
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--latency", default="0,0.1",
-                        help="comma-separated per-request server delays in seconds (default 0,0.1)")
-    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data"),
-                        help="the shared data folder holding paperlists/cvpr2024.json")
+    parser.add_argument(
+        "--latency",
+        default="0,0.1",
+        help="comma-separated per-request server delays in seconds (default 0,0.1)",
+    )
+    parser.add_argument(
+        "--data",
+        default=str(REPO.parent / "shared" / "data"),
+        help="the shared data folder holding paperlists/cvpr2024.json",
+    )
     args = parser.parse_args(argv)
     source = Path(args.data) / "paperlists" / "cvpr2024.json"
     if not source.is_file():
-        print(f"skipped: {source} not found (the shared data sits beside the repository)")
+        print(
+            f"skipped: {source} not found (the shared data sits beside the repository)"
+        )
         return 0
     papers = json.loads(source.read_text(encoding="utf-8"))
     works, listing = build_works(papers), build_listing(papers)
-    print(f"{len(works)} works in {len(works) // PER_PAGE + 1} pages of {PER_PAGE}; "
-          f"listing {len(listing) / 1e6:.1f} MB")
+    print(
+        f"{len(works)} works in {len(works) // PER_PAGE + 1} pages of {PER_PAGE}; "
+        f"listing {len(listing) / 1e6:.1f} MB"
+    )
     tmp = Path(tempfile.mkdtemp(prefix="harvest_bench_"))
     try:
         for latency in [float(x) for x in args.latency.split(",") if x.strip()]:

@@ -44,7 +44,12 @@ class _Listing(HTMLParser):
             if self._in_title:
                 self.papers.append({"href": None, "title": "", "authors": []})
                 self._dd_count = 0
-        elif tag == "a" and self._in_title and self.papers and self.papers[-1]["href"] is None:
+        elif (
+            tag == "a"
+            and self._in_title
+            and self.papers
+            and self.papers[-1]["href"] is None
+        ):
             self.papers[-1]["href"] = a.get("href")
             self._in_link = True
         elif tag == "dd" and self.papers:
@@ -69,7 +74,7 @@ class _Listing(HTMLParser):
             self.papers[-1]["title"] += data
 
 
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _DT = re.compile(r'<dt class="ptitle"><br>\s*<a href="([^"<>]*)">([^<]*)</a>\s*</dt>')
 _INPUT = re.compile(r'<input type="hidden" name="query_author" value="([^"<>]*)">')
 
@@ -86,23 +91,33 @@ def _fast_entries(text: str) -> list[dict] | None:
         return None
     entries = []
     for match_start in _DT.finditer(body):
-        entries.append((match_start.start(), match_start.end(), match_start.group(1),
-                        match_start.group(2)))
+        entries.append(
+            (
+                match_start.start(),
+                match_start.end(),
+                match_start.group(1),
+                match_start.group(2),
+            )
+        )
     if len(entries) != len(chunks) - 1:
         return None
     papers = []
     for i, (_, end, href, title) in enumerate(entries):
         stop = entries[i + 1][0] if i + 1 < len(entries) else len(body)
         first_dd = body[end:stop].split("</dd>", 1)[0]
-        papers.append({
-            "href": html.unescape(href),
-            "title": html.unescape(title),
-            "authors": [html.unescape(v) for v in _INPUT.findall(first_dd)],
-        })
+        papers.append(
+            {
+                "href": html.unescape(href),
+                "title": html.unescape(title),
+                "authors": [html.unescape(v) for v in _INPUT.findall(first_dd)],
+            }
+        )
     return papers
 
 
-def parse_cvf(text: str, venue: str, year: int, base_url: str = "https://openaccess.thecvf.com") -> ParseResult:
+def parse_cvf(
+    text: str, venue: str, year: int, base_url: str = "https://openaccess.thecvf.com"
+) -> ParseResult:
     """Parse a CVF Open Access listing page into main-conference papers.
 
     Args:
@@ -128,7 +143,9 @@ def parse_cvf(text: str, venue: str, year: int, base_url: str = "https://openacc
         try:
             parser.feed(text)
             parser.close()
-        except Exception as exc:  # html.parser is lenient; anything it raises is a broken page
+        except (
+            Exception
+        ) as exc:  # html.parser is lenient; anything it raises is a broken page
             raise ParseError(f"unreadable HTML: {exc}") from exc
         papers = parser.papers
     if not papers:
@@ -144,10 +161,14 @@ def parse_cvf(text: str, venue: str, year: int, base_url: str = "https://openacc
         href = paper["href"] or ""
         match = _KEY.search(href)
         if not title or not match:
-            skipped.append(f"entry {index}: no title or no /html/<key>_paper.html link ({href!r})")
+            skipped.append(
+                f"entry {index}: no title or no /html/<key>_paper.html link ({href!r})"
+            )
             continue
         if _WORKSHOP.search(href):
-            skipped.append(f"entry {index} ({href}): a workshop paper, not main conference")
+            skipped.append(
+                f"entry {index} ({href}): a workshop paper, not main conference"
+            )
             continue
         key = match.group("key")
         if key in seen:
@@ -163,7 +184,8 @@ def parse_cvf(text: str, venue: str, year: int, base_url: str = "https://openacc
                 year=year,
                 title=title,
                 authors=tuple(
-                    AuthorRecord(name=n, position=i) for i, n in enumerate((n for n in names if n), 1)
+                    AuthorRecord(name=n, position=i)
+                    for i, n in enumerate((n for n in names if n), 1)
                 ),
                 url=urljoin(base_url.rstrip("/") + "/", href.lstrip("/")),
             )
@@ -171,9 +193,13 @@ def parse_cvf(text: str, venue: str, year: int, base_url: str = "https://openacc
     return ParseResult(records=records, skipped=skipped)
 
 
-def fetch_cvf(client: HttpClient, base_url: str, venue: str, year: int, name: str | None = None) -> Fetched:
+def fetch_cvf(
+    client: HttpClient, base_url: str, venue: str, year: int, name: str | None = None
+) -> Fetched:
     """Download one venue-year's listing (conditional on the cached copy's validators)."""
     return client.get(
-        listing_url(base_url, venue, year, name), source=SOURCE, what=f"{venue} {year}",
+        listing_url(base_url, venue, year, name),
+        source=SOURCE,
+        what=f"{venue} {year}",
         conditional=True,
     )

@@ -56,7 +56,10 @@ def _author(entry: object, position: int) -> AuthorRecord | None:
         if len(parts) > 1:
             given, family = " ".join(parts[:-1]), parts[-1]
     return AuthorRecord(
-        name=printed, position=position, given=given, family=family,
+        name=printed,
+        position=position,
+        given=given,
+        family=family,
         dblp_pid=str(pid) if pid else None,
     )
 
@@ -98,13 +101,19 @@ def parse_dblp(text: str, venue: str, year: int) -> ParseResult:
                 try:
                     pages.append(json.loads(line))
                 except json.JSONDecodeError as line_exc:
-                    raise ParseError(f"JSON lines, line {number}: not valid JSON: {line_exc.msg}") from line_exc
+                    raise ParseError(
+                        f"JSON lines, line {number}: not valid JSON: {line_exc.msg}"
+                    ) from line_exc
     records: list[PaperRecord] = []
     skipped: list[str] = []
     excluded: Counter[str] = Counter()
     seen: set[str] = set()
     for page_no, page in enumerate(pages):
-        hits = ((page or {}).get("result") or {}).get("hits") if isinstance(page, dict) else None
+        hits = (
+            ((page or {}).get("result") or {}).get("hits")
+            if isinstance(page, dict)
+            else None
+        )
         if not isinstance(hits, dict):
             raise ParseError(
                 f"page {page_no}: no result.hits object; expected a dblp search API response "
@@ -120,7 +129,9 @@ def parse_dblp(text: str, venue: str, year: int) -> ParseResult:
                 excluded[f"type {kind}"] += 1
                 continue
             key = str(info.get("key") or "").strip()
-            title = _SPACES.sub(" ", html.unescape(str(info.get("title") or ""))).strip()
+            title = _SPACES.sub(
+                " ", html.unescape(str(info.get("title") or ""))
+            ).strip()
             if title.endswith(".") and not title.endswith(".."):
                 title = title[:-1]  # dblp ends every title with a period
             if not key or not title:
@@ -143,7 +154,9 @@ def parse_dblp(text: str, venue: str, year: int) -> ParseResult:
                     year=year,
                     title=title,
                     authors=tuple(authors),
-                    doi=normalise_doi(info.get("doi") if isinstance(info.get("doi"), str) else None),
+                    doi=normalise_doi(
+                        info.get("doi") if isinstance(info.get("doi"), str) else None
+                    ),
                     url=info.get("url") or (ee[0] if ee else None),
                 )
             )
@@ -159,8 +172,11 @@ def fetch_dblp(
     first = 0
     for _page in range(max_pages):
         page = client.get(
-            url, params={"q": f"toc:{key}:", "h": PAGE_SIZE, "f": first, "format": "json"},
-            source=SOURCE, what=what, conditional=True,
+            url,
+            params={"q": f"toc:{key}:", "h": PAGE_SIZE, "f": first, "format": "json"},
+            source=SOURCE,
+            what=what,
+            conditional=True,
         )
         try:
             hits = json.loads(page.text)["result"]["hits"]
@@ -169,7 +185,9 @@ def fetch_dblp(
         except (ValueError, KeyError, TypeError) as exc:
             raise HarvestError(
                 f"{what}: the response is not a dblp search result ({type(exc).__name__}); "
-                "truncated or the API changed", source=SOURCE, url=page.url,
+                "truncated or the API changed",
+                source=SOURCE,
+                url=page.url,
             ) from None
         yield page
         first += sent
@@ -177,5 +195,6 @@ def fetch_dblp(
             return
     raise HarvestError(
         f"{what}: still more hits after {max_pages} pages; the listing does not end",
-        source=SOURCE, url=url,
+        source=SOURCE,
+        url=url,
     )

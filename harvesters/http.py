@@ -19,8 +19,14 @@ from papertally.errors import HarvestError
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Connection failures that will not heal within a retry: no DNS, no route. Retrying them
 # with backoff only makes an offline run slow before it falls back to its sample files.
-_HOPELESS = ("NameResolutionError", "Name or service not known", "nodename nor servname",
-             "Temporary failure in name resolution", "No address associated", "getaddrinfo")
+_HOPELESS = (
+    "NameResolutionError",
+    "Name or service not known",
+    "nodename nor servname",
+    "Temporary failure in name resolution",
+    "No address associated",
+    "getaddrinfo",
+)
 
 
 class QuotaExhausted(HarvestError):
@@ -74,7 +80,9 @@ class DiskCache:
         """The sidecar and body stored under `key`, or None (missing or unreadable)."""
         body, meta = self._paths(source, key)
         try:
-            return json.loads(meta.read_text(encoding="utf-8")), body.read_text(encoding="utf-8")
+            return json.loads(meta.read_text(encoding="utf-8")), body.read_text(
+                encoding="utf-8"
+            )
         except (OSError, ValueError):
             return None
 
@@ -82,7 +90,10 @@ class DiskCache:
         """Store a body and its sidecar atomically (write, then rename)."""
         body, side = self._paths(source, key)
         body.parent.mkdir(parents=True, exist_ok=True)
-        for path, content in ((body, text), (side, json.dumps(meta, ensure_ascii=False, indent=1))):
+        for path, content in (
+            (body, text),
+            (side, json.dumps(meta, ensure_ascii=False, indent=1)),
+        ):
             tmp = path.with_suffix(path.suffix + ".tmp")
             tmp.write_text(content, encoding="utf-8")
             os.replace(tmp, path)
@@ -96,7 +107,7 @@ class DiskCache:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -113,7 +124,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if when is None:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
@@ -201,7 +212,9 @@ class HttpClient:
         """
         prefix = f"{what}: " if what else ""
         if source in self.stopped:
-            raise QuotaExhausted(f"{prefix}{self.stopped[source]}", source=source, url=url)
+            raise QuotaExhausted(
+                f"{prefix}{self.stopped[source]}", source=source, url=url
+            )
         full_url = requests.Request("GET", url, params=params).prepare().url or url
         key = cache_key or full_url
         cached = self.cache.get(source, key) if (self.cache and conditional) else None
@@ -223,22 +236,30 @@ class HttpClient:
                 if last:
                     raise HarvestError(
                         f"{prefix}{problem} after {attempts} attempt(s); retry later or raise "
-                        "[http] timeout_seconds", source=source, url=full_url
+                        "[http] timeout_seconds",
+                        source=source,
+                        url=full_url,
                     ) from None
                 self._wait(self.backoff * 2**attempt)
                 continue
-            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            except (
+                requests.ConnectionError,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
                 self.stats.requests += 1
                 detail = str(exc)
                 if any(h in detail for h in _HOPELESS):
                     raise HarvestError(
                         f"{prefix}host not found (DNS lookup failed): no network, or a wrong "
-                        "base_url in config", source=source, url=full_url
+                        "base_url in config",
+                        source=source,
+                        url=full_url,
                     ) from None
                 if last:
                     raise HarvestError(
                         f"{prefix}connection failed after {attempts} attempt(s) "
-                        f"({type(exc).__name__}); the source may be down", source=source,
+                        f"({type(exc).__name__}); the source may be down",
+                        source=source,
                         url=full_url,
                     ) from None
                 self._wait(self.backoff * 2**attempt)
@@ -248,11 +269,18 @@ class HttpClient:
             if resp.status_code == 304 and cached:
                 self.stats.not_modified += 1
                 self.cache.touch(source, key, validated_at=_now())
-                return Fetched(full_url, cached[1], 304, from_cache=True, headers=dict(resp.headers))
+                return Fetched(
+                    full_url,
+                    cached[1],
+                    304,
+                    from_cache=True,
+                    headers=dict(resp.headers),
+                )
             if resp.status_code in RETRY_STATUSES:
                 wait = retry_after_seconds(resp.headers.get("Retry-After"))
                 if resp.status_code == 429 and (
-                    (wait is not None and wait > self.max_retry_wait) or _budget_spent(resp)
+                    (wait is not None and wait > self.max_retry_wait)
+                    or _budget_spent(resp)
                 ):
                     why = (
                         f"HTTP 429: the source's request budget is spent (Retry-After "
@@ -264,20 +292,27 @@ class HttpClient:
                 if last:
                     raise HarvestError(
                         f"{prefix}HTTP {resp.status_code} after {attempts} attempt(s); the "
-                        "source is overloaded or down, retry later", source=source, url=full_url
+                        "source is overloaded or down, retry later",
+                        source=source,
+                        url=full_url,
                     )
                 self._wait(wait if wait is not None else self.backoff * 2**attempt)
                 continue
             if resp.status_code >= 400:
                 raise HarvestError(
                     f"{prefix}HTTP {resp.status_code} {resp.reason or ''}".rstrip()
-                    + _hint(resp.status_code), source=source, url=full_url
+                    + _hint(resp.status_code),
+                    source=source,
+                    url=full_url,
                 )
             resp.encoding = resp.encoding or "utf-8"
-            if resp.encoding.lower() == "iso-8859-1" and "charset" not in resp.headers.get(
-                "Content-Type", ""
+            if (
+                resp.encoding.lower() == "iso-8859-1"
+                and "charset" not in resp.headers.get("Content-Type", "")
             ):
-                resp.encoding = "utf-8"  # requests' default for text/* without a charset
+                resp.encoding = (
+                    "utf-8"  # requests' default for text/* without a charset
+                )
             text = resp.text
             if self.cache is not None:
                 self.cache.put(
@@ -304,7 +339,9 @@ class HttpClient:
 
 def _hint(status: int) -> str:
     if status in (401, 403):
-        return ": access refused; check the API key (environment variable named in config)"
+        return (
+            ": access refused; check the API key (environment variable named in config)"
+        )
     if status == 404:
         return ": not found; check the base_url and the venue-year's ids in config"
     if status == 400:
@@ -321,7 +358,9 @@ def _redact(url: str) -> str:
     return head + ("?" + "&".join(kept) if kept else "")
 
 
-def make_client(settings, *, sleep: Callable[[float], None] = time.sleep, cache: bool = True) -> HttpClient:
+def make_client(
+    settings, *, sleep: Callable[[float], None] = time.sleep, cache: bool = True
+) -> HttpClient:
     """The shared client configured from settings.http ([http] in config.toml).
 
     Args:

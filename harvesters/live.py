@@ -40,7 +40,8 @@ def _source(settings: Settings, job: HarvestJob):
     if source is None:
         raise HarvestError(
             f"no [sources.{job.source}] section in the config, so its base URL is unknown; "
-            "add it with base_url", source=job.source,
+            "add it with base_url",
+            source=job.source,
         )
     return source
 
@@ -77,26 +78,47 @@ def _acl(settings, job, client, source) -> Plan:
         for url in urls:
             yield client.get(url, source=job.source, what=what, conditional=True)
 
-    return Plan(urls[0], pages(), functools.partial(parse_acl_anthology, venue=job.venue, year=job.year))
+    return Plan(
+        urls[0],
+        pages(),
+        functools.partial(parse_acl_anthology, venue=job.venue, year=job.year),
+    )
 
 
 def _cvf(settings, job, client, source) -> Plan:
     names = _ids(source, job)
-    url = cvf.listing_url(source.base_url, job.venue, job.year, names[0] if names else None)
+    url = cvf.listing_url(
+        source.base_url, job.venue, job.year, names[0] if names else None
+    )
     return Plan(
         url,
-        _one(lambda: cvf.fetch_cvf(client, source.base_url, job.venue, job.year,
-                                   names[0] if names else None)),
-        functools.partial(cvf.parse_cvf, venue=job.venue, year=job.year, base_url=source.base_url),
+        _one(
+            lambda: cvf.fetch_cvf(
+                client,
+                source.base_url,
+                job.venue,
+                job.year,
+                names[0] if names else None,
+            )
+        ),
+        functools.partial(
+            cvf.parse_cvf, venue=job.venue, year=job.year, base_url=source.base_url
+        ),
     )
 
 
 def _neurips(settings, job, client, source) -> Plan:
     return Plan(
         neurips.listing_url(source.base_url, job.year),
-        _one(lambda: neurips.fetch_neurips(client, source.base_url, job.venue, job.year)),
-        functools.partial(neurips.parse_neurips, venue=job.venue, year=job.year,
-                          base_url=source.base_url),
+        _one(
+            lambda: neurips.fetch_neurips(client, source.base_url, job.venue, job.year)
+        ),
+        functools.partial(
+            neurips.parse_neurips,
+            venue=job.venue,
+            year=job.year,
+            base_url=source.base_url,
+        ),
     )
 
 
@@ -111,7 +133,11 @@ def _openreview(settings, job, client, source) -> Plan:
     def pages() -> Iterator[Fetched]:
         for venue_id in venue_ids:
             yield from openreview.fetch_openreview(
-                client, source.base_url, venue_id, what, max_pages=settings.http.max_pages
+                client,
+                source.base_url,
+                venue_id,
+                what,
+                max_pages=settings.http.max_pages,
             )
 
     return Plan(
@@ -126,8 +152,13 @@ def _dblp(settings, job, client, source) -> Plan:
     key = dblp.toc_key(job.venue, job.year, keys[0] if keys else None)
     return Plan(
         f"{source.base_url.rstrip('/')}/search/publ/api?q=toc:{key}:",
-        dblp.fetch_dblp(client, source.base_url, key, f"{job.venue} {job.year}",
-                        max_pages=settings.http.max_pages),
+        dblp.fetch_dblp(
+            client,
+            source.base_url,
+            key,
+            f"{job.venue} {job.year}",
+            max_pages=settings.http.max_pages,
+        ),
         functools.partial(dblp.parse_dblp, venue=job.venue, year=job.year),
     )
 
@@ -142,8 +173,12 @@ def _openalex(settings, job, client, source) -> Plan:
             source=job.source,
         )
     query = openalex_api.Query(
-        base_url=source.base_url, source_ids=ids, year=job.year, what=what,
-        per_page=source.per_page, api_key=openalex_api.api_key_from_env(source.api_key_env),
+        base_url=source.base_url,
+        source_ids=ids,
+        year=job.year,
+        what=what,
+        per_page=source.per_page,
+        api_key=openalex_api.api_key_from_env(source.api_key_env),
     )
     parse = functools.partial(parse_openalex, venue=job.venue, year=job.year)
     # Count check first: one cheap call. With the same count as the saved snapshot and a
@@ -152,8 +187,12 @@ def _openalex(settings, job, client, source) -> Plan:
     key = openalex_api.snapshot_key(query)
     saved = client.cache.get(job.source, key) if client.cache else None
     if saved and openalex_api.snapshot_fresh(saved[0], count, source.refresh_days):
-        plan = Plan(query.url(), iter([Fetched(query.url(), saved[1], 304, from_cache=True)]),
-                    parse, expected_hint=count)
+        plan = Plan(
+            query.url(),
+            iter([Fetched(query.url(), saved[1], 304, from_cache=True)]),
+            parse,
+            expected_hint=count,
+        )
         plan.notes.append(
             f"count unchanged ({count}); pages saved on {saved[0]['fetched_at'][:10]} re-read, "
             "no full pull"
@@ -170,9 +209,17 @@ def _openalex(settings, job, client, source) -> Plan:
         if client.cache is not None:
             from harvesters.http import _now
 
-            client.cache.put(job.source, key, "\n".join(lines) + "\n",
-                             {"url": query.url(), "count": count, "pages": len(lines),
-                              "fetched_at": _now()})
+            client.cache.put(
+                job.source,
+                key,
+                "\n".join(lines) + "\n",
+                {
+                    "url": query.url(),
+                    "count": count,
+                    "pages": len(lines),
+                    "fetched_at": _now(),
+                },
+            )
 
     return Plan(query.url(), pages(), parse, expected_hint=count)
 
@@ -193,7 +240,8 @@ def plan_for(settings: Settings, job: HarvestJob, client: HttpClient) -> Plan:
     if job.source not in PLANS:
         raise HarvestError(
             f"live harvesting from {job.source!r} is not available (live sources: "
-            f"{', '.join(sorted(PLANS))}); use --from PATH", source=job.source,
+            f"{', '.join(sorted(PLANS))}); use --from PATH",
+            source=job.source,
         )
     return PLANS[job.source](settings, job, client, _source(settings, job))
 
@@ -251,8 +299,14 @@ def shared_client(settings: Settings) -> HttpClient:
     return held[1]
 
 
-def harvest_live(db, settings: Settings, job: HarvestJob, *, client: HttpClient | None = None,
-                 progress=None):
+def harvest_live(
+    db,
+    settings: Settings,
+    job: HarvestJob,
+    *,
+    client: HttpClient | None = None,
+    progress=None,
+):
     """Fetch the job's venue-year from its live source and store it (see
     papertally.harvesting.harvest_pages for the guard, the counts and the run record).
 
@@ -264,6 +318,7 @@ def harvest_live(db, settings: Settings, job: HarvestJob, *, client: HttpClient 
     client = client or shared_client(settings)
     if job.source in client.stopped:
         raise HarvestError(
-            f"{job.venue} {job.year}: not tried: {client.stopped[job.source]}", source=job.source
+            f"{job.venue} {job.year}: not tried: {client.stopped[job.source]}",
+            source=job.source,
         )
     return harvest_pages(db, settings, job, client, progress=progress)

@@ -13,7 +13,9 @@ from papertally.errors import ParseError
 
 SOURCE = "neurips"
 _SPACES = re.compile(r"\s+")
-_HASH = re.compile(r"/hash/(?P<hash>[0-9a-f]{16,64})-Abstract(?:-(?P<kind>[A-Za-z_]+))?\.html")
+_HASH = re.compile(
+    r"/hash/(?P<hash>[0-9a-f]{16,64})-Abstract(?:-(?P<kind>[A-Za-z_]+))?\.html"
+)
 
 
 def listing_url(base_url: str, year: int) -> str:
@@ -49,16 +51,27 @@ class _Listing(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag == "li":
-            self._li = {"class": a.get("class") or "", "href": None, "title": "", "authors": "",
-                        "tail": ""}
+            self._li = {
+                "class": a.get("class") or "",
+                "href": None,
+                "title": "",
+                "authors": "",
+                "tail": "",
+            }
             self.items.append(self._li)
         elif self._li is None:
             return
-        elif tag == "a" and self._li["href"] is None and "/hash/" in (a.get("href") or ""):
+        elif (
+            tag == "a"
+            and self._li["href"] is None
+            and "/hash/" in (a.get("href") or "")
+        ):
             self._li["href"] = a.get("href")
             self._in_link = True
-        elif tag in ("i", "span") and self._li["href"] is not None and (
-            tag == "i" or "author" in (a.get("class") or "")
+        elif (
+            tag in ("i", "span")
+            and self._li["href"] is not None
+            and (tag == "i" or "author" in (a.get("class") or ""))
         ):
             self._in_authors += 1
 
@@ -81,7 +94,9 @@ class _Listing(HTMLParser):
             self._li["tail"] += data
 
 
-def parse_neurips(text: str, venue: str, year: int, base_url: str = "https://proceedings.neurips.cc") -> ParseResult:
+def parse_neurips(
+    text: str, venue: str, year: int, base_url: str = "https://proceedings.neurips.cc"
+) -> ParseResult:
     """Parse a NeurIPS proceedings listing into papers, main track vs Datasets & Benchmarks.
 
     Args:
@@ -105,7 +120,9 @@ def parse_neurips(text: str, venue: str, year: int, base_url: str = "https://pro
     try:
         parser.feed(text)
         parser.close()
-    except Exception as exc:  # html.parser is lenient; anything it raises is a broken page
+    except (
+        Exception
+    ) as exc:  # html.parser is lenient; anything it raises is a broken page
         raise ParseError(f"unreadable HTML: {exc}") from exc
     items = [i for i in parser.items if i["href"]]
     if not items:
@@ -135,7 +152,11 @@ def parse_neurips(text: str, venue: str, year: int, base_url: str = "https://pro
             continue
         seen.add(key)
         author_text = item["authors"] if item["authors"].strip() else item["tail"]
-        names = [n for n in (_SPACES.sub(" ", p).strip() for p in author_text.split(",")) if n]
+        names = [
+            n
+            for n in (_SPACES.sub(" ", p).strip() for p in author_text.split(","))
+            if n
+        ]
         records.append(
             PaperRecord(
                 source=SOURCE,
@@ -143,7 +164,9 @@ def parse_neurips(text: str, venue: str, year: int, base_url: str = "https://pro
                 venue=venue,
                 year=year,
                 title=title,
-                authors=tuple(AuthorRecord(name=n, position=i) for i, n in enumerate(names, 1)),
+                authors=tuple(
+                    AuthorRecord(name=n, position=i) for i, n in enumerate(names, 1)
+                ),
                 track=track,
                 url=urljoin(base_url.rstrip("/") + "/", item["href"].lstrip("/")),
             )
@@ -154,5 +177,8 @@ def parse_neurips(text: str, venue: str, year: int, base_url: str = "https://pro
 def fetch_neurips(client: HttpClient, base_url: str, venue: str, year: int) -> Fetched:
     """Download one year's proceedings listing (conditional on the cached copy)."""
     return client.get(
-        listing_url(base_url, year), source=SOURCE, what=f"{venue} {year}", conditional=True
+        listing_url(base_url, year),
+        source=SOURCE,
+        what=f"{venue} {year}",
+        conditional=True,
     )

@@ -19,8 +19,15 @@ MAX_PER_PAGE = 100  # the current documented cap (older docs: 200)
 # Only the fields parse_openalex reads: every other field costs bytes, and OpenAlex
 # prices calls, so nothing more is asked for.
 SELECT = (
-    "id", "doi", "title", "publication_year", "type", "authorships", "primary_location",
-    "funders", "awards",
+    "id",
+    "doi",
+    "title",
+    "publication_year",
+    "type",
+    "authorships",
+    "primary_location",
+    "funders",
+    "awards",
 )
 
 
@@ -42,10 +49,17 @@ class Query:
         """
         # locations.source.id, not primary_location: conference papers often have a null
         # primary source while another location (the proceedings) names it.
-        works = Works().filter(
-            locations={"source": {"id": "|".join(self.source_ids)}}, publication_year=self.year
-        ).select(list(SELECT))
-        return works.url.replace("https://api.openalex.org", self.base_url.rstrip("/"), 1)
+        works = (
+            Works()
+            .filter(
+                locations={"source": {"id": "|".join(self.source_ids)}},
+                publication_year=self.year,
+            )
+            .select(list(SELECT))
+        )
+        return works.url.replace(
+            "https://api.openalex.org", self.base_url.rstrip("/"), 1
+        )
 
     def headers(self) -> dict:
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
@@ -59,20 +73,29 @@ def api_key_from_env(variable: str | None) -> str | None:
 def count_works(client: HttpClient, query: Query) -> tuple[int, Fetched]:
     """The number of works the query matches (one cheap call: per-page=1, select=id)."""
     page = client.get(
-        query.url().split("&select=")[0], params={"per-page": 1, "select": "id"}, source=SOURCE,
-        what=query.what, headers=query.headers(),
+        query.url().split("&select=")[0],
+        params={"per-page": 1, "select": "id"},
+        source=SOURCE,
+        what=query.what,
+        headers=query.headers(),
     )
     try:
         return int(json.loads(page.text)["meta"]["count"]), page
     except (ValueError, KeyError, TypeError) as exc:
         raise HarvestError(
             f"{query.what}: the count response has no meta.count ({type(exc).__name__}); "
-            "truncated or the API changed", source=SOURCE, url=page.url,
+            "truncated or the API changed",
+            source=SOURCE,
+            url=page.url,
         ) from None
 
 
 def fetch_openalex(
-    client: HttpClient, query: Query, *, expected: int | None = None, max_pages: int = 500
+    client: HttpClient,
+    query: Query,
+    *,
+    expected: int | None = None,
+    max_pages: int = 500,
 ) -> Iterator[Fetched]:
     """Yield each cursor page of the query, with no 10,000 cap.
 
@@ -89,8 +112,11 @@ def fetch_openalex(
     seen_cursors = set()
     for _ in range(bound):
         page = client.get(
-            url, params={"per-page": per_page, "cursor": cursor}, source=SOURCE,
-            what=query.what, headers=query.headers(),
+            url,
+            params={"per-page": per_page, "cursor": cursor},
+            source=SOURCE,
+            what=query.what,
+            headers=query.headers(),
         )
         try:
             data = json.loads(page.text)
@@ -100,11 +126,13 @@ def fetch_openalex(
             raise HarvestError(
                 f"{query.what}: the page is not an OpenAlex list response "
                 f"({type(exc).__name__}: {str(exc)[:120]}); truncated or the API changed",
-                source=SOURCE, url=page.url,
+                source=SOURCE,
+                url=page.url,
             ) from None
         if not isinstance(results, list):
             raise HarvestError(
-                f"{query.what}: 'results' is not a list; the API changed", source=SOURCE,
+                f"{query.what}: 'results' is not a list; the API changed",
+                source=SOURCE,
                 url=page.url,
             )
         if results:
@@ -114,14 +142,17 @@ def fetch_openalex(
         if cursor in seen_cursors:
             raise HarvestError(
                 f"{query.what}: the cursor repeats ({cursor[:40]}...); the listing does not "
-                "end, stopped", source=SOURCE, url=page.url,
+                "end, stopped",
+                source=SOURCE,
+                url=page.url,
             )
         seen_cursors.add(cursor)
     raise HarvestError(
         f"{query.what}: still more pages after {bound} pages"
         + (f" for {expected} works" if expected is not None else "")
         + "; the cursor does not end, stopped (nothing after the fault is trusted)",
-        source=SOURCE, url=url,
+        source=SOURCE,
+        url=url,
     )
 
 
@@ -129,7 +160,9 @@ def snapshot_key(query: Query) -> str:
     return f"snapshot {query.url()}"
 
 
-def snapshot_fresh(meta: dict, count: int, refresh_days: int, today: dt.date | None = None) -> bool:
+def snapshot_fresh(
+    meta: dict, count: int, refresh_days: int, today: dt.date | None = None
+) -> bool:
     """True when a saved snapshot has the same count and is younger than refresh_days."""
     if meta.get("count") != count:
         return False

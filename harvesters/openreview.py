@@ -33,7 +33,10 @@ def _track(venueid: str, venue: str) -> str | None:
     lowered = venueid.lower()
     if any(stem in lowered for stem in _NOT_ACCEPTED):
         return None
-    if "datasets_and_benchmarks" in lowered or "datasets and benchmarks" in venue.lower():
+    if (
+        "datasets_and_benchmarks" in lowered
+        or "datasets and benchmarks" in venue.lower()
+    ):
         return "datasets_benchmarks"
     return "main"
 
@@ -117,7 +120,11 @@ def parse_openreview(text: str, venue: str, year: int) -> ParseResult:
         authors = []
         for position, name in enumerate(names, start=1):
             author_id = ids[position - 1] if position - 1 < len(ids) else None
-            profile_id = author_id if isinstance(author_id, str) and author_id.startswith("~") else None
+            profile_id = (
+                author_id
+                if isinstance(author_id, str) and author_id.startswith("~")
+                else None
+            )
             profile = by_id.get(profile_id) if profile_id else None
             authors.append(
                 AuthorRecord(
@@ -163,7 +170,9 @@ def fetch_openreview(
         page = client.get(
             f"{base}/notes",
             params={"content.venueid": venue_id, "limit": limit, "offset": offset},
-            source=SOURCE, what=what, conditional=True,
+            source=SOURCE,
+            what=what,
+            conditional=True,
         )
         try:
             data = json.loads(page.text)
@@ -172,7 +181,9 @@ def fetch_openreview(
         except (ValueError, KeyError, TypeError) as exc:
             raise HarvestError(
                 f"{what}: the /notes response is not a notes page ({type(exc).__name__}: "
-                f"{str(exc)[:120]}); truncated or the API changed", source=SOURCE, url=page.url,
+                f"{str(exc)[:120]}); truncated or the API changed",
+                source=SOURCE,
+                url=page.url,
             ) from None
         if not notes:
             return
@@ -189,23 +200,33 @@ def fetch_openreview(
         for start in range(0, len(profile_ids), PROFILE_BATCH):
             batch = profile_ids[start : start + PROFILE_BATCH]
             got = client.get(
-                f"{base}/profiles", params={"ids": ",".join(batch)}, source=SOURCE,
-                what=f"{what} profiles", conditional=True,
+                f"{base}/profiles",
+                params={"ids": ",".join(batch)},
+                source=SOURCE,
+                what=f"{what} profiles",
+                conditional=True,
             )
             try:
                 profiles.extend(json.loads(got.text)["profiles"])
             except (ValueError, KeyError, TypeError):
                 raise HarvestError(
                     f"{what}: the /profiles response is not a profiles list; truncated or the "
-                    "API changed", source=SOURCE, url=got.url,
+                    "API changed",
+                    source=SOURCE,
+                    url=got.url,
                 ) from None
-        yield Fetched(page.url, json.dumps({"notes": notes, "profiles": profiles}), 200,
-                      from_cache=page.from_cache)
+        yield Fetched(
+            page.url,
+            json.dumps({"notes": notes, "profiles": profiles}),
+            200,
+            from_cache=page.from_cache,
+        )
         offset += len(notes)
         if isinstance(total, int) and offset >= total:
             return
     raise HarvestError(
         f"{what}: still more notes after {max_pages} pages; the listing does not end "
         "(raise [http] max_pages if the venue is really that large)",
-        source=SOURCE, url=f"{base}/notes?content.venueid={venue_id}",
+        source=SOURCE,
+        url=f"{base}/notes?content.venueid={venue_id}",
     )

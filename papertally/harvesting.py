@@ -65,7 +65,11 @@ def _bare(exc: PapertallyError) -> str:
     """A HarvestError's message without the "(source ..., URL)" suffix it adds."""
     text = str(exc)
     if isinstance(exc, HarvestError):
-        where = ", ".join(p for p in (f"source {exc.source}" if exc.source else "", exc.url or "") if p)
+        where = ", ".join(
+            p
+            for p in (f"source {exc.source}" if exc.source else "", exc.url or "")
+            if p
+        )
         if where and text.endswith(f" ({where})"):
             return text[: -len(where) - 3]
     return text
@@ -87,7 +91,9 @@ def store_parsed(
         if rec.track in tracks:
             kept.append(rec)
         else:
-            outcome.skipped_tracks[rec.track] = outcome.skipped_tracks.get(rec.track, 0) + 1
+            outcome.skipped_tracks[rec.track] = (
+                outcome.skipped_tracks.get(rec.track, 0) + 1
+            )
     outcome.warnings.extend(result.skipped)
     outcome.counts = papers_db.store_records(db, kept, outcome.run_id)
     outcome.counts.skipped = sum(outcome.skipped_tracks.values()) + len(result.skipped)
@@ -131,8 +137,12 @@ def harvest_file(
         papers_db.finish_run(db, outcome.run_id, status="failed", errors=[str(exc)])
         raise
     harvest_state.record_details(
-        db, outcome.run_id, complete=complete, counted=outcome.counts.seen,
-        expected=expected_size(db, settings, source, venue, year), pages=1,
+        db,
+        outcome.run_id,
+        complete=complete,
+        counted=outcome.counts.seen,
+        expected=expected_size(db, settings, source, venue, year),
+        pages=1,
         excluded=json.dumps(result.excluded),
     )
     papers_db.finish_run(
@@ -165,7 +175,9 @@ def harvest_job(
     unreachable = None
     if not offline:
         try:
-            return live.harvest_live(db, settings, job, client=client, progress=progress)
+            return live.harvest_live(
+                db, settings, job, client=client, progress=progress
+            )
         except HarvestError as exc:
             if not job.offline_file:
                 raise
@@ -175,7 +187,12 @@ def harvest_job(
             f"{job.source} {job.venue} {job.year}: offline mode but no offline_file configured"
         )
     outcome = harvest_file(
-        db, settings, job.source, job.venue, job.year, settings.resolve(job.offline_file),
+        db,
+        settings,
+        job.source,
+        job.venue,
+        job.year,
+        settings.resolve(job.offline_file),
         complete=False,
     )
     note = "offline sample used"
@@ -196,7 +213,9 @@ class Progress:
     at most every `interval` seconds.
     """
 
-    def __init__(self, stream=None, *, force: bool | None = None, interval: float = 0.2):
+    def __init__(
+        self, stream=None, *, force: bool | None = None, interval: float = 0.2
+    ):
         self.stream = stream or sys.stderr
         if force is None:
             force = bool(getattr(self.stream, "isatty", lambda: False)())
@@ -204,8 +223,15 @@ class Progress:
         self.interval = interval
         self._last = 0.0
 
-    def update(self, label: str, pages: int, papers: int, total: int | None = None,
-               *, final: bool = False) -> None:
+    def update(
+        self,
+        label: str,
+        pages: int,
+        papers: int,
+        total: int | None = None,
+        *,
+        final: bool = False,
+    ) -> None:
         """Report `pages` fetched and `papers` read so far for `label` ("openalex CVPR 2024")."""
         if not self.enabled:
             return
@@ -237,7 +263,12 @@ def expected_size(
 
 
 def coverage_problem(
-    settings: Settings, source: str, what: str, counted: int, expected: int | None, url: str
+    settings: Settings,
+    source: str,
+    what: str,
+    counted: int,
+    expected: int | None,
+    url: str,
 ) -> str | None:
     """Why a complete listing of `counted` papers is not credible, or None when it is."""
     ratio = settings.coverage.min_ratio
@@ -316,34 +347,56 @@ def harvest_pages(
             if rec.track in tracks:
                 kept.append(rec)
             else:
-                outcome.skipped_tracks[rec.track] = outcome.skipped_tracks.get(rec.track, 0) + 1
+                outcome.skipped_tracks[rec.track] = (
+                    outcome.skipped_tracks.get(rec.track, 0) + 1
+                )
         _add_counts(outcome.counts, papers_db.store_records(db, kept, outcome.run_id))
         records.clear()
 
-    def finish(status: str, errors: list[str], *, complete: bool, expected=None) -> None:
+    def finish(
+        status: str, errors: list[str], *, complete: bool, expected=None
+    ) -> None:
         used = client.stats.since(before)
         outcome.requests, outcome.bytes = used.requests, used.bytes
         outcome.counts.skipped = sum(outcome.skipped_tracks.values()) + len(skipped)
         papers_db.finish_run(
-            db, outcome.run_id, status=status, counts=outcome.counts, errors=errors,
-            message=outcome.summary(), requests=used.requests, bytes_=used.bytes,
+            db,
+            outcome.run_id,
+            status=status,
+            counts=outcome.counts,
+            errors=errors,
+            message=outcome.summary(),
+            requests=used.requests,
+            bytes_=used.bytes,
         )
         harvest_state.record_details(
-            db, outcome.run_id, complete=complete, counted=state["counted"], expected=expected,
-            pages=state["pages"], not_modified=used.not_modified, retries=used.retries,
+            db,
+            outcome.run_id,
+            complete=complete,
+            counted=state["counted"],
+            expected=expected,
+            pages=state["pages"],
+            not_modified=used.not_modified,
+            retries=used.retries,
             excluded=json.dumps(dict(excluded)),
         )
 
-    def fail(exc: PapertallyError, url: str | None, *, keep_pending: bool = True) -> HarvestError:
+    def fail(
+        exc: PapertallyError, url: str | None, *, keep_pending: bool = True
+    ) -> HarvestError:
         nonlocal outcome
         if outcome is None:
             outcome = start(url or job.source)
         bare = _bare(exc)
         message = bare if bare.startswith(what) else f"{what}: {bare}"
-        if keep_pending and pending:  # pages read before the fault are real papers: keep them
+        if (
+            keep_pending and pending
+        ):  # pages read before the fault are real papers: keep them
             store(pending)
         if outcome.counts.seen:
-            message += f"; the {outcome.counts.seen} papers read before the fault were stored"
+            message += (
+                f"; the {outcome.counts.seen} papers read before the fault were stored"
+            )
         outcome.status, outcome.message = "failed", message
         finish("failed", [message], complete=False)
         progress.update(label, state["pages"], state["read"], final=True)
@@ -367,8 +420,9 @@ def harvest_pages(
             try:
                 result = plan.parse(page.text)
             except PapertallyError as exc:
-                raise HarvestError(f"{what}: unusable response: {exc}", source=job.source,
-                                   url=page.url) from None
+                raise HarvestError(
+                    f"{what}: unusable response: {exc}", source=job.source, url=page.url
+                ) from None
             state["pages"] += 1
             state["read"] += len(result.records)
             state["counted"] += sum(1 for r in result.records if r.track in tracks)
@@ -383,17 +437,26 @@ def harvest_pages(
         raise fail(exc, exc.url or current_url) from None
     except PapertallyError as exc:
         raise fail(exc, current_url) from None
-    progress.update(label, state["pages"], state["read"], plan.expected_hint, final=True)
+    progress.update(
+        label, state["pages"], state["read"], plan.expected_hint, final=True
+    )
 
-    problem = coverage_problem(settings, job.source, what, state["counted"], expected, plan.origin)
+    problem = coverage_problem(
+        settings, job.source, what, state["counted"], expected, plan.origin
+    )
     if problem:
         # A suspicious listing is not stored (what a streamed pull already stored stays:
         # those are real papers); nothing is flagged missing.
         pending.clear()
-        raise fail(HarvestError(problem, source=job.source, url=plan.origin), plan.origin,
-                   keep_pending=False)
+        raise fail(
+            HarvestError(problem, source=job.source, url=plan.origin),
+            plan.origin,
+            keep_pending=False,
+        )
     store(pending)
-    outcome.counts.missing = papers_db.mark_missing(db, job.source, venue, job.year, seen_ids)
+    outcome.counts.missing = papers_db.mark_missing(
+        db, job.source, venue, job.year, seen_ids
+    )
     outcome.warnings.extend(skipped)
     if plan.notes:
         outcome.message = "; ".join(plan.notes)

@@ -17,7 +17,9 @@ OA = "https://api.openalex.org"
 OA_IDS = ("S4363607701", "S4363608181")
 
 
-def live_settings(settings, tmp_path, *, expected: dict | None = None, min_ratio: float = 0.8):
+def live_settings(
+    settings, tmp_path, *, expected: dict | None = None, min_ratio: float = 0.8
+):
     """The repo's settings with the HTTP cache in tmp_path, no backoff, OpenAlex source IDs
     for CVPR 2024, and expected_papers only where `expected` says ({("CVPR", 2024): 3})."""
     expected = expected or {}
@@ -37,8 +39,11 @@ def live_settings(settings, tmp_path, *, expected: dict | None = None, min_ratio
             "venues": venues,
             "sources": sources,
             "http": settings.http.model_copy(
-                update={"cache_dir": str(tmp_path / "cache"), "backoff_seconds": 0.0,
-                        "max_pages": 20}
+                update={
+                    "cache_dir": str(tmp_path / "cache"),
+                    "backoff_seconds": 0.0,
+                    "max_pages": 20,
+                }
             ),
             "coverage": settings.coverage.model_copy(update={"min_ratio": min_ratio}),
         }
@@ -47,7 +52,9 @@ def live_settings(settings, tmp_path, *, expected: dict | None = None, min_ratio
 
 def client_for(settings, waits: list | None = None):
     """The shared client of these settings, waiting nowhere (waits are recorded)."""
-    return make_client(settings, sleep=(waits.append if waits is not None else lambda s: None))
+    return make_client(
+        settings, sleep=(waits.append if waits is not None else lambda s: None)
+    )
 
 
 def job(source: str, venue: str, year: int) -> HarvestJob:
@@ -63,8 +70,16 @@ def oa_works() -> list[dict]:
 
 
 def oa_page(works: list[dict], count: int, next_cursor: str | None) -> dict:
-    return {"meta": {"count": count, "page": None, "per_page": 100, "next_cursor": next_cursor},
-            "results": works, "group_by": []}
+    return {
+        "meta": {
+            "count": count,
+            "page": None,
+            "per_page": 100,
+            "next_cursor": next_cursor,
+        },
+        "results": works,
+        "group_by": [],
+    }
 
 
 # Live URLs of each source for the venue-years the tests use.
@@ -82,28 +97,51 @@ URLS = {
 def serve(source: str) -> None:
     """Register the fixture bodies of one source at its live URLs."""
     if source == "paperlists":
-        responses.get(URLS[source], body=fixture("paperlists/cvpr2024_sample.json"),
-                      headers={"ETag": '"pl1"'})
+        responses.get(
+            URLS[source],
+            body=fixture("paperlists/cvpr2024_sample.json"),
+            headers={"ETag": '"pl1"'},
+        )
     elif source == "acl-anthology":
-        responses.get(URLS[source], body=fixture("acl-anthology/2023.acl_sample.xml"),
-                      headers={"Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"})
+        responses.get(
+            URLS[source],
+            body=fixture("acl-anthology/2023.acl_sample.xml"),
+            headers={"Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"},
+        )
     elif source == "cvf":
-        responses.get(URLS[source], body=fixture("cvf/CVPR2024_listing_sample.html"),
-                      headers={"ETag": '"cvf1"'})
+        responses.get(
+            URLS[source],
+            body=fixture("cvf/CVPR2024_listing_sample.html"),
+            headers={"ETag": '"cvf1"'},
+        )
     elif source == "neurips":
         responses.get(URLS[source], body=fixture("neurips/2023_listing_sample.html"))
     elif source == "openreview":
         data = json.loads(fixture("openreview/neurips2024_notes_sample.json"))
-        responses.get(URLS[source], json={"notes": data["notes"], "count": 4},
-                      match=[matchers.query_param_matcher({"offset": "0"}, strict_match=False)])
-        responses.get("https://api2.openreview.net/profiles", json={"profiles": data["profiles"]})
+        responses.get(
+            URLS[source],
+            json={"notes": data["notes"], "count": 4},
+            match=[matchers.query_param_matcher({"offset": "0"}, strict_match=False)],
+        )
+        responses.get(
+            "https://api2.openreview.net/profiles", json={"profiles": data["profiles"]}
+        )
     elif source == "dblp":
         responses.get(URLS[source], body=fixture("dblp/icra2024_toc_sample.json"))
     elif source == "openalex":
         works = oa_works()
-        responses.get(URLS[source], json=oa_page(works[:1], 2, None),
-                      match=[matchers.query_param_matcher({"per-page": "1"}, strict_match=False)])
-        responses.get(URLS[source], json=oa_page(works, 2, "c2"),
-                      match=[matchers.query_param_matcher({"cursor": "*"}, strict_match=False)])
-        responses.get(URLS[source], json=oa_page([], 2, None),
-                      match=[matchers.query_param_matcher({"cursor": "c2"}, strict_match=False)])
+        responses.get(
+            URLS[source],
+            json=oa_page(works[:1], 2, None),
+            match=[matchers.query_param_matcher({"per-page": "1"}, strict_match=False)],
+        )
+        responses.get(
+            URLS[source],
+            json=oa_page(works, 2, "c2"),
+            match=[matchers.query_param_matcher({"cursor": "*"}, strict_match=False)],
+        )
+        responses.get(
+            URLS[source],
+            json=oa_page([], 2, None),
+            match=[matchers.query_param_matcher({"cursor": "c2"}, strict_match=False)],
+        )

@@ -18,9 +18,15 @@ def test_listing_gives_every_paper_with_key_title_authors_and_url(fixture_text):
         "Yamaguchi_Adaptive_Random_Feature_Regularization_on_Fine-tuning_Deep_Neural_Networks_CVPR_2024",
     ]
     first = result.records[0]
-    assert first.title == "1-Lipschitz Layers Compared: Memory Speed and Certifiable Robustness"
+    assert (
+        first.title
+        == "1-Lipschitz Layers Compared: Memory Speed and Certifiable Robustness"
+    )
     assert [a.name for a in first.authors] == [
-        "Bernd Prach", "Fabio Brau", "Giorgio Buttazzo", "Christoph H. Lampert",
+        "Bernd Prach",
+        "Fabio Brau",
+        "Giorgio Buttazzo",
+        "Christoph H. Lampert",
     ]
     assert [a.position for a in first.authors] == [1, 2, 3, 4]
     assert first.url == (
@@ -45,7 +51,7 @@ def test_workshop_links_are_not_main_conference(fixture_text):
     text = fixture_text(FIXTURE).replace(
         "</dl>",
         '<dt class="ptitle"><br><a href="/content/CVPR2024W/ABAW/html/Foo_Bar_CVPRW_2024_paper.html">'
-        "A Workshop Paper</a></dt><dd><form class=\"authsearch\"><input type=\"hidden\" "
+        'A Workshop Paper</a></dt><dd><form class="authsearch"><input type="hidden" '
         'name="query_author" value="A B"></form></dd></dl>',
     )
     result = parse_cvf(text, "CVPR", 2024)
@@ -54,8 +60,13 @@ def test_workshop_links_are_not_main_conference(fixture_text):
 
 
 def test_listing_name_from_config_overrides_default():
-    assert listing_url("https://x.org/", "CVPR", 2024) == "https://x.org/CVPR2024?day=all"
-    assert listing_url("https://x.org", "ICCV", 2023, "ICCV2023") == "https://x.org/ICCV2023?day=all"
+    assert (
+        listing_url("https://x.org/", "CVPR", 2024) == "https://x.org/CVPR2024?day=all"
+    )
+    assert (
+        listing_url("https://x.org", "ICCV", 2023, "ICCV2023")
+        == "https://x.org/ICCV2023?day=all"
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,13 +13,24 @@ import requests
 import responses
 from responses import matchers
 
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: reach the helper module
-from livekit import URLS, client_for, fixture, job, live_settings, oa_page, oa_works, serve  # noqa: E402
+sys.path.insert(
+    0, str(Path(__file__).parent)
+)  # importlib mode: reach the helper module
+from livekit import (
+    URLS,
+    client_for,
+    fixture,
+    job,
+    live_settings,
+    oa_page,
+    oa_works,
+    serve,
+)
 
-from db import papers as papers_db  # noqa: E402
-from harvesters.http import QuotaExhausted  # noqa: E402
-from harvesters.live import harvest_live  # noqa: E402
-from papertally.errors import HarvestError  # noqa: E402
+from db import papers as papers_db
+from harvesters.http import QuotaExhausted
+from harvesters.live import harvest_live
+from papertally.errors import HarvestError
 
 SOURCES = {
     "paperlists": ("CVPR", 2024),
@@ -91,11 +102,11 @@ def ends_complete_or_clear(db, s, source, client, before):
     return result
 
 
-
-
 @pytest.mark.parametrize("source", SOURCES)
 @responses.activate
-def test_429_with_retry_after_is_waited_then_complete(db, settings, tmp_path, waits, source):
+def test_429_with_retry_after_is_waited_then_complete(
+    db, settings, tmp_path, waits, source
+):
     s = live_settings(settings, tmp_path)
     client = client_for(s, waits)
     before = first_run(db, s, source, client)
@@ -127,14 +138,18 @@ def test_connection_reset_then_success_is_complete(db, settings, tmp_path, sourc
     client = client_for(s)
     before = first_run(db, s, source, client)
     responses.reset()
-    responses.get(URLS[source], body=requests.ConnectionError("Connection reset by peer"))
+    responses.get(
+        URLS[source], body=requests.ConnectionError("Connection reset by peer")
+    )
     serve(source)
     assert ends_complete_or_clear(db, s, source, client, before) == "complete"
 
 
 @pytest.mark.parametrize("source", SOURCES)
 @responses.activate
-def test_timeout_on_every_try_is_a_clear_error_keeping_the_store(db, settings, tmp_path, source):
+def test_timeout_on_every_try_is_a_clear_error_keeping_the_store(
+    db, settings, tmp_path, source
+):
     s = live_settings(settings, tmp_path)
     client = client_for(s)
     before = first_run(db, s, source, client)
@@ -172,8 +187,14 @@ def test_truncated_json_is_a_clear_error(db, settings, tmp_path, source):
 @pytest.mark.parametrize(
     ("source", "body"),
     [
-        ("acl-anthology", "<collection id='2023.acl'><volume id='long'><paper id='1'><title>x"),
-        ("cvf", "<html><body><div id='content'><dl><dt class='ptitle'><br><a href='/conte"),
+        (
+            "acl-anthology",
+            "<collection id='2023.acl'><volume id='long'><paper id='1'><title>x",
+        ),
+        (
+            "cvf",
+            "<html><body><div id='content'><dl><dt class='ptitle'><br><a href='/conte",
+        ),
         ("neurips", "<<<>>> not really </li html"),
         ("paperlists", "<html>503 Service Unavailable</html>"),
     ],
@@ -194,14 +215,18 @@ EMPTY = {
     "cvf": "",
     "neurips": "<html><body></body></html>",
     "openreview": json.dumps({"notes": [], "count": 0}),
-    "dblp": json.dumps({"result": {"hits": {"@total": "0", "@sent": "0", "@first": "0"}}}),
+    "dblp": json.dumps(
+        {"result": {"hits": {"@total": "0", "@sent": "0", "@first": "0"}}}
+    ),
     "openalex": json.dumps(oa_page([], 0, None)),
 }
 
 
 @pytest.mark.parametrize("source", SOURCES)
 @responses.activate
-def test_empty_answer_fails_the_harvest_and_deletes_nothing(db, settings, tmp_path, source):
+def test_empty_answer_fails_the_harvest_and_deletes_nothing(
+    db, settings, tmp_path, source
+):
     s = live_settings(settings, tmp_path)
     client = client_for(s)
     before = first_run(db, s, source, client)
@@ -216,14 +241,22 @@ def test_empty_answer_on_a_first_harvest_says_layout_changed(db, settings, tmp_p
     s = live_settings(settings, tmp_path)
     with responses.RequestsMock() as mock:
         mock.get(URLS["paperlists"], body="[]")
-        with pytest.raises(HarvestError, match="listed no papers.*layout or API probably changed"):
+        with pytest.raises(
+            HarvestError, match="listed no papers.*layout or API probably changed"
+        ):
             harvest_live(db, s, job("paperlists", "CVPR", 2024), client=client_for(s))
 
 
 CHANGED = {
-    "paperlists": json.dumps({"papers": json.loads(fixture("paperlists/cvpr2024_sample.json"))}),
-    "acl-anthology": fixture("acl-anthology/2023.acl_sample.xml").replace("<paper ", "<article ").replace("</paper>", "</article>"),
-    "cvf": fixture("cvf/CVPR2024_listing_sample.html").replace('class="ptitle"', 'class="paper-title"'),
+    "paperlists": json.dumps(
+        {"papers": json.loads(fixture("paperlists/cvpr2024_sample.json"))}
+    ),
+    "acl-anthology": fixture("acl-anthology/2023.acl_sample.xml")
+    .replace("<paper ", "<article ")
+    .replace("</paper>", "</article>"),
+    "cvf": fixture("cvf/CVPR2024_listing_sample.html").replace(
+        'class="ptitle"', 'class="paper-title"'
+    ),
     "neurips": fixture("neurips/2023_listing_sample.html").replace("/hash/", "/paper/"),
     "openreview": json.dumps({"results": [], "total": 4}),
     "dblp": json.dumps({"data": {"hits": []}}),
@@ -247,12 +280,20 @@ def test_openalex_cursor_that_never_ends_is_bounded(db, settings, tmp_path):
     s = live_settings(settings, tmp_path)
     client = client_for(s)
     works = oa_works()
-    responses.get(URLS["openalex"], json=oa_page(works[:1], 2, None),
-                  match=[matchers.query_param_matcher({"per-page": "1"}, strict_match=False)])
+    responses.get(
+        URLS["openalex"],
+        json=oa_page(works[:1], 2, None),
+        match=[matchers.query_param_matcher({"per-page": "1"}, strict_match=False)],
+    )
     counter = iter(range(10_000))
     responses.add_callback(
-        responses.GET, URLS["openalex"],
-        callback=lambda req: (200, {}, json.dumps(oa_page(works, 2, f"c{next(counter)}"))),
+        responses.GET,
+        URLS["openalex"],
+        callback=lambda req: (
+            200,
+            {},
+            json.dumps(oa_page(works, 2, f"c{next(counter)}")),
+        ),
     )
     with pytest.raises(HarvestError, match="still more pages after 3 pages") as err:
         harvest_live(db, s, job("openalex", "CVPR", 2024), client=client)
@@ -266,8 +307,11 @@ def test_openalex_cursor_that_never_ends_is_bounded(db, settings, tmp_path):
 def test_openalex_repeating_cursor_stops(db, settings, tmp_path):
     s = live_settings(settings, tmp_path)
     works = oa_works()
-    responses.get(URLS["openalex"], json=oa_page(works[:1], 500, None),
-                  match=[matchers.query_param_matcher({"per-page": "1"}, strict_match=False)])
+    responses.get(
+        URLS["openalex"],
+        json=oa_page(works[:1], 500, None),
+        match=[matchers.query_param_matcher({"per-page": "1"}, strict_match=False)],
+    )
     responses.get(URLS["openalex"], json=oa_page(works, 500, "same"))
     with pytest.raises(HarvestError, match="cursor repeats"):
         harvest_live(db, s, job("openalex", "CVPR", 2024), client=client_for(s))
@@ -286,14 +330,23 @@ def test_openalex_more_than_10000_works_are_all_paged(db, settings, tmp_path):
     def page(req):
         n = int(req.params["cursor"][1:]) if req.params["cursor"] != "*" else 0
         size = min(100, total - n * 100)
-        results = [dict(template, id=f"https://openalex.org/W{n * 100 + i + 1}") for i in range(size)]
+        results = [
+            dict(template, id=f"https://openalex.org/W{n * 100 + i + 1}")
+            for i in range(size)
+        ]
         nxt = f"c{n + 1}" if n + 1 < pages else None
         return 200, {}, json.dumps(oa_page(results, total, nxt))
 
     responses.add_callback(responses.GET, URLS["openalex"], callback=page)
-    query = openalex_api.Query(base_url="https://api.openalex.org", source_ids=("S1",), year=2024,
-                               what="CVPR 2024")
-    got = list(openalex_api.fetch_openalex(client, query, expected=total, max_pages=1000))
+    query = openalex_api.Query(
+        base_url="https://api.openalex.org",
+        source_ids=("S1",),
+        year=2024,
+        what="CVPR 2024",
+    )
+    got = list(
+        openalex_api.fetch_openalex(client, query, expected=total, max_pages=1000)
+    )
     assert len(got) == pages
     assert sum(len(json.loads(p.text)["results"]) for p in got) == total
 
@@ -318,11 +371,17 @@ def test_paged_listing_that_never_ends_is_bounded(db, settings, tmp_path, source
 
 
 @responses.activate
-def test_spent_budget_stops_openalex_but_not_the_other_sources(db, settings, tmp_path, waits):
+def test_spent_budget_stops_openalex_but_not_the_other_sources(
+    db, settings, tmp_path, waits
+):
     s = live_settings(settings, tmp_path)
     client = client_for(s, waits)
-    responses.get(URLS["openalex"], status=429, headers={"Retry-After": "40000"},
-                  body='{"error": "Rate limit exceeded", "message": "daily budget used"}')
+    responses.get(
+        URLS["openalex"],
+        status=429,
+        headers={"Retry-After": "40000"},
+        body='{"error": "Rate limit exceeded", "message": "daily budget used"}',
+    )
     with pytest.raises(QuotaExhausted, match="budget is spent") as err:
         harvest_live(db, s, job("openalex", "CVPR", 2024), client=client)
     assert "CVPR 2024" in str(err.value) and "openalex" in str(err.value)
@@ -349,27 +408,45 @@ def test_one_failing_job_does_not_stop_the_others(db, settings, tmp_path):
     for source in ("neurips", "cvf", "dblp"):
         venue, year = SOURCES[source]
         try:
-            results[source] = harvest_job(db, s, job(source, venue, year), client=client).status
+            results[source] = harvest_job(
+                db, s, job(source, venue, year), client=client
+            ).status
         except HarvestError as exc:
             results[source] = f"failed: {exc}"
     assert results["cvf"] == results["dblp"] == "ok"
-    assert results["neurips"].startswith("failed") and "NeurIPS 2023" in results["neurips"]
+    assert (
+        results["neurips"].startswith("failed") and "NeurIPS 2023" in results["neurips"]
+    )
 
 
 @responses.activate
-def test_no_network_falls_back_to_the_offline_sample_without_waiting(db, settings, tmp_path, waits):
+def test_no_network_falls_back_to_the_offline_sample_without_waiting(
+    db, settings, tmp_path, waits
+):
     from papertally.config import HarvestJob
     from papertally.harvesting import harvest_job
 
     s = live_settings(settings, tmp_path)
     client = client_for(s, waits)
-    responses.get(URLS["paperlists"], body=requests.ConnectionError(
-        "HTTPSConnectionPool(host='raw.githubusercontent.com'): Max retries exceeded "
-        "(Caused by NameResolutionError: Failed to resolve 'raw.githubusercontent.com' "
-        "([Errno -3] Temporary failure in name resolution))"))
-    sample = Path(__file__).resolve().parents[2] / "examples/sample/paperlists_cvpr2024.json"
-    outcome = harvest_job(db, s, HarvestJob(source="paperlists", venue="CVPR", year=2024,
-                                            offline_file=str(sample)), client=client)
+    responses.get(
+        URLS["paperlists"],
+        body=requests.ConnectionError(
+            "HTTPSConnectionPool(host='raw.githubusercontent.com'): Max retries exceeded "
+            "(Caused by NameResolutionError: Failed to resolve 'raw.githubusercontent.com' "
+            "([Errno -3] Temporary failure in name resolution))"
+        ),
+    )
+    sample = (
+        Path(__file__).resolve().parents[2] / "examples/sample/paperlists_cvpr2024.json"
+    )
+    outcome = harvest_job(
+        db,
+        s,
+        HarvestJob(
+            source="paperlists", venue="CVPR", year=2024, offline_file=str(sample)
+        ),
+        client=client,
+    )
     assert outcome.status == "ok" and "offline sample used" in outcome.message
     assert "DNS" in outcome.message
     assert waits == [] and len(responses.calls) == 1

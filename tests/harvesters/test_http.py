@@ -19,8 +19,14 @@ def waits():
 
 @pytest.fixture
 def client(tmp_path, waits):
-    return HttpClient(contact_email="ops@example.org", max_retries=3, backoff=0.5,
-                      max_retry_wait=60, cache_dir=tmp_path / "cache", sleep=waits.append)
+    return HttpClient(
+        contact_email="ops@example.org",
+        max_retries=3,
+        backoff=0.5,
+        max_retry_wait=60,
+        cache_dir=tmp_path / "cache",
+        sleep=waits.append,
+    )
 
 
 @responses.activate
@@ -34,8 +40,11 @@ def test_user_agent_names_papertally_and_contact(client):
 def test_make_client_takes_contact_and_policy_from_config(settings):
     c = make_client(settings, cache=False)
     assert settings.http.contact_email in c.session.headers["User-Agent"]
-    assert (c.timeout, c.max_retries, c.cache) == (settings.http.timeout_seconds,
-                                                   settings.http.max_retries, None)
+    assert (c.timeout, c.max_retries, c.cache) == (
+        settings.http.timeout_seconds,
+        settings.http.max_retries,
+        None,
+    )
 
 
 @responses.activate
@@ -62,7 +71,9 @@ def test_persistent_500_is_an_error_naming_source_what_and_url(client):
     with pytest.raises(HarvestError) as err:
         client.get(URL, source="dblp", what="ICRA 2024")
     text = str(err.value)
-    assert "ICRA 2024" in text and "dblp" in text and URL in text and "4 attempt" in text
+    assert (
+        "ICRA 2024" in text and "dblp" in text and URL in text and "4 attempt" in text
+    )
     assert len(responses.calls) == 4
 
 
@@ -98,8 +109,12 @@ def test_connection_reset_retried(client, waits):
 
 @responses.activate
 def test_dns_failure_fails_fast_without_retries(client, waits):
-    responses.get(URL, body=requests.ConnectionError(
-        "HTTPSConnectionPool: NameResolutionError: Failed to resolve 'example.org'"))
+    responses.get(
+        URL,
+        body=requests.ConnectionError(
+            "HTTPSConnectionPool: NameResolutionError: Failed to resolve 'example.org'"
+        ),
+    )
     with pytest.raises(HarvestError, match="DNS"):
         client.get(URL, source="s")
     assert len(responses.calls) == 1 and waits == []
@@ -123,8 +138,11 @@ def test_404_not_retried_and_hints_at_config(client):
 
 @responses.activate
 def test_conditional_request_uses_etag_and_304_returns_cached_body(client, tmp_path):
-    responses.get(URL, body="v1 body", headers={"ETag": '"abc"',
-                                                "Last-Modified": "Wed, 01 Jan 2025 00:00:00 GMT"})
+    responses.get(
+        URL,
+        body="v1 body",
+        headers={"ETag": '"abc"', "Last-Modified": "Wed, 01 Jan 2025 00:00:00 GMT"},
+    )
     first = client.get(URL, source="paperlists", conditional=True)
     assert first.text == "v1 body" and not first.from_cache
     responses.replace(responses.GET, URL, status=304)
@@ -159,5 +177,8 @@ def test_child_clients_count_apart_but_share_stops(client):
 
 def test_retry_after_parses_seconds_and_dates():
     assert retry_after_seconds("120") == 120.0
-    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480.0 - 60) == 60.0
+    assert (
+        retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480.0 - 60)
+        == 60.0
+    )
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -10,20 +9,37 @@ import pytest
 import responses
 from responses import matchers
 
-sys.path.insert(0, str(Path(__file__).parent))  # importlib mode: reach the helper module
-from livekit import FIXTURES, URLS, client_for, fixture, job, live_settings, oa_page, oa_works, serve  # noqa: E402
+sys.path.insert(
+    0, str(Path(__file__).parent)
+)  # importlib mode: reach the helper module
+from livekit import (
+    FIXTURES,
+    URLS,
+    client_for,
+    fixture,
+    job,
+    live_settings,
+    oa_page,
+    oa_works,
+    serve,
+)
 
-from db import harvest_state  # noqa: E402
-from db import papers as papers_db  # noqa: E402
-from harvesters.live import harvest_live  # noqa: E402
-from papertally.errors import HarvestError  # noqa: E402
-
+from db import harvest_state
+from db import papers as papers_db
+from harvesters.live import harvest_live
+from papertally.errors import HarvestError
 
 CASES = [
     # source, venue, year, papers counted (configured tracks), a source_id it must hold
     ("paperlists", "CVPR", 2024, 2, None),
     ("acl-anthology", "ACL", 2023, 5, "2023.acl-long.1"),
-    ("cvf", "CVPR", 2024, 3, "Deng_2S-UDF_A_Novel_Two-stage_UDF_Learning_Method_for_Robust_Non-watertight_CVPR_2024"),
+    (
+        "cvf",
+        "CVPR",
+        2024,
+        3,
+        "Deng_2S-UDF_A_Novel_Two-stage_UDF_Learning_Method_for_Robust_Non-watertight_CVPR_2024",
+    ),
     ("neurips", "NeurIPS", 2023, 2, "11b2c3d4e5f60718293a4b5c6d7e8f90"),
     ("openreview", "NeurIPS", 2024, 2, "nRp0XhTf61"),
     ("dblp", "ICRA", 2024, 3, "conf/icra/WangH24"),
@@ -33,7 +49,9 @@ CASES = [
 
 @pytest.mark.parametrize(("source", "venue", "year", "n", "some_id"), CASES)
 @responses.activate
-def test_every_source_harvests_live_into_the_store(db, settings, tmp_path, source, venue, year, n, some_id):
+def test_every_source_harvests_live_into_the_store(
+    db, settings, tmp_path, source, venue, year, n, some_id
+):
     s = live_settings(settings, tmp_path)
     serve(source)
     outcome = harvest_live(db, s, job(source, venue, year), client=client_for(s))
@@ -42,7 +60,12 @@ def test_every_source_harvests_live_into_the_store(db, settings, tmp_path, sourc
     run = papers_db.recent_runs(db, 1)[0]
     assert run["status"] == "ok" and run["n_new"] == n
     assert run["requests"] == len(responses.calls) and run["bytes"] > 0
-    ids = {r[0] for r in db.execute("SELECT source_id FROM source_records WHERE source = ?", [source])}
+    ids = {
+        r[0]
+        for r in db.execute(
+            "SELECT source_id FROM source_records WHERE source = ?", [source]
+        )
+    }
     assert len(ids) == n
     if some_id:
         assert some_id in ids
@@ -50,7 +73,9 @@ def test_every_source_harvests_live_into_the_store(db, settings, tmp_path, sourc
 
 
 @responses.activate
-def test_openalex_query_selects_only_used_fields_filters_locations_and_pages_by_cursor(db, settings, tmp_path):
+def test_openalex_query_selects_only_used_fields_filters_locations_and_pages_by_cursor(
+    db, settings, tmp_path
+):
     s = live_settings(settings, tmp_path)
     serve("openalex")
     harvest_live(db, s, job("openalex", "CVPR", 2024), client=client_for(s))
@@ -62,11 +87,16 @@ def test_openalex_query_selects_only_used_fields_filters_locations_and_pages_by_
         assert p.params["select"] == (
             "id,doi,title,publication_year,type,authorships,primary_location,funders,awards"
         )
-        assert p.params["filter"] == "locations.source.id:S4363607701|S4363608181,publication_year:2024"
+        assert (
+            p.params["filter"]
+            == "locations.source.id:S4363607701|S4363608181,publication_year:2024"
+        )
 
 
 @responses.activate
-def test_openalex_api_key_from_environment_never_in_the_url(db, settings, tmp_path, monkeypatch):
+def test_openalex_api_key_from_environment_never_in_the_url(
+    db, settings, tmp_path, monkeypatch
+):
     monkeypatch.setenv("OPENALEX_API_KEY", "secret-key")
     s = live_settings(settings, tmp_path)
     serve("openalex")
@@ -99,8 +129,12 @@ def test_openalex_changed_count_pulls_again(db, settings, tmp_path):
     serve("openalex")
     client = client_for(s)
     harvest_live(db, s, job("openalex", "CVPR", 2024), client=client)
-    responses.replace(responses.GET, URLS["openalex"], json=oa_page(oa_works()[:1], 3, None),
-                      match=[matchers.query_param_matcher({"per-page": "1"}, strict_match=False)])
+    responses.replace(
+        responses.GET,
+        URLS["openalex"],
+        json=oa_page(oa_works()[:1], 3, None),
+        match=[matchers.query_param_matcher({"per-page": "1"}, strict_match=False)],
+    )
     before = len(responses.calls)
     harvest_live(db, s, job("openalex", "CVPR", 2024), client=client)
     assert len(responses.calls) - before == 3  # count + two cursor pages
@@ -114,11 +148,17 @@ def test_openalex_without_source_ids_is_a_clear_error(db, settings, tmp_path):
 
 @pytest.mark.parametrize("source", ["paperlists", "cvf", "acl-anthology"])
 @responses.activate
-def test_repeat_run_with_nothing_changed_downloads_no_body(db, settings, tmp_path, source):
+def test_repeat_run_with_nothing_changed_downloads_no_body(
+    db, settings, tmp_path, source
+):
     s = live_settings(settings, tmp_path)
     serve(source)
     client = client_for(s)
-    venue, year = {"paperlists": ("CVPR", 2024), "cvf": ("CVPR", 2024), "acl-anthology": ("ACL", 2023)}[source]
+    venue, year = {
+        "paperlists": ("CVPR", 2024),
+        "cvf": ("CVPR", 2024),
+        "acl-anthology": ("ACL", 2023),
+    }[source]
     first = harvest_live(db, s, job(source, venue, year), client=client)
     responses.replace(responses.GET, URLS[source], status=304)
     second = harvest_live(db, s, job(source, venue, year), client=client)
@@ -140,7 +180,11 @@ def test_paper_gone_from_the_listing_is_flagged_not_deleted(db, settings, tmp_pa
     responses.replace(responses.GET, URLS["cvf"], body=html[:start] + html[end:])
     outcome = harvest_live(db, s, job("cvf", "CVPR", 2024), client=client)
     assert outcome.counts.missing == 1
-    rows = dict(db.execute("SELECT source_id, missing_since FROM source_records WHERE source='cvf'").fetchall())
+    rows = dict(
+        db.execute(
+            "SELECT source_id, missing_since FROM source_records WHERE source='cvf'"
+        ).fetchall()
+    )
     assert len(rows) == 3
     assert [k for k, v in rows.items() if v] == [
         "Deng_2S-UDF_A_Novel_Two-stage_UDF_Learning_Method_for_Robust_Non-watertight_CVPR_2024"
@@ -154,7 +198,10 @@ def test_coverage_guard_against_config_expectation(db, settings, tmp_path):
     with pytest.raises(HarvestError) as err:
         harvest_live(db, s, job("cvf", "CVPR", 2024), client=client_for(s))
     text = str(err.value)
-    assert "only 3 papers where 10 are expected" in text and "layout or API probably changed" in text
+    assert (
+        "only 3 papers where 10 are expected" in text
+        and "layout or API probably changed" in text
+    )
     assert "CVPR 2024" in text and URLS["cvf"] in text
     assert db.execute("SELECT COUNT(*) FROM source_records").fetchone()[0] == 0
     assert papers_db.recent_runs(db, 1)[0]["status"] == "failed"
@@ -169,19 +216,33 @@ def test_coverage_guard_against_previous_complete_run(db, settings, tmp_path):
     html = fixture("cvf/CVPR2024_listing_sample.html")
     first_dt = html.index('<dt class="ptitle"><br>')
     second_dt = html.index('<dt class="ptitle"><br>', first_dt + 10)
-    responses.replace(responses.GET, URLS["cvf"], body=html[:second_dt] + "</dl></div></body></html>")
+    responses.replace(
+        responses.GET, URLS["cvf"], body=html[:second_dt] + "</dl></div></body></html>"
+    )
     with pytest.raises(HarvestError, match="only 1 papers where 3 are expected"):
         harvest_live(db, s, job("cvf", "CVPR", 2024), client=client)
     # Nothing was flagged missing by the failed run.
-    assert db.execute("SELECT COUNT(*) FROM source_records WHERE missing_since IS NOT NULL").fetchone()[0] == 0
+    assert (
+        db.execute(
+            "SELECT COUNT(*) FROM source_records WHERE missing_since IS NOT NULL"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_offline_samples_never_set_the_coverage_baseline(db, settings, tmp_path):
     from papertally.harvesting import harvest_file
 
     s = live_settings(settings, tmp_path)
-    harvest_file(db, s, "paperlists", "CVPR", 2024, FIXTURES / "paperlists/cvpr2024_sample.json",
-                 complete=False)
+    harvest_file(
+        db,
+        s,
+        "paperlists",
+        "CVPR",
+        2024,
+        FIXTURES / "paperlists/cvpr2024_sample.json",
+        complete=False,
+    )
     assert harvest_state.last_complete_count(db, "paperlists", "CVPR", 2024) is None
 
 
@@ -207,15 +268,21 @@ def test_acl_findings_fetched_only_when_counted(db, settings, tmp_path, with_fin
     s = live_settings(settings, tmp_path)
     if with_findings:
         venues = dict(s.venues)
-        venues["ACL"] = venues["ACL"].model_copy(update={"tracks": ("long", "short", "findings")})
+        venues["ACL"] = venues["ACL"].model_copy(
+            update={"tracks": ("long", "short", "findings")}
+        )
         s = s.model_copy(update={"venues": venues})
     serve("acl-anthology")
     findings_url = URLS["acl-anthology"].replace("2023.acl.xml", "2023.findings.xml")
     responses.get(findings_url, body=FINDINGS_XML)
-    outcome = harvest_live(db, s, job("acl-anthology", "ACL", 2023), client=client_for(s))
+    outcome = harvest_live(
+        db, s, job("acl-anthology", "ACL", 2023), client=client_for(s)
+    )
     asked = [c.request.url for c in responses.calls]
     assert (findings_url in asked) is with_findings
     ids = {r[0] for r in db.execute("SELECT source_id FROM source_records")}
     assert ("2023.findings-acl.1" in ids) is with_findings
-    assert not any("emnlp" in i for i in ids)  # another conference's Findings never count
+    assert not any(
+        "emnlp" in i for i in ids
+    )  # another conference's Findings never count
     assert outcome.status == "ok"

@@ -19,7 +19,11 @@ def test_tracks_come_from_the_li_class(fixture_text):
 def test_authors_string_split_in_order(fixture_text):
     paper = parse_neurips(fixture_text(FIXTURE), "NeurIPS", 2023).records[0]
     assert [a.name for a in paper.authors] == [
-        "Mehrdad Ghadiri", "David Arbour", "Tung Mai", "Cameron Musco", "Anup B. Rao",
+        "Mehrdad Ghadiri",
+        "David Arbour",
+        "Tung Mai",
+        "Cameron Musco",
+        "Anup B. Rao",
     ]
     assert paper.source_id == "00a1b2c3d4e5f60718293a4b5c6d7e8f"
     assert paper.url == (
@@ -54,7 +58,9 @@ def test_listing_url():
     )
 
 
-@pytest.mark.parametrize("text", ["", "{}", "<html><body><p>Maintenance</p></body></html>"])
+@pytest.mark.parametrize(
+    "text", ["", "{}", "<html><body><p>Maintenance</p></body></html>"]
+)
 def test_no_paper_links_is_a_parse_error(text):
     with pytest.raises(ParseError):
         parse_neurips(text, "NeurIPS", 2023)

@@ -14,8 +14,14 @@ FIXTURE = "openreview/neurips2024_notes_sample.json"
 
 def test_accepted_notes_only_rejected_counted_as_excluded(fixture_text):
     result = parse_openreview(fixture_text(FIXTURE), "NeurIPS", 2024)
-    assert [r.source_id for r in result.records] == ["nRp0XhTf61", "x7pQ2LmN3k", "pS4mU8tV2w"]
-    assert result.excluded == {"venueid NeurIPS.cc/2024/Conference/Rejected_Submission": 1}
+    assert [r.source_id for r in result.records] == [
+        "nRp0XhTf61",
+        "x7pQ2LmN3k",
+        "pS4mU8tV2w",
+    ]
+    assert result.excluded == {
+        "venueid NeurIPS.cc/2024/Conference/Rejected_Submission": 1
+    }
 
 
 def test_datasets_and_benchmarks_track_from_venueid(fixture_text):
@@ -25,7 +31,11 @@ def test_datasets_and_benchmarks_track_from_venueid(fixture_text):
 
 def test_profile_ids_kept_and_emails_are_not_ids(fixture_text):
     paper = parse_openreview(fixture_text(FIXTURE), "NeurIPS", 2024).records[1]
-    assert [a.openreview_id for a in paper.authors] == ["~wang_lin2", None, "~WenKang_Han1"]
+    assert [a.openreview_id for a in paper.authors] == [
+        "~wang_lin2",
+        None,
+        "~WenKang_Han1",
+    ]
     assert paper.authors[0].name == "wang lin"  # printed as is, never rewritten
 
 
@@ -38,11 +48,15 @@ def test_affiliations_from_history_covering_the_year(fixture_text):
 
 
 def test_history_outside_the_year_is_not_an_affiliation():
-    profile = {"content": {"history": [
-        {"start": 2015, "end": 2018, "institution": {"name": "Old Place"}},
-        {"start": 2025, "institution": {"name": "Future Place"}},
-        {"institution": {"name": "Undated Place"}},
-    ]}}
+    profile = {
+        "content": {
+            "history": [
+                {"start": 2015, "end": 2018, "institution": {"name": "Old Place"}},
+                {"start": 2025, "institution": {"name": "Future Place"}},
+                {"institution": {"name": "Undated Place"}},
+            ]
+        }
+    }
     assert profile_affiliations(profile, 2024) == ("Undated Place",)
 
 
