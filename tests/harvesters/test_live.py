@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -286,3 +287,34 @@ def test_acl_findings_fetched_only_when_counted(db, settings, tmp_path, with_fin
         "emnlp" in i for i in ids
     )  # another conference's Findings never count
     assert outcome.status == "ok"
+
+
+@responses.activate
+def test_openalex_snapshot_older_than_refresh_days_is_pulled_again(db, settings, tmp_path):
+    s = live_settings(settings, tmp_path)
+    serve("openalex")
+    client = client_for(s)
+    harvest_live(db, s, job("openalex", "CVPR", 2024), client=client)
+    for sidecar in (tmp_path / "cache" / "openalex").glob("*.json"):
+        meta = json.loads(sidecar.read_text())
+        if "count" in meta:
+            meta["fetched_at"] = "2020-01-01T00:00:00+00:00"
+            sidecar.write_text(json.dumps(meta))
+    before = len(responses.calls)
+    again = harvest_live(db, s, job("openalex", "CVPR", 2024), client=client)
+    assert len(responses.calls) - before == 3  # count + full pull
+    assert "count unchanged" not in again.message
+
+
+def test_snapshot_freshness_rules():
+    import datetime as dt
+
+    from harvesters.openalex_api import snapshot_fresh
+
+    meta = {"count": 10, "fetched_at": "2026-03-01T00:00:00+00:00"}
+    today = dt.date(2026, 3, 5)
+    assert snapshot_fresh(meta, 10, 7, today)
+    assert not snapshot_fresh(meta, 11, 7, today)  # the count moved
+    assert not snapshot_fresh(meta, 10, 4, today)  # too old
+    assert not snapshot_fresh(meta, 10, 0, today)  # refresh_days 0: always pull
+    assert not snapshot_fresh({"count": 10}, 10, 7, today)
