@@ -316,9 +316,4 @@ def harvest_live(
     from papertally.harvesting import harvest_pages
 
     client = client or shared_client(settings)
-    if job.source in client.stopped:
-        raise HarvestError(
-            f"{job.venue} {job.year}: not tried: {client.stopped[job.source]}",
-            source=job.source,
-        )
     return harvest_pages(db, settings, job, client, progress=progress)

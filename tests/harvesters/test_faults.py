@@ -450,3 +450,15 @@ def test_no_network_falls_back_to_the_offline_sample_without_waiting(
     assert outcome.status == "ok" and "offline sample used" in outcome.message
     assert "DNS" in outcome.message
     assert waits == [] and len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_source_stopped_for_the_run_is_recorded_as_not_tried(db, settings, tmp_path):
+    s = live_settings(settings, tmp_path)
+    client = client_for(s)
+    client.stopped["dblp"] = "HTTP 429: the source's request budget is spent"
+    with pytest.raises(HarvestError, match="not tried"):
+        harvest_live(db, s, job("dblp", "ICRA", 2024), client=client)
+    run = papers_db.recent_runs(db, 1)[0]
+    assert run["status"] == "failed" and "not tried" in run["errors"]
+    assert len(responses.calls) == 0
