@@ -211,10 +211,9 @@ class HttpClient:
             HarvestError: any other failure after the retries, naming source, `what` and URL.
         """
         prefix = f"{what}: " if what else ""
-        if source in self.stopped:
-            raise QuotaExhausted(
-                f"{prefix}{self.stopped[source]}", source=source, url=url
-            )
+        stopped = self.stopped_reason(source)
+        if stopped:
+            raise QuotaExhausted(f"{prefix}{stopped}", source=source, url=url)
         full_url = requests.Request("GET", url, params=params).prepare().url or url
         key = cache_key or full_url
         cached = self.cache.get(source, key) if (self.cache and conditional) else None
@@ -282,12 +281,14 @@ class HttpClient:
                     (wait is not None and wait > self.max_retry_wait)
                     or _budget_spent(resp)
                 ):
+                    until = _stop_until(wait, resp.headers.get("x-ratelimit-reset"))
                     why = (
                         f"HTTP 429: the source's request budget is spent (Retry-After "
                         f"{resp.headers.get('Retry-After') or 'not given'}); this source is "
-                        "stopped for this run, try again after the budget resets"
+                        f"stopped until {until.isoformat(timespec='minutes')}, when the "
+                        "budget resets"
                     )
-                    self.stopped[source] = why
+                    self._stop(source, why, until)
                     raise QuotaExhausted(f"{prefix}{why}", source=source, url=full_url)
                 if last:
                     raise HarvestError(
@@ -332,9 +333,48 @@ class HttpClient:
             return Fetched(full_url, text, resp.status_code, headers=dict(resp.headers))
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def stopped_reason(self, source: str) -> str | None:
+        """Why `source` is stopped (a spent budget), or None. A stop recorded on disk by an
+        earlier process (another task of the nightly flow) holds until its time passes."""
+        if source in self.stopped:
+            return self.stopped[source]
+        if self.cache is None:
+            return None
+        found = self.cache.get("_stopped", source)
+        if not found:
+            return None
+        try:
+            until = dt.datetime.fromisoformat(found[0]["until"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if until <= dt.datetime.now(dt.UTC):
+            return None
+        self.stopped[source] = found[1]
+        return found[1]
+
+    def _stop(self, source: str, why: str, until: dt.datetime) -> None:
+        self.stopped[source] = why
+        if self.cache is not None:
+            self.cache.put("_stopped", source, why, {"until": until.isoformat()})
+
     def _wait(self, seconds: float) -> None:
         self.stats.retries += 1
         self.sleep(min(seconds, self.max_retry_wait))
+
+
+def _stop_until(retry_after: float | None, reset: str | None) -> dt.datetime:
+    """When a spent budget is back: Retry-After, else x-ratelimit-reset (seconds), else
+    the next midnight UTC (OpenAlex budgets are daily)."""
+    now = dt.datetime.now(dt.UTC)
+    for seconds in (retry_after, reset):
+        try:
+            if seconds is not None and float(seconds) > 0:
+                return now + dt.timedelta(seconds=float(seconds))
+        except ValueError:
+            pass
+    return (now + dt.timedelta(days=1)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
 
 
 def _hint(status: int) -> str:

@@ -409,11 +409,10 @@ def harvest_pages(
     expected = expected_size(db, settings, job.source, venue, job.year)
     current_url = None
     try:
-        if job.source in client.stopped:
+        stopped = client.stopped_reason(job.source)
+        if stopped:
             # Recorded as a failed run, so that --status shows why it was not tried.
-            raise HarvestError(
-                f"{what}: not tried: {client.stopped[job.source]}", source=job.source
-            )
+            raise HarvestError(f"{what}: not tried: {stopped}", source=job.source)
         plan = live.plan_for(settings, job, client)
         current_url = plan.origin
         outcome = start(plan.origin)

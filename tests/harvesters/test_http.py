@@ -182,3 +182,42 @@ def test_retry_after_parses_seconds_and_dates():
         == 60.0
     )
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+
+
+@responses.activate
+def test_spent_budget_stop_holds_for_a_new_client_until_the_reset(tmp_path, waits):
+    responses.get(URL, status=429, headers={"Retry-After": "3600"})
+    first = HttpClient(
+        contact_email="a@b",
+        cache_dir=tmp_path / "c",
+        max_retry_wait=60,
+        sleep=waits.append,
+    )
+    with pytest.raises(QuotaExhausted, match="stopped until"):
+        first.get(URL, source="openalex")
+    # Another process (the next task of the nightly flow) makes no request either.
+    second = HttpClient(
+        contact_email="a@b", cache_dir=tmp_path / "c", sleep=waits.append
+    )
+    assert second.stopped_reason("openalex")
+    with pytest.raises(QuotaExhausted):
+        second.get(URL, source="openalex")
+    assert len(responses.calls) == 1
+    # Once the reset time has passed, the source is tried again.
+    sidecar = next((tmp_path / "c" / "_stopped").glob("*.json"))
+    sidecar.write_text('{"until": "2000-01-01T00:00:00+00:00"}')
+    third = HttpClient(
+        contact_email="a@b", cache_dir=tmp_path / "c", sleep=waits.append
+    )
+    assert third.stopped_reason("openalex") is None
+
+
+def test_stop_until_defaults_to_next_midnight_utc():
+    import datetime as dt
+
+    from harvesters.http import _stop_until
+
+    until = _stop_until(None, None)
+    assert (until.hour, until.minute) == (0, 0)
+    assert until > dt.datetime.now(dt.UTC)
+    assert (_stop_until(None, "120") - dt.datetime.now(dt.UTC)).total_seconds() > 100
