@@ -179,24 +179,31 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def login(url: str, name: str, password: str = PASSWORD):
-    """A requests.Session logged in as `name`, and its CSRF token."""
-    import requests
-
-    s = requests.Session()
-    token = csrf_of(s.get(f"{url}/login").text)
-    r = s.post(f"{url}/login", data={"name": name, "password": password, "csrf_token": token,
-                                     "next": "/queue"}, headers={"Origin": url})
-    assert r.status_code == 200 and "/queue" in r.url, r.text[:500]
-    return s, csrf_of(r.text)
-
-
 @pytest.fixture
 def web():
-    """Helpers for talking to the app: web.login(url, name), web.csrf_of(html)."""
+    """Helpers for talking to the app: web.session(), web.login(url, name) -> (session, csrf
+    token), web.csrf_of(html). Every session is closed at the end of the test."""
     import types
 
-    return types.SimpleNamespace(login=login, csrf_of=csrf_of, password=PASSWORD)
+    import requests
+
+    sessions: list[requests.Session] = []
+
+    def session() -> requests.Session:
+        sessions.append(requests.Session())
+        return sessions[-1]
+
+    def login(url: str, name: str, password: str = PASSWORD):
+        s = session()
+        token = csrf_of(s.get(f"{url}/login").text)
+        r = s.post(f"{url}/login", data={"name": name, "password": password, "csrf_token": token,
+                                         "next": "/queue"}, headers={"Origin": url})
+        assert r.status_code == 200 and "/queue" in r.url, r.text[:500]
+        return s, csrf_of(r.text)
+
+    yield types.SimpleNamespace(session=session, login=login, csrf_of=csrf_of, password=PASSWORD)
+    for s in sessions:
+        s.close()
 
 
 @pytest.fixture

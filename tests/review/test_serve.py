@@ -34,7 +34,7 @@ def test_serve_starts_creates_a_private_key_and_requires_login(review_config, tm
                     break
             except requests.ConnectionError:
                 pass
-            assert proc.poll() is None, proc.stderr.read()
+            assert proc.poll() is None, proc.communicate()[1]
             assert time.monotonic() < deadline, "review serve did not answer within 30 s"
             time.sleep(0.2)
         r = requests.get(url + "/queue", allow_redirects=False)
@@ -43,5 +43,5 @@ def test_serve_starts_creates_a_private_key_and_requires_login(review_config, tm
         assert stat.S_IMODE(key.stat().st_mode) == 0o600
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
-    assert "papertally review on http://127.0.0.1:" in proc.stderr.read()
+        _, err = proc.communicate(timeout=10)  # also closes the pipes
+    assert "papertally review on http://127.0.0.1:" in err

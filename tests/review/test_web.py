@@ -37,7 +37,7 @@ def test_pages_without_login_redirect_to_the_login_page(review_app, path):
 
 def test_actions_without_login_are_refused_and_change_nothing(review_app, db, web):
     server, _, links = review_app
-    anonymous = requests.Session()
+    anonymous = web.session()
     token = web.csrf_of(anonymous.get(server.url + "/login").text)  # a session, but no login
     r = post(anonymous, server.url, f"/links/{links['c1']}/decide", token, action="accept", seen_decision="")
     assert r.status_code == 401
@@ -50,7 +50,7 @@ def test_actions_without_login_are_refused_and_change_nothing(review_app, db, we
 def test_wrong_password_and_unknown_user_are_refused(review_app, web):
     server, _, _ = review_app
     for name, password in (("sato", "wrong password"), ("nobody", web.password)):
-        s = requests.Session()
+        s = web.session()
         token = web.csrf_of(s.get(server.url + "/login").text)
         r = post(s, server.url, "/login", token, name=name, password=password)
         assert r.status_code == 401
@@ -88,7 +88,7 @@ def test_title_with_script_renders_as_text(review_app, web):
 
 def test_login_never_redirects_off_site(review_app, web):
     server, _, _ = review_app
-    s = requests.Session()
+    s = web.session()
     token = web.csrf_of(s.get(server.url + "/login?next=//evil.example/x").text)
     r = post(s, server.url, "/login", token, name="sato", password=web.password, next="//evil.example/x")
     assert r.status_code == 303 and r.headers["location"] == "/queue"
@@ -97,7 +97,7 @@ def test_login_never_redirects_off_site(review_app, web):
 def test_logout_ends_the_session_even_for_a_copied_cookie(review_app, web):
     server, _, _ = review_app
     s, token = web.login(server.url, "sato")
-    stolen = requests.Session()
+    stolen = web.session()
     stolen.cookies.update(s.cookies)
     assert stolen.get(server.url + "/queue", allow_redirects=False).status_code == 200
     assert post(s, server.url, "/logout", token).status_code == 303
@@ -121,7 +121,7 @@ def test_session_cookie_is_signed_httponly_and_samesite(review_app, web):
     value = s.cookies["papertally_review"]
     tampered = value[:-3] + ("AAA" if not value.endswith("AAA") else "BBB")
     for cookie, code in ((value, 200), (tampered, 303)):
-        other = requests.Session()
+        other = web.session()
         other.cookies.set("papertally_review", cookie)
         assert other.get(server.url + "/queue", allow_redirects=False).status_code == code
 
