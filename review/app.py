@@ -355,7 +355,11 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         try:
             user = current_user(request, db)
             with review_db.write_transaction(db):
-                now_group = (links_db.similar_links(db, link_id).get(group) or {}).get("link_ids", [])
+                found = links_db.similar_links(db, link_id).get(group) or {}
+                now_group = found.get("link_ids", [])
+                # The audit row says it was a bulk decision and on which shared evidence.
+                label = {"orcid": "same ORCID", "name_org": "same printed name and organisation"}[group]
+                reason = f"{reason + ' ' if reason else ''}[bulk from #{link_id}: {label} {found.get('value', '')}]"
                 # Only what the reviewer saw AND still shares the evidence: never more.
                 targets = [i for i in now_group if i in shown]
                 written, skipped = links_db.decide_many(db, targets, action, user.name, reason)

@@ -233,7 +233,8 @@ def test_bulk_accept_by_shared_orcid_touches_only_the_group_seen(review_app, db,
     assert r.status_code == 303
     status = {k: links_db.get_link(db, links[k])["status"] for k in ("c1", "c2", "c3", "c4")}
     assert status == {"c1": "confirmed", "c2": "confirmed", "c3": "needs_review", "c4": "needs_review"}
-    assert {d["reason"] for d in decisions(db)} == {"same ORCID"}
+    assert {d["reason"] for d in decisions(db)} == {
+        f"same ORCID [bulk from #{links['c1']}: same ORCID 0000-0002-1825-0097]"}
 
 
 def test_rules_from_an_item_use_the_printed_values(review_app, db, web):
@@ -304,3 +305,25 @@ def test_audit_log_page_lists_decisions(review_app, web):
          seen_decision="")
     html = s.get(server.url + "/log").text
     assert "ask the PI" in html and "tanaka" in html
+
+
+def test_bulk_reject_by_same_printed_name_at_same_organisation(review_app, db, web, data):
+    server, _, links = review_app
+    from db.links import store_candidates
+    from db.papers import store_records
+
+    store_records(db, [data.paper("x1", "Another Tokyo paper",
+                                  [data.author("Hiroshi Tanaka", 1, "University of Tokyo")])], None)
+    pid = db.execute("SELECT paper_id FROM source_records WHERE source_id = 'x1'").fetchone()[0]
+    existing = [data.candidate(r["paper_id"], r["person_id"], r["mention"], r["score"], r["status"])
+                for r in db.query("SELECT * FROM links")]
+    store_candidates(db, [*existing, data.candidate(pid, "p001", "paperlists:x1#1", 0.6)], "test")
+    x1 = db.execute("SELECT link_id FROM links WHERE paper_id = ?", [pid]).fetchone()[0]
+    s, token = web.login(server.url, "tanaka")
+    html = s.get(f"{server.url}/queue?item={x1}").text
+    assert "Hiroshi Tanaka @ University of Tokyo" in html and "Reject all 2" in html
+    r = post(s, server.url, f"/links/{x1}/bulk", token, group="name_org", action="reject",
+             link_ids=f"{links['c1']},{x1}")
+    assert r.status_code == 303
+    assert {links_db.get_link(db, i)["status"] for i in (links["c1"], x1)} == {"rejected"}
+    assert links_db.get_link(db, links["c3"])["status"] == "needs_review"  # other organisation
