@@ -81,7 +81,9 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     one per web request, so that concurrent requests never share a transaction."""
     from db.schema import _ImmediateConnection  # here: db.schema imports this module
 
-    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, factory=_ImmediateConnection)
+    conn = sqlite3.connect(
+        str(path), timeout=30, check_same_thread=False, factory=_ImmediateConnection
+    )
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 30000")
@@ -107,7 +109,9 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
 # -- users -----------------------------------------------------------------------------
 
 
-def add_user(db: sqlite_utils.Database, name: str, password_hash: str, lang: str | None = None) -> bool:
+def add_user(
+    db: sqlite_utils.Database, name: str, password_hash: str, lang: str | None = None
+) -> bool:
     """Create a staff account, or reset the password of an existing one.
 
     Returns True when the account is new. Raises PapertallyError for an empty name or an
@@ -117,10 +121,14 @@ def add_user(db: sqlite_utils.Database, name: str, password_hash: str, lang: str
     if not name:
         raise PapertallyError("a staff account needs a name: papertally user add NAME")
     if lang is not None and lang not in LANGS:
-        raise PapertallyError(f"language {lang!r} is not supported; use one of {', '.join(LANGS)}")
+        raise PapertallyError(
+            f"language {lang!r} is not supported; use one of {', '.join(LANGS)}"
+        )
     stamp = now()
     with db.atomic():
-        exists = db.execute("SELECT 1 FROM review_users WHERE name = ?", [name]).fetchone()
+        exists = db.execute(
+            "SELECT 1 FROM review_users WHERE name = ?", [name]
+        ).fetchone()
         if exists:
             db.execute(
                 """UPDATE review_users SET password_hash = ?, lang = COALESCE(?, lang),
@@ -145,24 +153,31 @@ def add_user(db: sqlite_utils.Database, name: str, password_hash: str, lang: str
 
 def get_user(db: sqlite_utils.Database, name: str) -> dict | None:
     """The active account called `name`, or None."""
-    rows = list(db.query("SELECT * FROM review_users WHERE name = ? AND active = 1", [name]))
+    rows = list(
+        db.query("SELECT * FROM review_users WHERE name = ? AND active = 1", [name])
+    )
     return rows[0] if rows else None
 
 
 def set_user_lang(db: sqlite_utils.Database, name: str, lang: str | None) -> None:
     """Remember a user's language (None: follow the browser)."""
     if lang is not None and lang not in LANGS:
-        raise PapertallyError(f"language {lang!r} is not supported; use one of {', '.join(LANGS)}")
+        raise PapertallyError(
+            f"language {lang!r} is not supported; use one of {', '.join(LANGS)}"
+        )
     with db.atomic():
         db.execute(
-            "UPDATE review_users SET lang = ?, updated_at = ? WHERE name = ?", [lang, now(), name]
+            "UPDATE review_users SET lang = ?, updated_at = ? WHERE name = ?",
+            [lang, now(), name],
         )
 
 
 def list_users(db: sqlite_utils.Database) -> list[dict]:
     """Every account (without password hashes)."""
     return list(
-        db.query("SELECT name, lang, active, created_at FROM review_users ORDER BY name")
+        db.query(
+            "SELECT name, lang, active, created_at FROM review_users ORDER BY name"
+        )
     )
 
 
@@ -170,7 +185,9 @@ def list_users(db: sqlite_utils.Database) -> list[dict]:
 
 
 def _utc(hours: float = 0.0) -> str:
-    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=hours)).isoformat(timespec="seconds")
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours)).isoformat(
+        timespec="seconds"
+    )
 
 
 def create_session(db: sqlite_utils.Database, name: str, hours: float) -> str:
@@ -178,7 +195,12 @@ def create_session(db: sqlite_utils.Database, name: str, hours: float) -> str:
     session_id = secrets.token_urlsafe(32)
     with db.atomic():
         db["review_sessions"].insert(
-            {"session_id": session_id, "name": name, "created_at": _utc(), "expires_at": _utc(hours)}
+            {
+                "session_id": session_id,
+                "name": name,
+                "created_at": _utc(),
+                "expires_at": _utc(hours),
+            }
         )
     return session_id
 
@@ -238,17 +260,25 @@ def add_rule(
     """
     value = (value or "").strip()
     if kind not in RULE_KINDS:
-        raise PapertallyError(f"unknown rule kind {kind!r}; use one of {', '.join(RULE_KINDS)}")
+        raise PapertallyError(
+            f"unknown rule kind {kind!r}; use one of {', '.join(RULE_KINDS)}"
+        )
     if kind == "never_at_org":
         scheme = None
     elif scheme not in ID_SCHEMES:
-        raise PapertallyError(f"identifier type {scheme!r} is not one of {', '.join(ID_SCHEMES)}")
+        raise PapertallyError(
+            f"identifier type {scheme!r} is not one of {', '.join(ID_SCHEMES)}"
+        )
     if not value:
-        raise PapertallyError("a rule needs a value (the identifier or the organisation)")
+        raise PapertallyError(
+            "a rule needs a value (the identifier or the organisation)"
+        )
     if not by or not by.strip():
         raise PapertallyError("a rule needs the name of the person adding it")
     with db.atomic():
-        if not db.execute("SELECT 1 FROM members WHERE person_id = ?", [person_id]).fetchone():
+        if not db.execute(
+            "SELECT 1 FROM members WHERE person_id = ?", [person_id]
+        ).fetchone():
             raise NotFoundError(f"member {person_id!r} is not in the roster")
         same = db.execute(
             """SELECT rule_id FROM review_rules WHERE active = 1 AND kind = ? AND person_id = ?
@@ -257,19 +287,23 @@ def add_rule(
         ).fetchone()
         if same:
             return same[0]
-        return db["review_rules"].insert(
-            {
-                "kind": kind,
-                "person_id": person_id,
-                "scheme": scheme,
-                "value": value,
-                "reason": reason or "",
-                "from_link_id": from_link_id,
-                "created_by": by.strip(),
-                "created_at": now(),
-                "active": 1,
-            }
-        ).last_pk
+        return (
+            db["review_rules"]
+            .insert(
+                {
+                    "kind": kind,
+                    "person_id": person_id,
+                    "scheme": scheme,
+                    "value": value,
+                    "reason": reason or "",
+                    "from_link_id": from_link_id,
+                    "created_by": by.strip(),
+                    "created_at": now(),
+                    "active": 1,
+                }
+            )
+            .last_pk
+        )
 
 
 def deactivate_rule(db: sqlite_utils.Database, rule_id: int, *, by: str) -> None:
@@ -281,10 +315,14 @@ def deactivate_rule(db: sqlite_utils.Database, rule_id: int, *, by: str) -> None
             [by, now(), rule_id],
         )
         if cur.rowcount == 0:
-            raise NotFoundError(f"rule {rule_id} does not exist or is already switched off")
+            raise NotFoundError(
+                f"rule {rule_id} does not exist or is already switched off"
+            )
 
 
-def list_rules(db: sqlite_utils.Database, *, include_inactive: bool = False) -> list[dict]:
+def list_rules(
+    db: sqlite_utils.Database, *, include_inactive: bool = False
+) -> list[dict]:
     """Rules with the member's name, newest first."""
     where = "" if include_inactive else "WHERE r.active = 1"
     return list(
@@ -307,7 +345,9 @@ def load_rules(db: sqlite_utils.Database) -> list[Rule]:
             scheme=r["scheme"],
             reason=r["reason"] or f"staff rule #{r['rule_id']} by {r['created_by']}",
         )
-        for r in db.query("SELECT * FROM review_rules WHERE active = 1 ORDER BY rule_id")
+        for r in db.query(
+            "SELECT * FROM review_rules WHERE active = 1 ORDER BY rule_id"
+        )
     ]
 
 
@@ -315,7 +355,10 @@ def load_rules(db: sqlite_utils.Database) -> list[Rule]:
 
 
 def recent_decisions(
-    db: sqlite_utils.Database, *, limit: int = 50, decided_by: str | None = None,
+    db: sqlite_utils.Database,
+    *,
+    limit: int = 50,
+    decided_by: str | None = None,
     link_id: int | None = None,
 ) -> list[dict]:
     """Decisions newest first, with paper title, member name and `in_force` (1 when the

@@ -23,12 +23,20 @@ from papertally import report as report_mod
 from papertally.config import Settings
 from papertally.errors import NotFoundError, PapertallyError
 from review import auth
-from review.service import short_themes
 from review.i18n import LANGS, from_accept_language, translate
+from review.service import short_themes
 
 HERE = Path(__file__).resolve().parent
 FILTERS = ("theme", "venue", "year", "member", "status")
-STATUS_CHOICES = ("pending", "needs_review", "second_look", "confirmed", "rejected", "decided", "all")
+STATUS_CHOICES = (
+    "pending",
+    "needs_review",
+    "second_look",
+    "confirmed",
+    "rejected",
+    "decided",
+    "all",
+)
 
 
 class NotLoggedIn(Exception):
@@ -55,7 +63,9 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
     db_path = Path(db_path)
     open_db(db_path).close()
     secret = auth.load_secret_key(settings.resolve(settings.review.secret_key_file))
-    app = FastAPI(title="papertally review", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="papertally review", docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
@@ -85,11 +95,15 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
             token = request.session["csrf"] = auth.new_csrf_token()
         return token
 
-    def render(request: Request, template: str, lang: str, status_code: int = 200, **context) -> HTMLResponse:
+    def render(
+        request: Request, template: str, lang: str, status_code: int = 200, **context
+    ) -> HTMLResponse:
         def t(key: str, **values) -> str:
             return translate(lang, key, **values)
 
-        flash = request.session.pop("flash", None) if "session" in request.scope else None
+        flash = (
+            request.session.pop("flash", None) if "session" in request.scope else None
+        )
         return templates.TemplateResponse(
             request,
             template,
@@ -122,7 +136,10 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
             raise HTTPException(403, "cross-site request refused")
         form = dict(await request.form())
         if not auth.csrf_ok(request.session.get("csrf"), form.get("csrf_token")):
-            raise HTTPException(403, "the form's security token is missing or stale; reload the page and try again")
+            raise HTTPException(
+                403,
+                "the form's security token is missing or stale; reload the page and try again",
+            )
         return form
 
     def flash(request: Request, kind: str, text: str) -> None:
@@ -131,10 +148,12 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
     def queue_query(values: dict) -> dict:
         return {k: values.get(k) for k in FILTERS if values.get(k) not in (None, "")}
 
-
     def fiscal_years() -> list[int]:
-        years = {settings.fiscal_year_of(ed.conference_date)
-                 for v in settings.venues.values() for ed in v.editions.values()}
+        years = {
+            settings.fiscal_year_of(ed.conference_date)
+            for v in settings.venues.values()
+            for ed in v.editions.values()
+        }
         years |= set(settings.targets)
         years.add(settings.fiscal_year_of(dt.date.today()))
         return sorted(years, reverse=True)
@@ -152,12 +171,22 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         if code == 401:
             message = translate(lang, "error.login_required")
         staff = Staff(name=user["name"], lang=lang) if user else None
-        return render(request, "error.html", lang, code, code=code, message=message,
-                      back=same_site_referer(request), user=staff)
+        return render(
+            request,
+            "error.html",
+            lang,
+            code,
+            code=code,
+            message=message,
+            back=same_site_referer(request),
+            user=staff,
+        )
 
     def same_site_referer(request: Request) -> str | None:
         parts = urlsplit(request.headers.get("referer") or "")
-        if parts.netloc != request.headers.get("host") or not parts.path.startswith("/"):
+        if parts.netloc != request.headers.get("host") or not parts.path.startswith(
+            "/"
+        ):
             return None
         return parts.path + (f"?{parts.query}" if parts.query else "")
 
@@ -166,8 +195,12 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
     @app.exception_handler(NotLoggedIn)
     async def not_logged_in(request: Request, exc: NotLoggedIn):
         if request.method in ("GET", "HEAD"):
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+            target = request.url.path + (
+                f"?{request.url.query}" if request.url.query else ""
+            )
+            return RedirectResponse(
+                "/login?" + urlencode({"next": target}), status_code=303
+            )
         return error_page(request, 401, "")
 
     @app.exception_handler(HTTPException)
@@ -176,25 +209,40 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError):
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
         return error_page(request, 400, f"bad input: {where}")
 
     @app.exception_handler(PapertallyError)
     async def papertally_error(request: Request, exc: PapertallyError):
-        code = 404 if isinstance(exc, NotFoundError) else 409 if isinstance(exc, links_db.ConflictError) else 400
+        code = (
+            404
+            if isinstance(exc, NotFoundError)
+            else 409
+            if isinstance(exc, links_db.ConflictError)
+            else 400
+        )
         return error_page(request, code, str(exc))
 
     # -- login -------------------------------------------------------------------------
 
     def safe_next(target: str | None) -> str:
         # Only local paths: never redirect a login to another site.
-        if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        if (
+            not target
+            or not target.startswith("/")
+            or target.startswith("//")
+            or "\\" in target
+        ):
             return "/queue"
         return target
 
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str | None = None):
-        return render(request, "login.html", lang_of(request), next=safe_next(next), error=None)
+        return render(
+            request, "login.html", lang_of(request), next=safe_next(next), error=None
+        )
 
     @app.post("/login")
     async def login(request: Request):
@@ -206,14 +254,25 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
             user = review_db.get_user(db, name) if name else None
         finally:
             db.close()
-        ok = auth.verify_password(user["password_hash"] if user else auth.DUMMY_HASH, password)
+        ok = auth.verify_password(
+            user["password_hash"] if user else auth.DUMMY_HASH, password
+        )
         lang = lang_of(request, user)
         if not (user and ok):
-            return render(request, "login.html", lang, 401, next=safe_next(form.get("next")),
-                          error=translate(lang, "login.failed"), name=name)
+            return render(
+                request,
+                "login.html",
+                lang,
+                401,
+                next=safe_next(form.get("next")),
+                error=translate(lang, "login.failed"),
+                name=name,
+            )
         db = connect()
         try:
-            sid = review_db.create_session(db, user["name"], settings.review.session_hours)
+            sid = review_db.create_session(
+                db, user["name"], settings.review.session_hours
+            )
         finally:
             db.close()
         request.session.clear()  # a fresh session (and CSRF token) at login
@@ -257,20 +316,41 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         return RedirectResponse("/queue", status_code=303)
 
     @app.get("/queue", response_class=HTMLResponse)
-    def queue(request: Request, theme: str | None = None, venue: str | None = None,
-              year: str | None = None, member: str | None = None, status: str | None = None,
-              item: str | None = None):
+    def queue(
+        request: Request,
+        theme: str | None = None,
+        venue: str | None = None,
+        year: str | None = None,
+        member: str | None = None,
+        status: str | None = None,
+        item: str | None = None,
+    ):
         db = connect()
         try:
             user = current_user(request, db)
             if status and status not in STATUS_CHOICES:
-                raise HTTPException(400, f"unknown status '{status}'; use one of {', '.join(STATUS_CHOICES)}")
-            filters = queue_query({"theme": theme, "venue": venue, "year": year,
-                                   "member": member, "status": status})
+                raise HTTPException(
+                    400,
+                    f"unknown status '{status}'; use one of {', '.join(STATUS_CHOICES)}",
+                )
+            filters = queue_query(
+                {
+                    "theme": theme,
+                    "venue": venue,
+                    "year": year,
+                    "member": member,
+                    "status": status,
+                }
+            )
             short = short_themes(db, settings)
             rows = links_db.review_queue(
-                db, status=status or None, theme=theme or None, venue=venue or None,
-                year=_int_or_none(year), person_id=member or None, short_themes=short,
+                db,
+                status=status or None,
+                theme=theme or None,
+                venue=venue or None,
+                year=_int_or_none(year),
+                person_id=member or None,
+                short_themes=short,
             )
             page = rows[: settings.review.page_size]
             item_id = _int_or_none(item)
@@ -281,19 +361,36 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
             if item_id is not None:
                 detail = links_db.link_detail(db, item_id)
                 similar = links_db.similar_links(db, item_id)
-                confirmed = [p for p in links_db.confirmed_papers(db, detail["member"]["person_id"])
-                             if p["link_id"] != item_id]
+                confirmed = [
+                    p
+                    for p in links_db.confirmed_papers(
+                        db, detail["member"]["person_id"]
+                    )
+                    if p["link_id"] != item_id
+                ]
                 ids = [r["link_id"] for r in page]
                 if item_id in ids:
                     i = ids.index(item_id)
                     next_id = ids[i + 1] if i + 1 < len(ids) else None
                     prev_id = ids[i - 1] if i > 0 else None
             return render(
-                request, "queue.html", user.lang, user=user, rows=page, total=len(rows),
-                filters=filters, facets=links_db.queue_facets(db), statuses=STATUS_CHOICES,
-                short=short, current_fy=settings.fiscal_year_of(dt.date.today()),
-                item=detail, similar=similar, confirmed=confirmed, next_id=next_id,
-                prev_id=prev_id, recent=review_db.recent_decisions(db, limit=6),
+                request,
+                "queue.html",
+                user.lang,
+                user=user,
+                rows=page,
+                total=len(rows),
+                filters=filters,
+                facets=links_db.queue_facets(db),
+                statuses=STATUS_CHOICES,
+                short=short,
+                current_fy=settings.fiscal_year_of(dt.date.today()),
+                item=detail,
+                similar=similar,
+                confirmed=confirmed,
+                next_id=next_id,
+                prev_id=prev_id,
+                recent=review_db.recent_decisions(db, limit=6),
                 qs=urlencode(filters),
             )
         finally:
@@ -303,7 +400,9 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         query = queue_query(form)
         if item is not None:
             query["item"] = item
-        return RedirectResponse("/queue" + (f"?{urlencode(query)}" if query else ""), status_code=303)
+        return RedirectResponse(
+            "/queue" + (f"?{urlencode(query)}" if query else ""), status_code=303
+        )
 
     def seen_decision(form: dict) -> int | None:
         return _int_or_none(form.get("seen_decision"))
@@ -313,14 +412,22 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         form = await checked_form(request)
         action = form.get("action")
         if action not in ("accept", "reject", "unsure"):
-            raise HTTPException(400, f"unknown action '{action}'; use accept, reject or unsure")
+            raise HTTPException(
+                400, f"unknown action '{action}'; use accept, reject or unsure"
+            )
         reason = (form.get("reason") or "").strip() or None
         db = connect()
         try:
             user = current_user(request, db)
             with review_db.write_transaction(db):
-                links_db.decide(db, link_id, action, user.name, reason,
-                                expected_decision_id=seen_decision(form))
+                links_db.decide(
+                    db,
+                    link_id,
+                    action,
+                    user.name,
+                    reason,
+                    expected_decision_id=seen_decision(form),
+                )
         finally:
             db.close()
         flash(request, "ok", translate(user.lang, f"flash.{action}", link_id=link_id))
@@ -333,8 +440,14 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         try:
             user = current_user(request, db)
             with review_db.write_transaction(db):
-                links_db.decide(db, link_id, "undo", user.name, (form.get("reason") or "").strip() or None,
-                                expected_decision_id=seen_decision(form))
+                links_db.decide(
+                    db,
+                    link_id,
+                    "undo",
+                    user.name,
+                    (form.get("reason") or "").strip() or None,
+                    expected_decision_id=seen_decision(form),
+                )
         finally:
             db.close()
         flash(request, "ok", translate(user.lang, "flash.undo", link_id=link_id))
@@ -345,11 +458,17 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         form = await checked_form(request)
         action, group = form.get("action"), form.get("group")
         if action not in ("accept", "reject") or group not in ("orcid", "name_org"):
-            raise HTTPException(400, "bulk decisions need action accept|reject and group orcid|name_org")
+            raise HTTPException(
+                400, "bulk decisions need action accept|reject and group orcid|name_org"
+            )
         try:
-            shown = {int(x) for x in (form.get("link_ids") or "").split(",") if x.strip()}
+            shown = {
+                int(x) for x in (form.get("link_ids") or "").split(",") if x.strip()
+            }
         except ValueError:
-            raise HTTPException(400, "link_ids must be a comma-separated list of numbers") from None
+            raise HTTPException(
+                400, "link_ids must be a comma-separated list of numbers"
+            ) from None
         reason = (form.get("reason") or "").strip() or None
         db = connect()
         try:
@@ -358,15 +477,28 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
                 found = links_db.similar_links(db, link_id).get(group) or {}
                 now_group = found.get("link_ids", [])
                 # The audit row says it was a bulk decision and on which shared evidence.
-                label = {"orcid": "same ORCID", "name_org": "same printed name and organisation"}[group]
+                label = {
+                    "orcid": "same ORCID",
+                    "name_org": "same printed name and organisation",
+                }[group]
                 reason = f"{reason + ' ' if reason else ''}[bulk from #{link_id}: {label} {found.get('value', '')}]"
                 # Only what the reviewer saw AND still shares the evidence: never more.
                 targets = [i for i in now_group if i in shown]
-                written, skipped = links_db.decide_many(db, targets, action, user.name, reason)
+                written, skipped = links_db.decide_many(
+                    db, targets, action, user.name, reason
+                )
         finally:
             db.close()
-        flash(request, "ok", translate(user.lang, "flash.bulk", n=len(written),
-                                       skipped=len(skipped) + len(shown - set(targets))))
+        flash(
+            request,
+            "ok",
+            translate(
+                user.lang,
+                "flash.bulk",
+                n=len(written),
+                skipped=len(skipped) + len(shown - set(targets)),
+            ),
+        )
         return back_to_queue(form, _int_or_none(form.get("next_id")))
 
     @app.post("/links/{link_id}/rules")
@@ -382,22 +514,37 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
             # say what the item shows.
             if kind in ("id_is", "id_is_not"):
                 scheme = form.get("scheme")
-                column = {"orcid": "orcid", "openalex": "openalex_id", "openreview": "openreview_id",
-                          "dblp": "dblp_pid"}.get(scheme or "")
+                column = {
+                    "orcid": "orcid",
+                    "openalex": "openalex_id",
+                    "openreview": "openreview_id",
+                    "dblp": "dblp_pid",
+                }.get(scheme or "")
                 if column is None or not mention.get(column):
-                    raise HTTPException(400, f"this item's author has no {scheme} identifier")
+                    raise HTTPException(
+                        400, f"this item's author has no {scheme} identifier"
+                    )
                 value = mention[column]
             elif kind == "never_at_org":
                 orgs = json.loads(mention.get("affiliations") or "[]")
                 value = form.get("value") or ""
                 if value not in orgs:
-                    raise HTTPException(400, "the organisation must be one printed on this item")
+                    raise HTTPException(
+                        400, "the organisation must be one printed on this item"
+                    )
                 scheme = None
             else:
                 raise HTTPException(400, f"unknown rule kind '{kind}'")
-            rule_id = review_db.add_rule(db, kind, link["person_id"], value, scheme=scheme,
-                                         by=user.name, reason=(form.get("reason") or "").strip(),
-                                         from_link_id=link_id)
+            rule_id = review_db.add_rule(
+                db,
+                kind,
+                link["person_id"],
+                value,
+                scheme=scheme,
+                by=user.name,
+                reason=(form.get("reason") or "").strip(),
+                from_link_id=link_id,
+            )
         finally:
             db.close()
         flash(request, "ok", translate(user.lang, "flash.rule", rule_id=rule_id))
@@ -410,8 +557,13 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         db = connect()
         try:
             user = current_user(request, db)
-            return render(request, "rules.html", user.lang, user=user,
-                          rules=review_db.list_rules(db, include_inactive=True))
+            return render(
+                request,
+                "rules.html",
+                user.lang,
+                user=user,
+                rules=review_db.list_rules(db, include_inactive=True),
+            )
         finally:
             db.close()
 
@@ -432,8 +584,9 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         db = connect()
         try:
             user = current_user(request, db)
-            rows = review_db.recent_decisions(db, limit=300, decided_by=by or None,
-                                              link_id=_int_or_none(link))
+            rows = review_db.recent_decisions(
+                db, limit=300, decided_by=by or None, link_id=_int_or_none(link)
+            )
             return render(request, "log.html", user.lang, user=user, rows=rows)
         finally:
             db.close()
@@ -447,8 +600,14 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
             if not 1990 <= year <= 2100:
                 raise HTTPException(400, f"fiscal year {year} is out of range")
             data = report_mod.build_report(db, settings, year)
-            return render(request, "summary.html", user.lang, user=user, report=data,
-                          fiscal_years=fiscal_years())
+            return render(
+                request,
+                "summary.html",
+                user.lang,
+                user=user,
+                report=data,
+                fiscal_years=fiscal_years(),
+            )
         finally:
             db.close()
 

@@ -50,7 +50,9 @@ def load_secret_key(path: Path) -> str:
             "check [review] secret_key_file in the config"
         ) from None
     if len(key) < 32:
-        raise ConfigError(f"{path}: the review secret key is too short (need 32+ characters)")
+        raise ConfigError(
+            f"{path}: the review secret key is too short (need 32+ characters)"
+        )
     return key
 
 

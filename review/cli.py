@@ -10,7 +10,15 @@ import click
 from papertally.cli import Context, pass_ctx
 from papertally.errors import PapertallyError
 
-STATUSES = ("pending", "needs_review", "second_look", "confirmed", "rejected", "decided", "all")
+STATUSES = (
+    "pending",
+    "needs_review",
+    "second_look",
+    "confirmed",
+    "rejected",
+    "decided",
+    "all",
+)
 
 
 @click.group()
@@ -30,9 +38,20 @@ def _name(row: dict) -> str:
 
 
 @review.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--status", type=click.Choice(STATUSES), default="pending", show_default=True,
-              help="pending = needs review or flagged for a second look.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--status",
+    type=click.Choice(STATUSES),
+    default="pending",
+    show_default=True,
+    help="pending = needs review or flagged for a second look.",
+)
 @click.option("--theme", help="Only this theme (e.g. T01).")
 @click.option("--venue", help="Only this venue (e.g. CVPR).")
 @click.option("--year", type=int, help="Only this conference year.")
@@ -52,19 +71,50 @@ def list_cmd(ctx: Context, fmt, status, theme, venue, year, member, limit) -> No
     from review.service import short_themes
 
     rows = links_db.review_queue(
-        ctx.db, limit, status=status, theme=theme, venue=venue, year=year, person_id=member,
+        ctx.db,
+        limit,
+        status=status,
+        theme=theme,
+        venue=venue,
+        year=year,
+        person_id=member,
         short_themes=short_themes(ctx.db, ctx.settings),
     )
     if fmt == "json":
-        keys = ("link_id", "status", "second_look", "score", "short", "paper_id", "title", "venue",
-                "year", "doi", "person_id", "family_name", "given_name", "name_ja", "theme_id",
-                "mention", "explanation", "decided_by", "decided_at", "decision_action")
-        click.echo(json.dumps([{k: r[k] for k in keys} for r in rows], ensure_ascii=False, indent=2))
+        keys = (
+            "link_id",
+            "status",
+            "second_look",
+            "score",
+            "short",
+            "paper_id",
+            "title",
+            "venue",
+            "year",
+            "doi",
+            "person_id",
+            "family_name",
+            "given_name",
+            "name_ja",
+            "theme_id",
+            "mention",
+            "explanation",
+            "decided_by",
+            "decided_at",
+            "decision_action",
+        )
+        click.echo(
+            json.dumps(
+                [{k: r[k] for k in keys} for r in rows], ensure_ascii=False, indent=2
+            )
+        )
         return
     if not rows:
         click.echo("Nothing to review with these filters.")
         return
-    click.echo(f"{'link_id':>7} {'score':>5} {'theme':<6} {'member':<22} {'venue':<12} title")
+    click.echo(
+        f"{'link_id':>7} {'score':>5} {'theme':<6} {'member':<22} {'venue':<12} title"
+    )
     for r in rows:
         flag = "*" if r["short"] else " "
         second = " [second look]" if r["second_look"] else ""
@@ -72,10 +122,14 @@ def list_cmd(ctx: Context, fmt, status, theme, venue, year, member, limit) -> No
             f"{r['link_id']:>7} {r['score']:>5.2f} {r['theme_id'] + flag:<6} {_name(r)[:22]:<22} "
             f"{r['venue'] + ' ' + str(r['year']):<12} {r['title'][:70]}{second}"
         )
-    click.echo(f"{len(rows)} item(s); * = theme still short of its target this fiscal year")
+    click.echo(
+        f"{len(rows)} item(s); * = theme still short of its target this fiscal year"
+    )
 
 
-def _decide(ctx: Context, link_id: int, action: str, by: str, reason: str | None) -> None:
+def _decide(
+    ctx: Context, link_id: int, action: str, by: str, reason: str | None
+) -> None:
     from db import links as links_db
     from db.review import write_transaction
 
@@ -89,7 +143,9 @@ def _decide(ctx: Context, link_id: int, action: str, by: str, reason: str | None
 
 def _decision_command(action: str, verb: str):
     @click.argument("link_id", type=int)
-    @click.option("--by", required=True, help="Who decides (your name, as in the audit log).")
+    @click.option(
+        "--by", required=True, help="Who decides (your name, as in the audit log)."
+    )
     @click.option("--reason", default=None, help="Why (kept in the audit log).")
     @pass_ctx
     def command(ctx: Context, link_id: int, by: str, reason: str | None) -> None:
@@ -129,7 +185,13 @@ def undo(ctx: Context, link_id: int, by: str, reason: str | None) -> None:
 @click.option("--link", "link_id", type=int, help="Only this link.")
 @click.option("--by", "decided_by", help="Only decisions by this person.")
 @click.option("--limit", type=int, default=100, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
 @pass_ctx
 def log(ctx: Context, link_id, decided_by, limit, fmt) -> None:
     """The audit trail: every decision, newest first (who, when, what, why, score shown).
@@ -159,8 +221,14 @@ def log(ctx: Context, link_id, decided_by, limit, fmt) -> None:
 
 
 @review.command()
-@click.option("--host", default=None, help="Address to listen on (default: [review] host, 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default: [review] port, 8765).")
+@click.option(
+    "--host",
+    default=None,
+    help="Address to listen on (default: [review] host, 127.0.0.1).",
+)
+@click.option(
+    "--port", type=int, default=None, help="Port (default: [review] port, 8765)."
+)
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None) -> None:
     """Serve the review web page. Staff log in with accounts from `papertally user add`.
@@ -195,9 +263,17 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
-@click.option("--lang", type=click.Choice(["ja", "en"]), default=None,
-              help="Page language for this person (default: the browser's).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input (for scripts).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default=None,
+    help="Page language for this person (default: the browser's).",
+)
 @pass_ctx
 def user_add(ctx: Context, name: str, password_stdin: bool, lang: str | None) -> None:
     """Create a staff account (or set a new password for an existing one). The password is
@@ -213,9 +289,13 @@ def user_add(ctx: Context, name: str, password_stdin: bool, lang: str | None) ->
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(
+            f"Password for {name}", hide_input=True, confirmation_prompt=True
+        )
     if len(password) < MIN_PASSWORD:
-        raise PapertallyError(f"the password is too short: use at least {MIN_PASSWORD} characters")
+        raise PapertallyError(
+            f"the password is too short: use at least {MIN_PASSWORD} characters"
+        )
     created = add_user(ctx.db, name, hash_password(password), lang)
     click.echo(f"user {name}: {'created' if created else 'password updated'}")
 
@@ -232,7 +312,9 @@ def user_list(ctx: Context) -> None:
     from db.review import list_users
 
     for u in list_users(ctx.db):
-        click.echo(f"{u['name']:<20} {u['lang'] or 'browser':<8} since {u['created_at']}")
+        click.echo(
+            f"{u['name']:<20} {u['lang'] or 'browser':<8} since {u['created_at']}"
+        )
 
 
 commands = [review, user]

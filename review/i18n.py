@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LANGS = ("ja", "en")
@@ -11,7 +11,7 @@ DEFAULT_LANG = "ja"  # most staff read Japanese first
 _LOCALES = Path(__file__).resolve().parent / "locales"
 
 
-@lru_cache(maxsize=None)
+@cache
 def messages(lang: str) -> dict[str, str]:
     """The message catalogue of `lang` (review/locales/<lang>.json)."""
     return json.loads((_LOCALES / f"{lang}.json").read_text(encoding="utf-8"))

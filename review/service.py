@@ -10,11 +10,15 @@ from papertally import report as report_mod
 from papertally.config import Settings
 
 
-def short_themes(db: sqlite_utils.Database, settings: Settings, today: dt.date | None = None) -> set[str]:
+def short_themes(
+    db: sqlite_utils.Database, settings: Settings, today: dt.date | None = None
+) -> set[str]:
     """Themes whose confirmed papers for the current fiscal year are below their target
     (the numbers of `papertally report`); their items come first in the queue."""
     fy = settings.fiscal_year_of(today or dt.date.today())
     data = report_mod.build_report(db, settings, fy)
     return {
-        t["theme_id"] for t in data["themes"] if t["target"] is not None and t["confirmed"] < t["target"]
+        t["theme_id"]
+        for t in data["themes"]
+        if t["target"] is not None and t["confirmed"] < t["target"]
     }

@@ -18,56 +18,142 @@ from papertally.roster import RosterRow
 ORCID_TANAKA = "0000-0002-1825-0097"
 
 
-def member(line, theme, theme_name, project, pid, family, given, name_ja, affiliation, orcid=None):
+def member(
+    line,
+    theme,
+    theme_name,
+    project,
+    pid,
+    family,
+    given,
+    name_ja,
+    affiliation,
+    orcid=None,
+):
     return RosterRow(
-        line=line, theme_id=theme, theme_name=theme_name, project_id=project, person_id=pid,
-        family_name=family, given_name=given, name_ja=name_ja, aliases=(),
-        affiliation=affiliation, affiliation_aliases=(), orcid=orcid, openalex_id=None,
-        start_date=dt.date(2023, 4, 1), end_date=None,
+        line=line,
+        theme_id=theme,
+        theme_name=theme_name,
+        project_id=project,
+        person_id=pid,
+        family_name=family,
+        given_name=given,
+        name_ja=name_ja,
+        aliases=(),
+        affiliation=affiliation,
+        affiliation_aliases=(),
+        orcid=orcid,
+        openalex_id=None,
+        start_date=dt.date(2023, 4, 1),
+        end_date=None,
     )
 
 
 ROSTER = [
-    member(2, "T01", "ロボット基盤モデル", "T01-P1", "p001", "Tanaka", "Hiroshi", "田中 浩",
-           "The University of Tokyo", ORCID_TANAKA),
-    member(3, "T01", "ロボット基盤モデル", "T01-P1", "p002", "Sato", "Yuki", "佐藤 由紀", "Kyoto University"),
-    member(4, "T02", "Vision and language", "T02-P1", "p003", "Suzuki", "Aya", "鈴木 彩", "Osaka University"),
+    member(
+        2,
+        "T01",
+        "ロボット基盤モデル",
+        "T01-P1",
+        "p001",
+        "Tanaka",
+        "Hiroshi",
+        "田中 浩",
+        "The University of Tokyo",
+        ORCID_TANAKA,
+    ),
+    member(
+        3,
+        "T01",
+        "ロボット基盤モデル",
+        "T01-P1",
+        "p002",
+        "Sato",
+        "Yuki",
+        "佐藤 由紀",
+        "Kyoto University",
+    ),
+    member(
+        4,
+        "T02",
+        "Vision and language",
+        "T02-P1",
+        "p003",
+        "Suzuki",
+        "Aya",
+        "鈴木 彩",
+        "Osaka University",
+    ),
 ]
 
 
 def paper(sid, title, authors, venue="CVPR", year=2024, doi=None, track="main"):
     return PaperRecord(
-        source="paperlists", source_id=sid, venue=venue, year=year, title=title, track=track,
-        doi=doi, url=f"https://example.org/{sid}", authors=tuple(authors),
+        source="paperlists",
+        source_id=sid,
+        venue=venue,
+        year=year,
+        title=title,
+        track=track,
+        doi=doi,
+        url=f"https://example.org/{sid}",
+        authors=tuple(authors),
     )
 
 
 def author(name, position, affiliation=None, orcid=None):
     return AuthorRecord(
-        name=name, position=position,
-        affiliations=(affiliation,) if affiliation else (), orcid=orcid,
+        name=name,
+        position=position,
+        affiliations=(affiliation,) if affiliation else (),
+        orcid=orcid,
     )
 
 
 PAPERS = [
-    paper("c1", "Grasping with <script>alert(1)</script> foundation models",
-          [author("Hiroshi Tanaka", 1, "University of Tokyo", ORCID_TANAKA), author("Ann Lee", 2)],
-          doi="10.1109/cvpr.2024.001"),
-    paper("c2", "Diffusion policies for 家庭用ロボット",
-          [author("H. Tanaka", 1, "University of Tokyo", ORCID_TANAKA)]),
-    paper("c3", "Tactile pretraining at scale",
-          [author("Hiroshi Tanaka", 2, "Tokyo Institute of Technology")]),
+    paper(
+        "c1",
+        "Grasping with <script>alert(1)</script> foundation models",
+        [
+            author("Hiroshi Tanaka", 1, "University of Tokyo", ORCID_TANAKA),
+            author("Ann Lee", 2),
+        ],
+        doi="10.1109/cvpr.2024.001",
+    ),
+    paper(
+        "c2",
+        "Diffusion policies for 家庭用ロボット",
+        [author("H. Tanaka", 1, "University of Tokyo", ORCID_TANAKA)],
+    ),
+    paper(
+        "c3",
+        "Tactile pretraining at scale",
+        [author("Hiroshi Tanaka", 2, "Tokyo Institute of Technology")],
+    ),
     paper("c4", "Kyoto scene graphs", [author("Yuki Sato", 1, "Kyoto University")]),
-    paper("a1", "Multilingual captioning", [author("Aya Suzuki", 1, "Osaka University")],
-          venue="ACL", year=2024, track="long"),
-    paper("c5", "Already confirmed paper", [author("Hiroshi Tanaka", 1, "The University of Tokyo",
-                                                   ORCID_TANAKA)]),
+    paper(
+        "a1",
+        "Multilingual captioning",
+        [author("Aya Suzuki", 1, "Osaka University")],
+        venue="ACL",
+        year=2024,
+        track="long",
+    ),
+    paper(
+        "c5",
+        "Already confirmed paper",
+        [author("Hiroshi Tanaka", 1, "The University of Tokyo", ORCID_TANAKA)],
+    ),
 ]
 
 
 def candidate(paper_id, person_id, key, score, status="needs_review"):
     return Candidate(
-        paper_id=paper_id, person_id=person_id, mention_key=key, score=score, status=status,
+        paper_id=paper_id,
+        person_id=person_id,
+        mention_key=key,
+        score=score,
+        status=status,
         evidence=(
             Evidence("name", 0.4, "printed name matches the roster name"),
             Evidence("affiliation", 0.2, "affiliation close to the roster's"),
@@ -80,7 +166,10 @@ def build(db) -> dict[str, int]:
     """Store roster, papers and links; returns {paper source_id: link_id}."""
     import_roster(db, ROSTER)
     store_records(db, PAPERS, None)
-    pid = {r["source_id"]: r["paper_id"] for r in db.query("SELECT source_id, paper_id FROM source_records")}
+    pid = {
+        r["source_id"]: r["paper_id"]
+        for r in db.query("SELECT source_id, paper_id FROM source_records")
+    }
     cands = [
         candidate(pid["c1"], "p001", "paperlists:c1#1", 0.80),
         candidate(pid["c2"], "p001", "paperlists:c2#1", 0.70),
@@ -91,7 +180,9 @@ def build(db) -> dict[str, int]:
     ]
     store_candidates(db, cands, "test")
     return {
-        sid: db.execute("SELECT link_id FROM links WHERE paper_id = ?", [pid[sid]]).fetchone()[0]
+        sid: db.execute(
+            "SELECT link_id FROM links WHERE paper_id = ?", [pid[sid]]
+        ).fetchone()[0]
         for sid in pid
     }
 
@@ -106,8 +197,12 @@ def review_config(tmp_path) -> Path:
     """A config whose FY2024 holds CVPR 2024 and ACL 2024, with a per-theme target."""
     repo = Path(__file__).resolve().parents[2]
     text = (repo / "config.toml").read_text(encoding="utf-8")
-    text = text.replace("[targets.2026]", "[targets.2024]\ntotal = 4\nper_theme = 1\n\n[targets.2026]")
-    text = text.replace('path = "papertally.db"', f'path = "{tmp_path / "papertally.db"}"')
+    text = text.replace(
+        "[targets.2026]", "[targets.2024]\ntotal = 4\nper_theme = 1\n\n[targets.2026]"
+    )
+    text = text.replace(
+        'path = "papertally.db"', f'path = "{tmp_path / "papertally.db"}"'
+    )
     text = text.replace('file = "examples/roster.csv"', "")
     cfg = tmp_path / "config.toml"
     cfg.write_text(text, encoding="utf-8")
@@ -136,8 +231,15 @@ class LiveServer:
         self.port = sock.getsockname()[1]
         sock.close()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="off"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                lifespan="off",
+            )
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self):
@@ -196,12 +298,22 @@ def web():
     def login(url: str, name: str, password: str = PASSWORD):
         s = session()
         token = csrf_of(s.get(f"{url}/login").text)
-        r = s.post(f"{url}/login", data={"name": name, "password": password, "csrf_token": token,
-                                         "next": "/queue"}, headers={"Origin": url})
+        r = s.post(
+            f"{url}/login",
+            data={
+                "name": name,
+                "password": password,
+                "csrf_token": token,
+                "next": "/queue",
+            },
+            headers={"Origin": url},
+        )
         assert r.status_code == 200 and "/queue" in r.url, r.text[:500]
         return s, csrf_of(r.text)
 
-    yield types.SimpleNamespace(session=session, login=login, csrf_of=csrf_of, password=PASSWORD)
+    yield types.SimpleNamespace(
+        session=session, login=login, csrf_of=csrf_of, password=PASSWORD
+    )
     for s in sessions:
         s.close()
 
@@ -211,5 +323,11 @@ def data():
     """The record and candidate builders, for tests that need more items."""
     import types
 
-    return types.SimpleNamespace(paper=paper, author=author, candidate=candidate, build=build,
-                                 roster=ROSTER, papers=PAPERS)
+    return types.SimpleNamespace(
+        paper=paper,
+        author=author,
+        candidate=candidate,
+        build=build,
+        roster=ROSTER,
+        papers=PAPERS,
+    )

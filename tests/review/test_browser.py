@@ -11,22 +11,35 @@ from db import links as links_db
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)",
+    ),
 ]
 
 
 @pytest.fixture
 def page():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed"
+    )
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(locale="ja-JP", viewport={"width": 1440, "height": 960})
+        context = browser.new_context(
+            locale="ja-JP", viewport={"width": 1440, "height": 960}
+        )
         context.set_default_timeout(10_000)
         yield context.new_page()
         context.close()
@@ -57,7 +70,9 @@ def test_staff_review_in_a_real_browser(review_app, db, page):
     page.goto(f"{url}/queue")
     page.select_option("select[name=theme]", "T01")
     page.wait_for_url(re.compile(r"theme=T01"))
-    listed = page.locator("ol.items a").evaluate_all("els => els.map(e => e.dataset.link)")
+    listed = page.locator("ol.items a").evaluate_all(
+        "els => els.map(e => e.dataset.link)"
+    )
     assert listed == [str(links[k]) for k in ("c1", "c2", "c4", "c3")]
     assert page.locator("#item").get_attribute("data-link") == str(links["c1"])
 
@@ -78,13 +93,19 @@ def test_staff_review_in_a_real_browser(review_app, db, page):
     rejected = links_db.get_link(db, links["c2"])
     assert rejected["status"] == "rejected"
     [last] = links_db.decision_log(db, links["c2"])
-    assert (last["decided_by"], last["reason"]) == ("sato", "同姓同名の別人 (different person)")
+    assert (last["decided_by"], last["reason"]) == (
+        "sato",
+        "同姓同名の別人 (different person)",
+    )
 
     # undo it (U undoes my last decision still in force)
     with page.expect_navigation():
         page.keyboard.press("u")
     assert links_db.get_link(db, links["c2"])["status"] == "needs_review"
-    assert [d["action"] for d in links_db.decision_log(db, links["c2"])] == ["undo", "reject"]
+    assert [d["action"] for d in links_db.decision_log(db, links["c2"])] == [
+        "undo",
+        "reject",
+    ]
 
     # the summary counted the accepted paper
     assert confirmed_of(page, url, "T01") == before + 1

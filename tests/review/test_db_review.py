@@ -12,7 +12,9 @@ from papertally.errors import NotFoundError, PapertallyError
 
 def test_queue_without_arguments_keeps_needs_review_best_score_first(db, links):
     rows = links_db.review_queue(db)
-    assert [r["link_id"] for r in rows] == [links[s] for s in ("a1", "c1", "c2", "c4", "c3")]
+    assert [r["link_id"] for r in rows] == [
+        links[s] for s in ("a1", "c1", "c2", "c4", "c3")
+    ]
 
 
 def test_queue_puts_themes_short_of_target_first_then_score(db, links):
@@ -33,7 +35,9 @@ def test_queue_puts_themes_short_of_target_first_then_score(db, links):
     ],
 )
 def test_queue_filters(db, links, filters, expected):
-    assert [r["link_id"] for r in links_db.review_queue(db, **filters)] == [links[s] for s in expected]
+    assert [r["link_id"] for r in links_db.review_queue(db, **filters)] == [
+        links[s] for s in expected
+    ]
 
 
 def test_queue_rejects_unknown_status(db, links):
@@ -60,22 +64,45 @@ def test_similar_links_share_orcid_and_name_at_org(db, links):
 
 def test_decide_many_skips_links_decided_meanwhile(db, links):
     links_db.decide(db, links["c2"], "reject", "sato")
-    written, skipped = links_db.decide_many(db, [links["c1"], links["c2"]], "accept", "tanaka")
+    written, skipped = links_db.decide_many(
+        db, [links["c1"], links["c2"]], "accept", "tanaka"
+    )
     assert [d["link_id"] for d in written] == [links["c1"]]
     assert skipped == [links["c2"]]
     assert links_db.get_link(db, links["c2"])["status"] == "rejected"
 
 
 def test_rules_are_stored_and_loaded_as_matching_rules(db, links):
-    rid = review_db.add_rule(db, "id_is", "p001", "0000-0002-1825-0097", scheme="orcid", by="sato")
-    again = review_db.add_rule(db, "id_is", "p001", "0000-0002-1825-0097", scheme="orcid", by="sato")
-    review_db.add_rule(db, "never_at_org", "p001", "Tokyo Institute of Technology", by="sato",
-                       reason="never worked there")
+    rid = review_db.add_rule(
+        db, "id_is", "p001", "0000-0002-1825-0097", scheme="orcid", by="sato"
+    )
+    again = review_db.add_rule(
+        db, "id_is", "p001", "0000-0002-1825-0097", scheme="orcid", by="sato"
+    )
+    review_db.add_rule(
+        db,
+        "never_at_org",
+        "p001",
+        "Tokyo Institute of Technology",
+        by="sato",
+        reason="never worked there",
+    )
     assert rid == again
     rules = links_db.load_rules(db)
     assert rules == [
-        Rule("id_is", "p001", "0000-0002-1825-0097", scheme="orcid", reason=f"staff rule #{rid} by sato"),
-        Rule("never_at_org", "p001", "Tokyo Institute of Technology", reason="never worked there"),
+        Rule(
+            "id_is",
+            "p001",
+            "0000-0002-1825-0097",
+            scheme="orcid",
+            reason=f"staff rule #{rid} by sato",
+        ),
+        Rule(
+            "never_at_org",
+            "p001",
+            "Tokyo Institute of Technology",
+            reason="never worked there",
+        ),
     ]
     review_db.deactivate_rule(db, rid, by="tanaka")
     assert len(review_db.load_rules(db)) == 1

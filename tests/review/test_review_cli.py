@@ -40,15 +40,24 @@ def test_list_shows_each_item_with_its_link_id(run, links):
 
 
 def test_list_json_with_filters(run, links):
-    code, out, _ = run("review", "list", "--format", "json", "--theme", "T01", "--member", "p002")
+    code, out, _ = run(
+        "review", "list", "--format", "json", "--theme", "T01", "--member", "p002"
+    )
     assert code == 0
     items = json.loads(out)
     assert [i["link_id"] for i in items] == [links["c4"]]
-    assert items[0]["title"] == "Kyoto scene graphs" and items[0]["name_ja"] == "佐藤 由紀"
+    assert (
+        items[0]["title"] == "Kyoto scene graphs" and items[0]["name_ja"] == "佐藤 由紀"
+    )
 
 
 def test_accept_reject_undo_and_log(run, db, links):
-    assert run("review", "accept", str(links["c1"]), "--by", "sato", "--reason", "ORCID")[0] == 0
+    assert (
+        run("review", "accept", str(links["c1"]), "--by", "sato", "--reason", "ORCID")[
+            0
+        ]
+        == 0
+    )
     assert run("review", "reject", str(links["c3"]), "--by", "sato")[0] == 0
     assert links_db.get_link(db, links["c1"])["status"] == "confirmed"
     code, out, _ = run("review", "undo", str(links["c1"]), "--by", "tanaka")
@@ -56,14 +65,22 @@ def test_accept_reject_undo_and_log(run, db, links):
     code, out, _ = run("review", "log")
     lines = out.splitlines()
     assert len(lines) == 3
-    assert "tanaka: undo" in lines[0] and "sato: reject" in lines[1] and '"ORCID"' in lines[2]
+    assert (
+        "tanaka: undo" in lines[0]
+        and "sato: reject" in lines[1]
+        and '"ORCID"' in lines[2]
+    )
     code, out, _ = run("review", "log", "--link", str(links["c1"]), "--format", "json")
     assert [d["action"] for d in json.loads(out)] == ["undo", "accept"]
 
 
 def test_errors_are_one_line_and_non_zero(run, links):
     code, _, err = run("review", "accept", "999", "--by", "sato")
-    assert code == 1 and err.strip() == "error: link 999 does not exist; see `papertally review list`"
+    assert (
+        code == 1
+        and err.strip()
+        == "error: link 999 does not exist; see `papertally review list`"
+    )
     code, _, err = run("review", "undo", str(links["c1"]), "--by", "sato")
     assert code == 1 and "no staff decision to undo" in err
     code, _, err = run("review", "accept", str(links["c1"]))
@@ -71,7 +88,9 @@ def test_errors_are_one_line_and_non_zero(run, links):
 
 
 def test_user_add_hashes_the_password(run, db):
-    code, out, _ = run("user", "add", "sato", "--password-stdin", "--lang", "ja", stdin="s3cret-pass\n")
+    code, out, _ = run(
+        "user", "add", "sato", "--password-stdin", "--lang", "ja", stdin="s3cret-pass\n"
+    )
     assert code == 0 and "created" in out
     user = review_db.get_user(db, "sato")
     assert user["password_hash"].startswith("$argon2id$")

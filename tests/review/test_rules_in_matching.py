@@ -10,7 +10,9 @@ from papertally import pipeline
 
 
 def status_by_mention(db) -> dict[str, str]:
-    return {r["mention"]: r["status"] for r in db.query("SELECT mention, status FROM links")}
+    return {
+        r["mention"]: r["status"] for r in db.query("SELECT mention, status FROM links")
+    }
 
 
 def test_rules_change_the_next_match_but_never_a_staff_decision(db, settings, data):
@@ -18,21 +20,50 @@ def test_rules_change_the_next_match_but_never_a_staff_decision(db, settings, da
     store_records(db, data.papers, None)
     pipeline.run_matching(db, settings)
     before = status_by_mention(db)
-    assert before["paperlists:c1#1"] == "confirmed" and before["paperlists:c2#1"] == "confirmed"
+    assert (
+        before["paperlists:c1#1"] == "confirmed"
+        and before["paperlists:c2#1"] == "confirmed"
+    )
     # staff confirm c5 by hand, then say the ORCID is not this member
-    c5 = next(r["link_id"] for r in db.query("SELECT link_id FROM links WHERE mention = 'paperlists:c5#1'"))
+    c5 = next(
+        r["link_id"]
+        for r in db.query("SELECT link_id FROM links WHERE mention = 'paperlists:c5#1'")
+    )
     links_db.decide(db, c5, "accept", "sato")
-    review_db.add_rule(db, "id_is_not", "p001", "0000-0002-1825-0097", scheme="orcid", by="sato",
-                       reason="another Hiroshi Tanaka")
-    review_db.add_rule(db, "never_at_org", "p001", "Tokyo Institute of Technology", by="sato")
+    review_db.add_rule(
+        db,
+        "id_is_not",
+        "p001",
+        "0000-0002-1825-0097",
+        scheme="orcid",
+        by="sato",
+        reason="another Hiroshi Tanaka",
+    )
+    review_db.add_rule(
+        db, "never_at_org", "p001", "Tokyo Institute of Technology", by="sato"
+    )
 
     pipeline.run_matching(db, settings)
     after = status_by_mention(db)
-    assert after["paperlists:c1#1"] == "rejected" and after["paperlists:c2#1"] == "rejected"
+    assert (
+        after["paperlists:c1#1"] == "rejected"
+        and after["paperlists:c2#1"] == "rejected"
+    )
     assert after["paperlists:c3#2"] == "rejected"
-    assert after["paperlists:c4#1"] == before["paperlists:c4#1"]  # other members untouched
-    c1 = next(iter(db.query("SELECT evidence, explanation FROM links WHERE mention = 'paperlists:c1#1'")))
-    assert '"kind": "rule"' in c1["evidence"] and "another Hiroshi Tanaka" in c1["explanation"]
+    assert (
+        after["paperlists:c4#1"] == before["paperlists:c4#1"]
+    )  # other members untouched
+    c1 = next(
+        iter(
+            db.query(
+                "SELECT evidence, explanation FROM links WHERE mention = 'paperlists:c1#1'"
+            )
+        )
+    )
+    assert (
+        '"kind": "rule"' in c1["evidence"]
+        and "another Hiroshi Tanaka" in c1["explanation"]
+    )
     # the staff decision is kept, only flagged for a second look
     kept = links_db.get_link(db, c5)
     assert kept["status"] == "confirmed" and kept["second_look"]

@@ -20,10 +20,25 @@ def free_port() -> int:
 
 def test_serve_starts_creates_a_private_key_and_requires_login(review_config, tmp_path):
     port = free_port()
-    env = {**os.environ, "PAPERTALLY_CONFIG": str(review_config), "PAPERTALLY_DB": str(tmp_path / "serve.db")}
+    env = {
+        **os.environ,
+        "PAPERTALLY_CONFIG": str(review_config),
+        "PAPERTALLY_DB": str(tmp_path / "serve.db"),
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from papertally.cli import main; main()", "review", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from papertally.cli import main; main()",
+            "review",
+            "serve",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -35,7 +50,9 @@ def test_serve_starts_creates_a_private_key_and_requires_login(review_config, tm
             except requests.ConnectionError:
                 pass
             assert proc.poll() is None, proc.communicate()[1]
-            assert time.monotonic() < deadline, "review serve did not answer within 30 s"
+            assert time.monotonic() < deadline, (
+                "review serve did not answer within 30 s"
+            )
             time.sleep(0.2)
         r = requests.get(url + "/queue", allow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/login")

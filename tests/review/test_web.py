@@ -20,14 +20,20 @@ def decisions(db) -> list[dict]:
 
 
 def post(session, url, path, token, origin=None, **data):
-    return session.post(f"{url}{path}", data={"csrf_token": token, **data},
-                        headers={"Origin": origin or url}, allow_redirects=False)
+    return session.post(
+        f"{url}{path}",
+        data={"csrf_token": token, **data},
+        headers={"Origin": origin or url},
+        allow_redirects=False,
+    )
 
 
 # -- security ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/queue", "/queue?item=1", "/summary", "/rules", "/log", "/"])
+@pytest.mark.parametrize(
+    "path", ["/queue", "/queue?item=1", "/summary", "/rules", "/log", "/"]
+)
 def test_pages_without_login_redirect_to_the_login_page(review_app, path):
     server, _, _ = review_app
     r = requests.get(server.url + path, allow_redirects=False)
@@ -38,11 +44,22 @@ def test_pages_without_login_redirect_to_the_login_page(review_app, path):
 def test_actions_without_login_are_refused_and_change_nothing(review_app, db, web):
     server, _, links = review_app
     anonymous = web.session()
-    token = web.csrf_of(anonymous.get(server.url + "/login").text)  # a session, but no login
-    r = post(anonymous, server.url, f"/links/{links['c1']}/decide", token, action="accept", seen_decision="")
+    token = web.csrf_of(
+        anonymous.get(server.url + "/login").text
+    )  # a session, but no login
+    r = post(
+        anonymous,
+        server.url,
+        f"/links/{links['c1']}/decide",
+        token,
+        action="accept",
+        seen_decision="",
+    )
     assert r.status_code == 401
     assert "log in" in r.text.lower() or "ログイン" in r.text
-    r = requests.post(server.url + f"/links/{links['c1']}/decide", data={"action": "accept"})
+    r = requests.post(
+        server.url + f"/links/{links['c1']}/decide", data={"action": "accept"}
+    )
     assert r.status_code == 403
     assert decisions(db) == []
 
@@ -68,8 +85,15 @@ def test_wrong_password_and_unknown_user_are_refused(review_app, web):
 def test_forged_cross_site_post_is_refused(review_app, db, web, how, token, origin):
     server, _, links = review_app
     s, real_token = web.login(server.url, "sato")
-    r = post(s, server.url, f"/links/{links['c1']}/decide", real_token if token is None else token,
-             origin=origin, action="accept", seen_decision="")
+    r = post(
+        s,
+        server.url,
+        f"/links/{links['c1']}/decide",
+        real_token if token is None else token,
+        origin=origin,
+        action="accept",
+        seen_decision="",
+    )
     assert r.status_code == 403, how
     assert "refused" in r.text or "token" in r.text
     assert links_db.get_link(db, links["c1"])["status"] == "needs_review"
@@ -83,14 +107,24 @@ def test_title_with_script_renders_as_text(review_app, web):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
     # the only scripts on the page are our own file
-    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/review.js" defer>']
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/review.js" defer>'
+    ]
 
 
 def test_login_never_redirects_off_site(review_app, web):
     server, _, _ = review_app
     s = web.session()
     token = web.csrf_of(s.get(server.url + "/login?next=//evil.example/x").text)
-    r = post(s, server.url, "/login", token, name="sato", password=web.password, next="//evil.example/x")
+    r = post(
+        s,
+        server.url,
+        "/login",
+        token,
+        name="sato",
+        password=web.password,
+        next="//evil.example/x",
+    )
     assert r.status_code == 303 and r.headers["location"] == "/queue"
 
 
@@ -108,7 +142,9 @@ def test_logout_ends_the_session_even_for_a_copied_cookie(review_app, web):
 def test_a_new_password_ends_open_sessions(review_app, db, web):
     server, _, _ = review_app
     s, _ = web.login(server.url, "tanaka")
-    review_db.add_user(db, "tanaka", "$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNo")
+    review_db.add_user(
+        db, "tanaka", "$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNo"
+    )
     assert s.get(server.url + "/queue", allow_redirects=False).status_code == 303
 
 
@@ -123,7 +159,9 @@ def test_session_cookie_is_signed_httponly_and_samesite(review_app, web):
     for cookie, code in ((value, 200), (tampered, 303)):
         other = web.session()
         other.cookies.set("papertally_review", cookie)
-        assert other.get(server.url + "/queue", allow_redirects=False).status_code == code
+        assert (
+            other.get(server.url + "/queue", allow_redirects=False).status_code == code
+        )
 
 
 def test_secret_key_file_is_created_private(tmp_path):
@@ -135,8 +173,13 @@ def test_secret_key_file_is_created_private(tmp_path):
 
 @pytest.mark.parametrize(
     ("path", "code"),
-    [("/queue?year=abc", 400), ("/queue?item=999", 404), ("/queue?status=maybe", 400),
-     ("/summary?fy=abc", 400), ("/nowhere", 404)],
+    [
+        ("/queue?year=abc", 400),
+        ("/queue?item=999", 404),
+        ("/queue?status=maybe", 400),
+        ("/summary?fy=abc", 400),
+        ("/nowhere", 404),
+    ],
 )
 def test_bad_input_gives_a_clear_4xx_page(review_app, web, path, code):
     server, _, _ = review_app
@@ -149,9 +192,20 @@ def test_bad_input_gives_a_clear_4xx_page(review_app, web, path, code):
 def test_bad_action_and_bad_link_id_are_4xx(review_app, web):
     server, _, links = review_app
     s, token = web.login(server.url, "tanaka")
-    assert post(s, server.url, f"/links/{links['c1']}/decide", token, action="delete").status_code == 400
-    assert post(s, server.url, "/links/abc/decide", token, action="accept").status_code == 400
-    assert post(s, server.url, "/links/999/decide", token, action="accept").status_code == 404
+    assert (
+        post(
+            s, server.url, f"/links/{links['c1']}/decide", token, action="delete"
+        ).status_code
+        == 400
+    )
+    assert (
+        post(s, server.url, "/links/abc/decide", token, action="accept").status_code
+        == 400
+    )
+    assert (
+        post(s, server.url, "/links/999/decide", token, action="accept").status_code
+        == 404
+    )
 
 
 # -- reviewing -------------------------------------------------------------------------------
@@ -161,10 +215,21 @@ def test_item_page_shows_paper_printed_author_member_and_evidence(review_app, we
     server, _, links = review_app
     s, _ = web.login(server.url, "tanaka")
     html = s.get(f"{server.url}/queue?item={links['c2']}").text
-    for text in ("Diffusion policies for 家庭用ロボット", "H. Tanaka", "University of Tokyo",
-                 "0000-0002-1825-0097", "田中 浩", "The University of Tokyo", "T01-P1",
-                 "ロボット基盤モデル", "2023-04-01", "printed name matches the roster name",
-                 "+0.40", "Already confirmed paper", "https://example.org/c2"):
+    for text in (
+        "Diffusion policies for 家庭用ロボット",
+        "H. Tanaka",
+        "University of Tokyo",
+        "0000-0002-1825-0097",
+        "田中 浩",
+        "The University of Tokyo",
+        "T01-P1",
+        "ロボット基盤モデル",
+        "2023-04-01",
+        "printed name matches the roster name",
+        "+0.40",
+        "Already confirmed paper",
+        "https://example.org/c2",
+    ):
         assert text in html, text
     assert "<kbd>A</kbd>" in html and "<kbd>R</kbd>" in html and "<kbd>N</kbd>" in html
 
@@ -173,7 +238,9 @@ def test_queue_filters_and_short_themes_first(review_app, web):
     server, _, links = review_app
     s, _ = web.login(server.url, "tanaka")
     html = s.get(f"{server.url}/queue?theme=T02").text
-    assert re.findall(r'data-link="(\d+)"', html.split("</ol>")[0]) == [str(links["a1"])]
+    assert re.findall(r'data-link="(\d+)"', html.split("</ol>")[0]) == [
+        str(links["a1"])
+    ]
     html = s.get(f"{server.url}/queue?member=p001&venue=CVPR").text
     listed = re.findall(r'<a href="/queue\?[^"]*item=(\d+)" data-link', html)
     assert listed == [str(links[k]) for k in ("c1", "c2", "c3")]
@@ -182,29 +249,63 @@ def test_queue_filters_and_short_themes_first(review_app, web):
 def test_accept_records_who_what_why_and_loads_the_next_item(review_app, db, web):
     server, _, links = review_app
     s, token = web.login(server.url, "sato")
-    r = post(s, server.url, f"/links/{links['c1']}/decide", token, action="accept",
-             reason="ORCID matches", seen_decision="", next_id=str(links["c2"]), theme="T01")
+    r = post(
+        s,
+        server.url,
+        f"/links/{links['c1']}/decide",
+        token,
+        action="accept",
+        reason="ORCID matches",
+        seen_decision="",
+        next_id=str(links["c2"]),
+        theme="T01",
+    )
     assert r.status_code == 303
     assert r.headers["location"] == f"/queue?theme=T01&item={links['c2']}"
     [d] = decisions(db)
-    assert (d["action"], d["decided_by"], d["reason"], d["score_shown"]) == ("accept", "sato", "ORCID matches", 0.8)
+    assert (d["action"], d["decided_by"], d["reason"], d["score_shown"]) == (
+        "accept",
+        "sato",
+        "ORCID matches",
+        0.8,
+    )
     assert "printed name matches" in d["evidence_shown"]
     assert links_db.get_link(db, links["c1"])["status"] == "confirmed"
     page = s.get(server.url + r.headers["location"]).text
     assert "#{} を承認しました".format(links["c1"]) in page  # sato reads Japanese
 
 
-def test_two_staff_deciding_one_item_the_second_gets_a_clear_conflict(review_app, db, web):
+def test_two_staff_deciding_one_item_the_second_gets_a_clear_conflict(
+    review_app, db, web
+):
     server, _, links = review_app
     sato, sato_token = web.login(server.url, "sato")
     tanaka, tanaka_token = web.login(server.url, "tanaka")
     # both loaded the item while it was undecided (seen_decision empty)
-    assert post(sato, server.url, f"/links/{links['c4']}/decide", sato_token, action="accept",
-                seen_decision="").status_code == 303
-    r = post(tanaka, server.url, f"/links/{links['c4']}/decide", tanaka_token, action="reject",
-             seen_decision="")
+    assert (
+        post(
+            sato,
+            server.url,
+            f"/links/{links['c4']}/decide",
+            sato_token,
+            action="accept",
+            seen_decision="",
+        ).status_code
+        == 303
+    )
+    r = post(
+        tanaka,
+        server.url,
+        f"/links/{links['c4']}/decide",
+        tanaka_token,
+        action="reject",
+        seen_decision="",
+    )
     assert r.status_code == 409
-    assert "decided by sato" in r.text and "Someone else decided this item a moment ago" in r.text
+    assert (
+        "decided by sato" in r.text
+        and "Someone else decided this item a moment ago" in r.text
+    )
     assert [d["decided_by"] for d in decisions(db)] == ["sato"]
     assert links_db.get_link(db, links["c4"])["status"] == "confirmed"
 
@@ -212,9 +313,18 @@ def test_two_staff_deciding_one_item_the_second_gets_a_clear_conflict(review_app
 def test_undo_restores_the_previous_state_with_a_new_row(review_app, db, web):
     server, _, links = review_app
     s, token = web.login(server.url, "sato")
-    post(s, server.url, f"/links/{links['c3']}/decide", token, action="reject", seen_decision="")
+    post(
+        s,
+        server.url,
+        f"/links/{links['c3']}/decide",
+        token,
+        action="reject",
+        seen_decision="",
+    )
     first = links_db.get_link(db, links["c3"])["decision_id"]
-    r = post(s, server.url, f"/links/{links['c3']}/undo", token, seen_decision=str(first))
+    r = post(
+        s, server.url, f"/links/{links['c3']}/undo", token, seen_decision=str(first)
+    )
     assert r.status_code == 303
     assert [d["action"] for d in decisions(db)] == ["reject", "undo"]
     link = links_db.get_link(db, links["c3"])
@@ -228,27 +338,74 @@ def test_bulk_accept_by_shared_orcid_touches_only_the_group_seen(review_app, db,
     assert "ORCID 0000-0002-1825-0097" in html
     # a tampered list also names c4 (another member): it must be ignored
     ids = f"{links['c1']},{links['c2']},{links['c4']}"
-    r = post(s, server.url, f"/links/{links['c1']}/bulk", token, group="orcid", action="accept",
-             link_ids=ids, reason="same ORCID")
+    r = post(
+        s,
+        server.url,
+        f"/links/{links['c1']}/bulk",
+        token,
+        group="orcid",
+        action="accept",
+        link_ids=ids,
+        reason="same ORCID",
+    )
     assert r.status_code == 303
-    status = {k: links_db.get_link(db, links[k])["status"] for k in ("c1", "c2", "c3", "c4")}
-    assert status == {"c1": "confirmed", "c2": "confirmed", "c3": "needs_review", "c4": "needs_review"}
+    status = {
+        k: links_db.get_link(db, links[k])["status"] for k in ("c1", "c2", "c3", "c4")
+    }
+    assert status == {
+        "c1": "confirmed",
+        "c2": "confirmed",
+        "c3": "needs_review",
+        "c4": "needs_review",
+    }
     assert {d["reason"] for d in decisions(db)} == {
-        f"same ORCID [bulk from #{links['c1']}: same ORCID 0000-0002-1825-0097]"}
+        f"same ORCID [bulk from #{links['c1']}: same ORCID 0000-0002-1825-0097]"
+    }
 
 
 def test_rules_from_an_item_use_the_printed_values(review_app, db, web):
     server, _, links = review_app
     s, token = web.login(server.url, "sato")
-    r = post(s, server.url, f"/links/{links['c1']}/rules", token, kind="id_is", scheme="orcid")
+    r = post(
+        s,
+        server.url,
+        f"/links/{links['c1']}/rules",
+        token,
+        kind="id_is",
+        scheme="orcid",
+    )
     assert r.status_code == 303
-    r = post(s, server.url, f"/links/{links['c3']}/rules", token, kind="never_at_org",
-             value="Tokyo Institute of Technology")
+    r = post(
+        s,
+        server.url,
+        f"/links/{links['c3']}/rules",
+        token,
+        kind="never_at_org",
+        value="Tokyo Institute of Technology",
+    )
     assert r.status_code == 303
-    assert post(s, server.url, f"/links/{links['c3']}/rules", token, kind="never_at_org",
-                value="Somewhere not printed").status_code == 400
-    assert post(s, server.url, f"/links/{links['c3']}/rules", token, kind="id_is",
-                scheme="orcid").status_code == 400  # c3's author has no ORCID
+    assert (
+        post(
+            s,
+            server.url,
+            f"/links/{links['c3']}/rules",
+            token,
+            kind="never_at_org",
+            value="Somewhere not printed",
+        ).status_code
+        == 400
+    )
+    assert (
+        post(
+            s,
+            server.url,
+            f"/links/{links['c3']}/rules",
+            token,
+            kind="id_is",
+            scheme="orcid",
+        ).status_code
+        == 400
+    )  # c3's author has no ORCID
     rules = review_db.load_rules(db)
     assert [(r.kind, r.person_id, r.scheme, r.value) for r in rules] == [
         ("id_is", "p001", "orcid", "0000-0002-1825-0097"),
@@ -258,7 +415,7 @@ def test_rules_from_an_item_use_the_printed_values(review_app, db, web):
 
 
 def _summary_numbers(html: str) -> dict[str, tuple[int, int]]:
-    rows = re.findall(r'<tr id="(theme-\w+|total)">(.*?)</tr>', html, re.S)
+    rows = re.findall(r'<tr id="(theme-\w+|total)">(.*?)</tr>', html, re.DOTALL)
     out = {}
     for row_id, body in rows:
         confirmed = int(re.search(r'class="n confirmed">(\d+)<', body).group(1))
@@ -273,22 +430,42 @@ def test_summary_shows_the_report_numbers_and_follows_decisions(review_app, db, 
 
     def expected():
         rep = report_mod.build_report(db, settings, 2024)
-        out = {f"theme-{t['theme_id']}": (t["confirmed"], t["pending"]) for t in rep["themes"]}
+        out = {
+            f"theme-{t['theme_id']}": (t["confirmed"], t["pending"])
+            for t in rep["themes"]
+        }
         out["total"] = (rep["papers_confirmed"], rep["papers_pending"])
         return out
 
     before = _summary_numbers(s.get(server.url + "/summary?fy=2024").text)
     assert before == expected()
     assert before["theme-T01"] == (1, 4)
-    post(s, server.url, f"/links/{links['c4']}/decide", token, action="accept", seen_decision="")
+    post(
+        s,
+        server.url,
+        f"/links/{links['c4']}/decide",
+        token,
+        action="accept",
+        seen_decision="",
+    )
     after = _summary_numbers(s.get(server.url + "/summary?fy=2024").text)
     assert after == expected() and after["theme-T01"] == (2, 3)
 
 
 def test_language_per_user_or_browser(review_app, web):
     server, _, _ = review_app
-    assert "ログイン" in requests.get(server.url + "/login", headers={"Accept-Language": "ja,en;q=0.5"}).text
-    assert "Log in" in requests.get(server.url + "/login", headers={"Accept-Language": "en-GB,ja;q=0.3"}).text
+    assert (
+        "ログイン"
+        in requests.get(
+            server.url + "/login", headers={"Accept-Language": "ja,en;q=0.5"}
+        ).text
+    )
+    assert (
+        "Log in"
+        in requests.get(
+            server.url + "/login", headers={"Accept-Language": "en-GB,ja;q=0.3"}
+        ).text
+    )
     sato, sato_token = web.login(server.url, "sato")
     tanaka, _ = web.login(server.url, "tanaka")
     assert "審査キュー" in sato.get(server.url + "/queue").text
@@ -301,29 +478,66 @@ def test_language_per_user_or_browser(review_app, web):
 def test_audit_log_page_lists_decisions(review_app, web):
     server, _, links = review_app
     s, token = web.login(server.url, "tanaka")
-    post(s, server.url, f"/links/{links['a1']}/decide", token, action="unsure", reason="ask the PI",
-         seen_decision="")
+    post(
+        s,
+        server.url,
+        f"/links/{links['a1']}/decide",
+        token,
+        action="unsure",
+        reason="ask the PI",
+        seen_decision="",
+    )
     html = s.get(server.url + "/log").text
     assert "ask the PI" in html and "tanaka" in html
 
 
-def test_bulk_reject_by_same_printed_name_at_same_organisation(review_app, db, web, data):
+def test_bulk_reject_by_same_printed_name_at_same_organisation(
+    review_app, db, web, data
+):
     server, _, links = review_app
     from db.links import store_candidates
     from db.papers import store_records
 
-    store_records(db, [data.paper("x1", "Another Tokyo paper",
-                                  [data.author("Hiroshi Tanaka", 1, "University of Tokyo")])], None)
-    pid = db.execute("SELECT paper_id FROM source_records WHERE source_id = 'x1'").fetchone()[0]
-    existing = [data.candidate(r["paper_id"], r["person_id"], r["mention"], r["score"], r["status"])
-                for r in db.query("SELECT * FROM links")]
-    store_candidates(db, [*existing, data.candidate(pid, "p001", "paperlists:x1#1", 0.6)], "test")
+    store_records(
+        db,
+        [
+            data.paper(
+                "x1",
+                "Another Tokyo paper",
+                [data.author("Hiroshi Tanaka", 1, "University of Tokyo")],
+            )
+        ],
+        None,
+    )
+    pid = db.execute(
+        "SELECT paper_id FROM source_records WHERE source_id = 'x1'"
+    ).fetchone()[0]
+    existing = [
+        data.candidate(
+            r["paper_id"], r["person_id"], r["mention"], r["score"], r["status"]
+        )
+        for r in db.query("SELECT * FROM links")
+    ]
+    store_candidates(
+        db, [*existing, data.candidate(pid, "p001", "paperlists:x1#1", 0.6)], "test"
+    )
     x1 = db.execute("SELECT link_id FROM links WHERE paper_id = ?", [pid]).fetchone()[0]
     s, token = web.login(server.url, "tanaka")
     html = s.get(f"{server.url}/queue?item={x1}").text
     assert "Hiroshi Tanaka @ University of Tokyo" in html and "Reject all 2" in html
-    r = post(s, server.url, f"/links/{x1}/bulk", token, group="name_org", action="reject",
-             link_ids=f"{links['c1']},{x1}")
+    r = post(
+        s,
+        server.url,
+        f"/links/{x1}/bulk",
+        token,
+        group="name_org",
+        action="reject",
+        link_ids=f"{links['c1']},{x1}",
+    )
     assert r.status_code == 303
-    assert {links_db.get_link(db, i)["status"] for i in (links["c1"], x1)} == {"rejected"}
-    assert links_db.get_link(db, links["c3"])["status"] == "needs_review"  # other organisation
+    assert {links_db.get_link(db, i)["status"] for i in (links["c1"], x1)} == {
+        "rejected"
+    }
+    assert (
+        links_db.get_link(db, links["c3"])["status"] == "needs_review"
+    )  # other organisation
