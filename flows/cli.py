@@ -295,8 +295,10 @@ def schedule(ctx: Context, offline: bool) -> None:
             click.echo(f"Prefect UI: http://127.0.0.1:{sched.server_port}", err=True)
         from prefect.schedules import Cron
 
+        from flows import quiet_console_tracebacks
         from flows.nightly import nightly
 
+        quiet_console_tracebacks()
         click.echo(
             f"serving papertally-nightly on cron {sched.cron!r} ({sched.timezone}) against "
             f"{os.environ['PREFECT_API_URL']}; stop with Ctrl-C",

@@ -329,10 +329,12 @@ def run(ctx: Context, offline: bool) -> None:
       papertally run --offline
       papertally --db /srv/papertally/papertally.db run
     """
-    from flows import prefect_defaults
+    from flows import prefect_defaults, quiet_console_tracebacks
 
     prefect_defaults()
     from flows.nightly import nightly
+
+    quiet_console_tracebacks()
     from papertally import nightly as steps
     from papertally import report as rep
 

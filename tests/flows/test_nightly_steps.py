@@ -198,3 +198,34 @@ def test_schedule_config_is_checked(tmp_path):
     s = load_settings(p)
     assert (s.schedule.cron, s.schedule.timezone) == ("0 2 * * *", "Asia/Tokyo")
     assert s.program.target_reading == "per_fiscal_year"
+
+
+def test_console_shows_papertally_errors_without_traceback():
+    import io
+    import logging
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    from flows import quiet_console_tracebacks
+    from papertally.errors import ParseError
+
+    stream = io.StringIO()
+    handler = PrefectConsoleHandler(stream=stream)
+    logger = logging.getLogger("papertally.test.console")
+    logger.addHandler(handler)
+    try:
+        quiet_console_tracebacks()
+        for exc in (
+            ParseError("x.json: not valid JSON at line 1"),
+            ValueError("a bug"),
+        ):
+            try:
+                raise exc
+            except Exception:
+                logger.exception("task failed")
+        quiet_console_tracebacks()  # twice is harmless
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert text.count("Traceback") == 1  # only the unexpected error keeps its traceback
+    assert "ValueError: a bug" in text
