@@ -135,3 +135,27 @@ def test_users_are_created_and_password_reset(db):
     assert (user["password_hash"], user["lang"]) == ("hash2", "ja")
     with pytest.raises(PapertallyError):
         review_db.add_user(db, "  ", "h")
+
+
+def test_reharvest_and_roster_reimport_leave_a_decided_link_as_decided(db, links, data):
+    import dataclasses
+
+    from db.papers import store_records
+    from db.roster import import_roster
+
+    links_db.decide(db, links["c1"], "accept", "sato", "ORCID matches")
+    before = links_db.get_link(db, links["c1"])
+    changed_paper = dataclasses.replace(
+        data.papers[0], authors=(data.author("Hiroshi Tanaka", 1, "RIKEN AIP"),)
+    )
+    assert store_records(db, [changed_paper], None).updated == 1
+    import_roster(
+        db, [dataclasses.replace(data.roster[0], affiliation="RIKEN"), *data.roster[1:]]
+    )
+    after = links_db.get_link(db, links["c1"])
+    assert (after["status"], after["decision_id"], after["score"]) == (
+        "confirmed",
+        before["decision_id"],
+        before["score"],
+    )
+    assert len(links_db.decision_log(db, links["c1"])) == 1
