@@ -7,6 +7,8 @@ import email.utils
 import hashlib
 import json
 import os
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,6 +72,7 @@ class DiskCache:
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
+        self.warned = False
 
     def _paths(self, source: str, key: str) -> tuple[Path, Path]:
         digest = hashlib.sha1(key.encode()).hexdigest()[:24]
@@ -87,16 +90,30 @@ class DiskCache:
             return None
 
     def put(self, source: str, key: str, text: str, meta: dict) -> None:
-        """Store a body and its sidecar atomically (write, then rename)."""
+        """Store a body and its sidecar atomically (write, then rename). The cache only
+        saves work: a folder that cannot be written is reported once and skipped."""
         body, side = self._paths(source, key)
-        body.parent.mkdir(parents=True, exist_ok=True)
-        for path, content in (
-            (body, text),
-            (side, json.dumps(meta, ensure_ascii=False, indent=1)),
-        ):
-            tmp = path.with_suffix(path.suffix + ".tmp")
-            tmp.write_text(content, encoding="utf-8")
-            os.replace(tmp, path)
+        try:
+            body.parent.mkdir(parents=True, exist_ok=True)
+            # The sidecar goes last: a body without its sidecar is never used.
+            for path, content in (
+                (body, text),
+                (side, json.dumps(meta, ensure_ascii=False, indent=1)),
+            ):
+                # Unique per thread: two runs may save the same URL at once.
+                tmp = path.with_name(
+                    f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
+                )
+                tmp.write_text(content, encoding="utf-8")
+                os.replace(tmp, path)
+        except OSError as exc:
+            if not self.warned:
+                self.warned = True
+                print(
+                    f"warning: HTTP cache {self.root} not writable ({exc.strerror or exc}); "
+                    "harvesting without it (set [http] cache_dir)",
+                    file=sys.stderr,
+                )
 
     def touch(self, source: str, key: str, **changes) -> None:
         """Update a sidecar's fields (e.g. the date a 304 re-validated it)."""

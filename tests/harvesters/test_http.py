@@ -221,3 +221,16 @@ def test_stop_until_defaults_to_next_midnight_utc():
     assert (until.hour, until.minute) == (0, 0)
     assert until > dt.datetime.now(dt.UTC)
     assert (_stop_until(None, "120") - dt.datetime.now(dt.UTC)).total_seconds() > 100
+
+
+@responses.activate
+def test_unwritable_cache_folder_does_not_stop_the_harvest(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    c = HttpClient(
+        contact_email="a@b", cache_dir=blocker / "cache", sleep=lambda s: None
+    )
+    responses.get(URL, body="fine")
+    assert c.get(URL, source="s", conditional=True).text == "fine"
+    assert c.get(URL, source="s", conditional=True).text == "fine"
+    assert capsys.readouterr().err.count("not writable") == 1
