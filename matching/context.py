@@ -107,3 +107,7 @@ class MatchContext:
     confirmed_links: frozenset[tuple[str, str]] = frozenset()  # (paper_id, person_id)
     funder_names: tuple[str, ...] = ()
     grant_numbers: tuple[str, ...] = ()
+    # Rejected candidates scoring below this are name coincidences (a common name at
+    # another institution) and are not returned; rejections decided by a rule, an
+    # identifier or the membership window are always returned. 0 keeps every rejection.
+    keep_rejected_from: float = 0.2

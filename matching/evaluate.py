@@ -193,7 +193,8 @@ def evaluate(labels_path: Path | str, data_dir: Path | str) -> Report:
         mentions, persons,
         confirm_threshold=float(thresholds.get("confirm_threshold", 0.85)),
         review_threshold=float(thresholds.get("review_threshold", 0.45)),
-        context=MatchContext(name_stats=stats),
+        # Every rejection is kept here so that "dropped" counts only what blocking lost.
+        context=MatchContext(name_stats=stats, keep_rejected_from=0.0),
     )
     seconds = time.perf_counter() - started
     return _measure(persons, mentions, truth, candidates, seconds)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from matching.names import (
     letters,
     name_splits,
     romaji_key,
+    token_keys,
 )
 from matching.orgs import compare_orgs_cached, normalise_org
 
@@ -67,10 +70,18 @@ class PersonIndex:
 
     def __init__(self, persons: Sequence[Person]):
         self.persons = list(persons)
-        self.by_block: dict[tuple[str, str], list[_NameEntry]] = defaultdict(list)
+        # Blocks: (family key, given key) for full given names (first part and joined),
+        # (family key, initial) for mentions printed with initials, and roster names that
+        # are themselves initials.
+        self.by_given: dict[tuple[str, str], list[_NameEntry]] = defaultdict(list)
+        self.by_initial: dict[tuple[str, str], list[_NameEntry]] = defaultdict(list)
+        self.by_person_initial: dict[tuple[str, str], list[_NameEntry]] = defaultdict(list)
         self.by_id: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.person_affs: list[tuple[str, ...]] = []
         self.japanese: list[bool] = []
+        # Keys of family names and of each word of multi-word family names, for the quick
+        # test in `might_match` (most mentions share no family name with the roster).
+        self.family_tokens: set[str] = set()
         for i, p in enumerate(self.persons):
             self._add_names(i, p)
             for scheme, value in (("orcid", p.orcid), ("openalex", p.openalex_id)):
@@ -93,23 +104,45 @@ class PersonIndex:
             for s in name_splits(alias):
                 variants.append((s, "alias"))
         for s, label in variants:
-            key = (s.family_key, _initial(s.given_parts))
-            if (key, s.given_parts) in seen:
+            if (s.family_key, s.given_parts) in seen or not s.given_parts:
                 continue
-            seen.add((key, s.given_parts))
-            self.by_block[key].append(
-                _NameEntry(i, s.family, s.given, s.family_letters, s.given_parts, label)
-            )
-            if s.given_parts:
-                # A mention printed with initials only is found under the same initial;
-                # a mention with no given name at all is found under "".
-                self.by_block[(s.family_key, "")].append(
-                    _NameEntry(i, s.family, s.given, s.family_letters, s.given_parts, label)
-                )
+            seen.add((s.family_key, s.given_parts))
+            entry = _NameEntry(i, s.family, s.given, s.family_letters, s.given_parts, label)
+            fk = s.family_key
+            self.family_tokens.add(fk)
+            self.family_tokens.update(romaji_key(t) for t in re.split(r"[\s,]+", s.family) if t)
+            first = s.given_parts[0]
+            # A mention printed with initials is looked up under (family, initial).
+            self.by_initial[(fk, _initial(s.given_parts))].append(entry)
+            if first.initial:
+                self.by_person_initial[(fk, first.text)].append(entry)
+                continue
+            keys = {romaji_key(first.text), romaji_key("".join(x.text for x in s.given_parts))}
+            for k in keys:
+                self.by_given[(fk, k)].append(entry)
+
+    def lookup(self, s: NameSplit) -> list[_NameEntry]:
+        """Roster names that could agree with one reading of a printed name (the block)."""
+        if not s.given_parts:
+            return []
+        fk = s.family_key
+        first = s.given_parts[0]
+        if first.initial:
+            return self.by_initial.get((fk, first.text), [])
+        k1 = romaji_key(first.text)
+        out = list(self.by_given.get((fk, k1), ()))
+        if len(s.given_parts) > 1:
+            for e in self.by_given.get((fk, romaji_key("".join(x.text for x in s.given_parts))), ()):
+                if e not in out:
+                    out.append(e)
+        out.extend(self.by_person_initial.get((fk, k1[:1]), ()))
+        return out
 
 
 @dataclass
 class _Scored:
+    """One (mention, person) pair being scored: evidence so far and the flags guards need."""
+
     mention: Mention
     person: int
     evidence: list[Evidence] = field(default_factory=list)
@@ -121,39 +154,59 @@ class _Scored:
 
     @property
     def logit(self) -> float:
-        return PRIOR + sum(e.weight for e in self.evidence)
+        total = PRIOR
+        for e in self.evidence:
+            total += e.weight
+        return total
 
 
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def _name_candidates(index: PersonIndex, m: Mention) -> dict[int, tuple[str, float, str, bool]]:
-    """person -> (level, strength, detail, certain reading) for the best name agreement."""
-    found: dict[int, tuple[str, float, str, bool]] = {}
+_NameHit = tuple[str, float, Evidence, bool]  # level, strength, evidence, primary reading
+
+
+def _name_candidates(index: PersonIndex, m: Mention, cache: dict) -> dict[int, _NameHit]:
+    """person -> the best name agreement of this mention with one of their names."""
+    found: dict[int, _NameHit] = {}
+    if index.family_tokens.isdisjoint(token_keys(m.name)) and not (
+        m.family and romaji_key(m.family) in index.family_tokens
+    ):
+        return found
     splits = name_splits(m.name, m.given, m.family)
     for rank, s in enumerate(splits):
-        key = (s.family_key, _initial(s.given_parts))
-        for entry in index.by_block.get(key, ()):
-            japanese = index.japanese[entry.person]
-            if entry.family_letters != s.family_letters and not japanese:
-                continue  # romaji-only family agreement counts for Japanese names only
-            agreement = compare_given(entry.given_parts, s.given_parts, japanese)
-            if agreement is None:
+        primary = rank == 0 or s.certain
+        for entry in index.lookup(s):
+            key = (id(entry), m.name, s.family_letters, s.given_parts)
+            hit = cache.get(key, False)
+            if hit is False:
+                hit = _agree(index, entry, s, m.name)
+                cache[key] = hit
+            if hit is None:
                 continue
-            level, strength = agreement
-            if level == "exact" and entry.family_letters != s.family_letters:
-                level, strength = "variant", min(strength, 0.95)
-            primary = rank == 0 or s.certain
-            person_name = f"{entry.given} {entry.family}".strip()
-            detail = describe(person_name, m.name, level)
-            if entry.label == "alias":
-                detail += " (roster alias)"
+            level, strength, ev = hit
             old = found.get(entry.person)
-            value = (level, strength, detail, primary)
             if old is None or (strength, primary) > (old[1], old[3]):
-                found[entry.person] = value
+                found[entry.person] = (level, strength, ev, primary)
     return found
+
+
+def _agree(index: PersonIndex, entry: _NameEntry, s: NameSplit, printed: str) -> tuple[str, float, Evidence] | None:
+    japanese = index.japanese[entry.person]
+    if entry.family_letters != s.family_letters and not japanese:
+        return None  # romaji-only family agreement counts for Japanese names only
+    agreement = compare_given(entry.given_parts, s.given_parts, japanese)
+    if agreement is None:
+        return None
+    level, strength = agreement
+    if level == "exact" and entry.family_letters != s.family_letters:
+        level, strength = "variant", min(strength, 0.95)
+    detail = describe(f"{entry.given} {entry.family}".strip(), printed, level)
+    if entry.label == "alias":
+        detail += " (roster alias)"
+    weight = W_NAME[level] * (strength if level in ("exact", "variant") else 1.0)
+    return level, strength, Evidence("name", weight, detail)
 
 
 def _mention_ids(m: Mention) -> list[tuple[str, str]]:
@@ -164,17 +217,27 @@ def _mention_ids(m: Mention) -> list[tuple[str, str]]:
         ("openreview", m.openreview_id),
         ("dblp", m.dblp_pid),
     ):
-        norm = normalise_id(scheme, value)
-        if norm:
-            out.append((scheme, norm))
+        if value:
+            norm = normalise_id(scheme, value)
+            if norm:
+                out.append((scheme, norm))
     return out
 
 
 _ID_LABEL = {"orcid": "ORCID", "openalex": "OpenAlex author ID", "openreview": "OpenReview profile", "dblp": "dblp person ID"}
+_PERSON_ID_FIELD = {"orcid": "orcid", "openalex": "openalex_id"}
+_AGREE = ("same", "part_of", "fuzzy_same")
+_UNCERTAIN = Evidence("name", W_UNCERTAIN_ORDER, "name read in an unusual order")
+_NO_AFF = Evidence("affiliation", 0.0, "no affiliation printed")
+_NO_ROSTER_AFF = Evidence("affiliation", 0.0, "the roster gives no affiliation")
 
 
 class Matcher:
-    """Scores mentions against a prepared roster; `match_all` is the one-call form."""
+    """Scores mentions against a prepared roster; `match_all` is the one-call form.
+
+    Evidence objects are immutable and shared: the same affiliation comparison, name
+    agreement or name-rarity note is built once and reused across mentions.
+    """
 
     def __init__(self, persons: Sequence[Person], context: MatchContext | None = None):
         self.index = PersonIndex(persons)
@@ -193,33 +256,53 @@ class Matcher:
                 self.org_rules[pos[r.person_id]].append(r)
         self.funders = {normalise_org(f) for f in self.context.funder_names if f.strip()}
         self.grants = {_grant_key(g) for g in self.context.grant_numbers if _grant_key(g)}
+        self._name_cache: dict = {}
+        self._aff_cache: dict = {}
+        self._rarity_cache: dict[int, tuple[Evidence | None, bool]] = {}
+        self._window_cache: dict = {}
+        # Logit below which a plain rejected name coincidence is not kept (None: keep all).
+        keep = self.context.keep_rejected_from
+        self.drop_below: float | None = math.log(keep / (1 - keep)) if 0.0 < keep < 1.0 else None
 
     def score_mention(self, m: Mention) -> list[_Scored]:
         """Every person this mention could be, with evidence (pure non-matches omitted)."""
-        names = _name_candidates(self.index, m)
-        ids = _mention_ids(m)
+        names = _name_candidates(self.index, m, self._name_cache)
+        ids = _mention_ids(m) if (m.orcid or m.openalex_id or m.openreview_id or m.dblp_pid) else []
+        if not names and not ids:
+            return []
         id_persons: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        rule_hits: dict[int, list[Rule]] = defaultdict(list)
         for key in ids:
             for i in self.index.by_id.get(key, ()):
                 id_persons[i].append(key)
-        rule_hits: dict[int, list[Rule]] = defaultdict(list)
-        for key in ids:
             for r in self.rules_by_id.get(key, ()):
                 if r.person_id in self.pos:
                     rule_hits[self.pos[r.person_id]].append(r)
+        funded = self._funded(m)
+        own = tuple(a for a in m.affiliations if a and a.strip())
+        paper = () if own else tuple(a for a in m.paper_affiliations if a and a.strip())
         out = []
+        floor = self.drop_below
         for i in set(names) | set(id_persons) | set(rule_hits):
-            out.append(self._score(m, i, names.get(i), id_persons.get(i, []), rule_hits.get(i, [])))
+            name = names.get(i)
+            if floor is not None and name is not None and not ids and not (self.org_rules and i in self.org_rules):
+                # Quick estimate of the logit from cached pieces: a pair that would be a
+                # plain name coincidence is dropped before any object is built.
+                est = PRIOR + name[2].weight + (W_UNCERTAIN_ORDER if not name[3] else 0.0)
+                rarity_ev = self._rarity(i)[0]
+                if rarity_ev is not None:
+                    est += rarity_ev.weight
+                est += self._aff_hit(i, own, paper)[0].weight
+                if funded:
+                    est += W_FUNDING
+                p = self.index.persons[i]
+                in_window = m.conference_date is None or not (p.start_date or p.end_date) or self._window(m.conference_date, p.start_date, p.end_date) is None
+                if est < floor and in_window and est + W_COAUTHOR < floor:
+                    continue
+            out.append(self._score(m, i, name, ids, id_persons.get(i, ()), rule_hits.get(i, ()), own, paper, funded))
         return out
 
-    def _score(
-        self,
-        m: Mention,
-        i: int,
-        name: tuple[str, float, str, bool] | None,
-        id_hits: list[tuple[str, str]],
-        rules: list[Rule],
-    ) -> _Scored:
+    def _score(self, m, i, name, ids, id_hits, rules, own, paper, funded) -> _Scored:
         p = self.index.persons[i]
         sc = _Scored(m, i)
         ev = sc.evidence
@@ -232,91 +315,108 @@ class Matcher:
             else:
                 ev.append(Evidence("rule", W_ID_DISAGREE, f"staff rule: {label} {r.value} is not this person{why}"))
                 sc.forced = "rejected"
-        # Identifiers.
         for scheme, value in id_hits:
             ev.append(Evidence("id", W_ID_AGREE, f"{_ID_LABEL[scheme]} matches ({value})"))
             sc.id_agrees = True
-        for scheme, theirs in _mention_ids(m):
-            ours = normalise_id(scheme, getattr(p, "orcid" if scheme == "orcid" else "openalex_id", None)) if scheme in ("orcid", "openalex") else None
+        for scheme, theirs in ids:
+            attr = _PERSON_ID_FIELD.get(scheme)
+            ours = normalise_id(scheme, getattr(p, attr)) if attr else None
             if ours and ours != theirs:
                 ev.append(Evidence("id", W_ID_DISAGREE, f"{_ID_LABEL[scheme]} differs (paper {theirs}, roster {ours})"))
-        # Name.
         if name is None:
             ev.append(Evidence("name", 0.0, f"name differs ({m.name} vs {p.given_name or ''} {p.family_name})"))
         else:
-            level, strength, detail, primary = name
+            level, _strength, name_ev, primary = name
             sc.name_level = level
-            ev.append(Evidence("name", W_NAME[level] * (strength if level in ("exact", "variant") else 1.0), detail))
+            ev.append(name_ev)
             if not primary:
-                ev.append(Evidence("name", W_UNCERTAIN_ORDER, "name read in an unusual order"))
-        # How common the family name is.
-        if self.stats is not None and self.stats.total:
-            rarity = self.stats.rarity(p.family_name)
-            sc.common_name = self.stats.is_common(p.family_name)
-            share = self.stats.share(p.family_name)
-            freq = f"1 in {round(1 / share):,} mentions" if share else "not seen elsewhere"
-            word = "common" if sc.common_name else "rare"
-            ev.append(Evidence("name_rarity", round(W_RARITY * rarity, 3), f"{p.family_name} is a {word} family name ({freq})"))
-        else:
-            sc.common_name = True
-        # Affiliation.
-        self._affiliation(m, i, sc)
-        # Funding acknowledgement.
-        if self._funded(m):
+                ev.append(_UNCERTAIN)
+        rarity_ev, sc.common_name = self._rarity(i)
+        if rarity_ev is not None:
+            ev.append(rarity_ev)
+        self._affiliation(i, own, paper, sc)
+        if funded:
             ev.append(Evidence("funding", W_FUNDING, "paper acknowledges the program's funding"))
-        # Membership window.
-        if m.conference_date is not None:
-            if p.start_date and m.conference_date < p.start_date:
-                ev.append(Evidence("window", W_WINDOW, f"paper ({m.conference_date}) is before membership start {p.start_date}"))
-                sc.forced = "rejected"
-            elif p.end_date and m.conference_date > p.end_date:
-                ev.append(Evidence("window", W_WINDOW, f"paper ({m.conference_date}) is after membership end {p.end_date}"))
+        day = m.conference_date
+        if day is not None and (p.start_date or p.end_date):
+            w = self._window(day, p.start_date, p.end_date)
+            if w is not None:
+                ev.append(w)
                 sc.forced = "rejected"
         return sc
 
-    def _affiliation(self, m: Mention, i: int, sc: _Scored) -> None:
-        p = self.index.persons[i]
-        person_affs = self.index.person_affs[i]
-        own = tuple(a for a in m.affiliations if a and a.strip())
+    def _rarity(self, i: int) -> tuple[Evidence | None, bool]:
+        hit = self._rarity_cache.get(i)
+        if hit is None:
+            p = self.index.persons[i]
+            if self.stats is not None and self.stats.total:
+                rarity = self.stats.rarity(p.family_name)
+                common = self.stats.is_common(p.family_name)
+                share = self.stats.share(p.family_name)
+                freq = f"1 in {round(1 / share):,} mentions" if share else "not seen elsewhere"
+                word = "common" if common else "rare"
+                hit = (Evidence("name_rarity", round(W_RARITY * rarity, 3), f"{p.family_name} is a {word} family name ({freq})"), common)
+            else:
+                hit = (None, True)  # no statistics: every name counts as common
+            self._rarity_cache[i] = hit
+        return hit
+
+    def _window(self, day, start, end) -> Evidence | None:
+        key = (day, start, end)
+        if key not in self._window_cache:
+            w = None
+            if start and day < start:
+                w = Evidence("window", W_WINDOW, f"paper ({day}) is before membership start {start}")
+            elif end and day > end:
+                w = Evidence("window", W_WINDOW, f"paper ({day}) is after membership end {end}")
+            self._window_cache[key] = w
+        return self._window_cache[key]
+
+    def _affiliation(self, i: int, own: tuple[str, ...], paper: tuple[str, ...], sc: _Scored) -> None:
         for r in self.org_rules.get(i, ()):
             if own and compare_orgs_cached((r.value,), own).kind in _AGREE:
                 why = f" ({r.reason})" if r.reason else ""
                 sc.evidence.append(Evidence("rule", W_ID_DISAGREE, f"staff rule: never at {r.value}{why}"))
                 sc.forced = "rejected"
+        hit = self._aff_hit(i, own, paper)
+        sc.evidence.append(hit[0])
+        sc.aff_support = hit[1]
+
+    def _aff_hit(self, i: int, own: tuple[str, ...], paper: tuple[str, ...]) -> tuple[Evidence, bool]:
+        person_affs = self.index.person_affs[i]
+        key = (person_affs, own, paper)
+        hit = self._aff_cache.get(key)
+        if hit is None:
+            hit = self._affiliation_evidence(self.index.persons[i], person_affs, own, paper)
+            self._aff_cache[key] = hit
+        return hit
+
+    @staticmethod
+    def _affiliation_evidence(p: Person, person_affs, own, paper) -> tuple[Evidence, bool]:
         if not person_affs:
-            sc.evidence.append(Evidence("affiliation", 0.0, "the roster gives no affiliation"))
-            return
+            return _NO_ROSTER_AFF, False
         if own:
             v = compare_orgs_cached(person_affs, own)
             if v.kind in _AGREE:
-                sc.evidence.append(Evidence("affiliation", W_AFF_MATCH, v.detail))
-                sc.aff_support = True
-            elif v.kind == "related":
-                sc.evidence.append(Evidence("affiliation", W_AFF_RELATED, v.detail))
-            else:
-                sc.evidence.append(Evidence("affiliation", W_AFF_MISMATCH, f"{v.detail} (roster: {p_aff(p)})"))
-            return
-        paper = tuple(a for a in m.paper_affiliations if a and a.strip())
+                return Evidence("affiliation", W_AFF_MATCH, v.detail), True
+            if v.kind == "related":
+                return Evidence("affiliation", W_AFF_RELATED, v.detail), False
+            return Evidence("affiliation", W_AFF_MISMATCH, f"{v.detail} (roster: {p_aff(p)})"), False
         if paper:
             v = compare_orgs_cached(person_affs, paper)
             if v.kind in _AGREE:
-                sc.evidence.append(Evidence("affiliation", W_PAPER_AFF_MATCH, f"paper-level list: {v.detail}"))
-                sc.aff_support = True
-            elif v.kind == "related":
-                sc.evidence.append(Evidence("affiliation", W_AFF_RELATED, f"paper-level list: {v.detail}"))
-            else:
-                sc.evidence.append(Evidence("affiliation", W_PAPER_AFF_MISMATCH, f"paper's affiliations do not include {p_aff(p)}"))
-            return
-        sc.evidence.append(Evidence("affiliation", 0.0, "no affiliation printed"))
+                return Evidence("affiliation", W_PAPER_AFF_MATCH, f"paper-level list: {v.detail}"), True
+            if v.kind == "related":
+                return Evidence("affiliation", W_AFF_RELATED, f"paper-level list: {v.detail}"), False
+            return Evidence("affiliation", W_PAPER_AFF_MISMATCH, f"paper's affiliations do not include {p_aff(p)}"), False
+        return _NO_AFF, False
 
     def _funded(self, m: Mention) -> bool:
-        if self.funders and any(normalise_org(f) in self.funders for f in m.funders):
+        if self.funders and m.funders and any(normalise_org(f) in self.funders for f in m.funders):
             return True
         return bool(self.grants) and any(_grant_key(a) in self.grants for a in m.awards)
 
-    def decide(
-        self, sc: _Scored, confirm_threshold: float, review_threshold: float
-    ) -> Candidate:
+    def decide(self, sc: _Scored, confirm_threshold: float, review_threshold: float) -> Candidate:
         """Turn evidence into a score and a status (with the guards that keep it honest)."""
         score = _sigmoid(sc.logit)
         if sc.forced == "confirmed":
@@ -331,32 +431,32 @@ class Matcher:
             status = "needs_review"
         else:
             status = "rejected"
+        evidence = sc.evidence
         if status == "confirmed" and sc.forced is None and not sc.id_agrees:
-            coauthor = any(e.kind == "coauthor" for e in sc.evidence)
             reason = None
             if sc.name_level not in ("exact", "variant"):
                 reason = "initials alone never confirm" if sc.name_level == "initials" else "only the family name agrees"
-            elif not sc.aff_support and (sc.common_name or not coauthor):
+            elif not sc.aff_support and (sc.common_name or not any(e.kind == "coauthor" for e in evidence)):
                 # Never confirm on a name alone: without an identifier or an affiliation,
                 # only a rare name with a confirmed co-author from the project may confirm.
                 reason = "no identifier or affiliation supports it"
             if reason:
                 status = "needs_review"
                 score = min(score, confirm_threshold - 0.01)
-                sc.evidence.append(Evidence("guard", 0.0, reason))
-        p = self.index.persons[sc.person]
+                evidence = [*evidence, Evidence("guard", 0.0, reason)]
         return Candidate(
             paper_id=sc.mention.paper_id,
-            person_id=p.person_id,
+            person_id=self.index.persons[sc.person].person_id,
             mention_key=sc.mention.key,
             score=round(score, 4),
             status=status,
-            evidence=tuple(sc.evidence),
-            explanation=_explain(status, sc.evidence),
+            evidence=tuple(evidence),
+            explanation=_explain(status, evidence),
         )
 
 
 def p_aff(p: Person) -> str:
+    """The roster affiliation as shown in explanations."""
     return p.affiliation or "the roster affiliation"
 
 
@@ -364,7 +464,6 @@ def _grant_key(text: str) -> str:
     return "".join(c for c in text.upper() if c.isalnum())
 
 
-_AGREE = ("same", "part_of", "fuzzy_same")
 _STATUS_WORD = {"confirmed": "Confirmed", "needs_review": "Needs review", "rejected": "Rejected"}
 
 
@@ -388,8 +487,11 @@ def match_all(
     """Match every mention against the roster.
 
     Returns at most one Candidate per (paper_id, person_id) -- the best-scoring mention --
-    and only candidates with some agreement (name, identifier or staff rule). Co-authorship
-    evidence uses `context.confirmed_links` plus the links this pass confirms.
+    and only candidates worth keeping: confirmed, needs_review, and rejected ones that a
+    rule, an identifier or the membership window decided or that scored at least
+    `context.keep_rejected_from` (a plain name coincidence is not returned). Co-authorship
+    evidence uses `context.confirmed_links` plus the links this pass confirms. Mentions are
+    consumed once and not kept, so memory grows with the candidates, not the input.
 
     Args:
         mentions: author mentions as printed (any iterable; consumed once).
@@ -405,44 +507,56 @@ def match_all(
             f"thresholds must satisfy 0 <= review ({review_threshold}) <= confirm ({confirm_threshold}) <= 1"
         )
     matcher = Matcher(persons, context)
-    best: dict[tuple[str, str], tuple[_Scored, Candidate]] = {}
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of short-lived acyclic objects: the cyclic collector only costs time
+    try:
+        return _match(matcher, mentions, confirm_threshold, review_threshold)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _match(matcher: Matcher, mentions: Iterable[Mention], confirm_threshold: float, review_threshold: float) -> list[Candidate]:
+    best: dict[tuple[str, int], tuple[float, str, _Scored]] = {}
     for m in mentions:
         for sc in matcher.score_mention(m):
-            cand = matcher.decide(_copy(sc), confirm_threshold, review_threshold)
-            key = (cand.paper_id, cand.person_id)
+            key = (m.paper_id, sc.person)
+            logit = sc.logit if sc.forced is None else (100.0 if sc.forced == "confirmed" else -100.0 + sc.logit)
             old = best.get(key)
-            if old is None or (cand.score, old[1].mention_key) > (old[1].score, cand.mention_key):
-                best[key] = (sc, cand)
-    # Second pass: co-authorship with other confirmed members of the same project.
-    confirmed = set(matcher.context.confirmed_links)
-    confirmed.update(k for k, (_, c) in best.items() if c.status == "confirmed")
-    by_paper: dict[str, set[str]] = defaultdict(set)
-    for paper_id, person_id in confirmed:
-        if person_id in matcher.pos:
-            by_paper[paper_id].add(person_id)
+            if old is None or (logit, old[1]) > (old[0], m.key):
+                best[key] = (logit, m.key, sc)
+    # Co-authorship with other confirmed members of the same project: links confirmed by
+    # staff or earlier passes (context) and the ones this pass confirms.
+    decided = {key: matcher.decide(sc, confirm_threshold, review_threshold) for key, (_, _, sc) in best.items()}
     persons_list = matcher.index.persons
-    for key, (sc, cand) in list(best.items()):
-        if cand.status == "confirmed" or sc.forced is not None or not sc.name_level:
-            continue
-        me = persons_list[sc.person]
-        mates = [
-            q for q in by_paper.get(cand.paper_id, ())
-            if q != me.person_id and persons_list[matcher.pos[q]].project_id == me.project_id
-        ]
-        if mates:
-            sc2 = _copy(sc)
-            names = ", ".join(sorted(_person_name(persons_list[matcher.pos[q]]) for q in mates))
-            sc2.evidence.append(Evidence("coauthor", W_COAUTHOR, f"co-author {names} is a confirmed member of the same project"))
-            best[key] = (sc2, matcher.decide(sc2, confirm_threshold, review_threshold))
-    return [c for _, c in best.values()]
+    confirmed_by_paper: dict[str, set[int]] = defaultdict(set)
+    for paper_id, person_id in matcher.context.confirmed_links:
+        if person_id in matcher.pos:
+            confirmed_by_paper[paper_id].add(matcher.pos[person_id])
+    for (paper_id, i), cand in decided.items():
+        if cand.status == "confirmed":
+            confirmed_by_paper[paper_id].add(i)
+    out = []
+    for key, cand in decided.items():
+        sc = best[key][2]
+        if cand.status != "confirmed" and sc.forced is None and sc.name_level and key[0] in confirmed_by_paper:
+            me = persons_list[sc.person]
+            mates = [q for q in confirmed_by_paper[key[0]] if q != sc.person and persons_list[q].project_id == me.project_id]
+            if mates:
+                names = ", ".join(sorted(_person_name(persons_list[q]) for q in mates))
+                sc2 = _Scored(sc.mention, sc.person, [*sc.evidence, Evidence("coauthor", W_COAUTHOR, f"co-author {names} is a confirmed member of the same project")],
+                              sc.forced, sc.id_agrees, sc.aff_support, sc.common_name, sc.name_level)
+                cand = matcher.decide(sc2, confirm_threshold, review_threshold)
+        if cand.status == "rejected" and matcher.drop_below is not None and sc.forced is None and not _has_id(sc):
+            if sc.logit < matcher.drop_below:
+                continue  # a name coincidence: not worth keeping (MatchContext.keep_rejected_from)
+        out.append(cand)
+    return out
+
+
+def _has_id(sc: _Scored) -> bool:
+    return any(e.kind in ("id", "rule") for e in sc.evidence)
 
 
 def _person_name(p: Person) -> str:
     return f"{p.given_name or ''} {p.family_name}".strip()
-
-
-def _copy(sc: _Scored) -> _Scored:
-    return _Scored(
-        sc.mention, sc.person, list(sc.evidence), sc.forced, sc.id_agrees, sc.aff_support,
-        sc.common_name, sc.name_level,
-    )

@@ -51,7 +51,23 @@ _JA_SYLLABLES = re.compile(
 
 def letters(text: str) -> str:
     """Folded text with everything but a-z removed: "Shun'ichi" -> "shunichi"."""
+    if text.isascii() and "&" not in text:
+        return _LETTERS.sub("", text.lower())  # the common case, without Unicode folding
     return _LETTERS.sub("", fold(text))
+
+
+_TOKEN_SPLIT = re.compile(r"[\s,]+")
+
+
+@lru_cache(maxsize=500_000)
+def token_keys(printed: str) -> frozenset[str]:
+    """romaji_key of every token of a printed name: a cheap test before full parsing.
+
+    A mention can only agree with a member whose family-name key (or a part of it) is
+    among these, so most mentions are dismissed without parsing.
+    """
+    text = html.unescape(printed) if "&" in printed else printed
+    return frozenset(romaji_key(t) for t in _TOKEN_SPLIT.split(text) if t)
 
 
 @lru_cache(maxsize=200_000)

@@ -55,8 +55,19 @@ def test_common_name_without_affiliation_is_never_confirmed():
 
 
 def test_common_name_with_another_affiliation_is_rejected():
-    c = run([mention("Wei Wang", affiliations=("Tsinghua University",))])[("paper1", "p2")]
+    ctx = MatchContext(name_stats=STATS, keep_rejected_from=0.0)
+    c = run([mention("Wei Wang", affiliations=("Tsinghua University",))], context=ctx)[("paper1", "p2")]
     assert c.status == "rejected"
+    assert "Tsinghua" in c.explanation
+
+
+def test_plain_name_coincidences_are_not_returned_by_default():
+    assert run([mention("Wei Wang", affiliations=("Tsinghua University",))]) == {}
+
+
+def test_window_rejections_are_returned_even_when_low():
+    got = run([mention("Yuta Ota", affiliations=("Tsinghua University",), conference_date=dt.date(2020, 1, 1))])
+    assert got[("paper1", "p3")].status == "rejected"
 
 
 def test_common_name_with_its_affiliation_is_confirmed():
