@@ -16,12 +16,10 @@
     button.form.requestSubmit(button);
   }
   document.addEventListener("DOMContentLoaded", function () {
-    var filters = document.getElementById("filters");
-    if (filters) {
-      filters.querySelectorAll("select").forEach(function (s) {
-        s.addEventListener("change", function () { filters.submit(); });
-      });
-    }
+    // Filters and the fiscal-year picker apply as soon as a value is chosen.
+    document.querySelectorAll("#filters select, select[data-autosubmit]").forEach(function (s) {
+      s.addEventListener("change", function () { s.form.submit(); });
+    });
     var reason = document.getElementById("reason");
     if (reason) {
       // Enter in the reason field never submits by accident: leave with Esc, then press a key.

@@ -110,6 +110,11 @@ def test_staff_review_in_a_real_browser(review_app, db, page):
     # the summary counted the accepted paper
     assert confirmed_of(page, url, "T01") == before + 1
 
+    # the fiscal-year picker applies at once (our script runs under the page's CSP)
+    page.select_option("select[name=fy]", "2023")
+    page.wait_for_url(re.compile(r"fy=2023"))
+    assert "FY2023" in page.locator("h1").inner_text()
+
     # a screenshot of the queue for people to look at
     page.goto(f"{url}/queue?item={links['c2']}")
     ARTIFACTS.mkdir(exist_ok=True)

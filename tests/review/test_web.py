@@ -541,3 +541,16 @@ def test_bulk_reject_by_same_printed_name_at_same_organisation(
     assert (
         links_db.get_link(db, links["c3"])["status"] == "needs_review"
     )  # other organisation
+
+
+def test_pages_forbid_foreign_scripts_and_framing(review_app, web):
+    server, _, _ = review_app
+    s, _ = web.login(server.url, "sato")
+    for path in ("/login", "/queue", "/summary"):
+        r = s.get(server.url + path)
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert r.headers["x-frame-options"] == "DENY"
+        assert (
+            "onchange=" not in r.text and "onclick=" not in r.text
+        )  # no inline handlers
