@@ -427,6 +427,20 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
     def seen_decision(form: dict) -> int | None:
         return _int_or_none(form.get("seen_decision"))
 
+    def check_unchanged(db, link_id: int, form: dict) -> None:
+        """Refuse a decision on evidence the reviewer did not see: the form carries the
+        link's version (updated_at) as shown; a re-match or a second-look flag since then
+        changes it. (A decision by someone else is reported by links_db.decide itself.)"""
+        shown = form.get("seen_version")
+        link = links_db.get_link(db, link_id)
+        if not shown or link["decision_id"] != seen_decision(form):
+            return
+        if link["updated_at"] != shown:
+            raise links_db.ConflictError(
+                f"link {link_id} was re-scored by the matcher at {link['updated_at']}, "
+                "after you opened it; reload to see the new score and evidence"
+            )
+
     @app.post("/links/{link_id}/decide")
     async def decide(request: Request, link_id: int):
         form = await checked_form(request)
@@ -440,6 +454,7 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         try:
             user = current_user(request, db)
             with review_db.write_transaction(db):
+                check_unchanged(db, link_id, form)
                 links_db.decide(
                     db,
                     link_id,

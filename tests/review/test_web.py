@@ -554,3 +554,43 @@ def test_pages_forbid_foreign_scripts_and_framing(review_app, web):
         assert (
             "onchange=" not in r.text and "onclick=" not in r.text
         )  # no inline handlers
+
+
+def test_a_decision_on_evidence_rescored_meanwhile_is_refused(
+    review_app, db, web, data
+):
+    server, _, links = review_app
+    s, token = web.login(server.url, "tanaka")
+    html = s.get(f"{server.url}/queue?item={links['c4']}").text
+    version = re.search(r'name="seen_version" value="([^"]+)"', html).group(1)
+    # the nightly re-match re-scores c4 while the page is open
+    db.execute(
+        "UPDATE links SET score = 0.55, updated_at = '2099-01-01T00:00:00+00:00' "
+        "WHERE link_id = ?",
+        [links["c4"]],
+    )
+    db.conn.commit()
+    r = post(
+        s,
+        server.url,
+        f"/links/{links['c4']}/decide",
+        token,
+        action="accept",
+        seen_decision="",
+        seen_version=version,
+    )
+    assert r.status_code == 409 and "re-scored by the matcher" in r.text
+    assert decisions(db) == []
+    html = s.get(f"{server.url}/queue?item={links['c4']}").text
+    version = re.search(r'name="seen_version" value="([^"]+)"', html).group(1)
+    r = post(
+        s,
+        server.url,
+        f"/links/{links['c4']}/decide",
+        token,
+        action="accept",
+        seen_decision="",
+        seen_version=version,
+    )
+    assert r.status_code == 303
+    assert decisions(db)[0]["score_shown"] == 0.55
