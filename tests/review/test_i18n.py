@@ -1,0 +1,70 @@
+"""Page language: the two catalogues stay complete, Accept-Language is read with its q-values."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from db.review import RULE_KINDS
+from review.app import STATUS_CHOICES
+from review.i18n import from_accept_language, messages, translate
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "review" / "templates"
+
+
+def test_japanese_and_english_have_the_same_keys():
+    assert set(messages("ja")) == set(messages("en"))
+
+
+def test_every_key_used_in_a_template_exists():
+    used = set()
+    for path in TEMPLATES.glob("*.html"):
+        used |= set(
+            re.findall(
+                r"""t\(["']([a-z0-9_.]+)["']""", path.read_text(encoding="utf-8")
+            )
+        )
+    assert used, "no translated text found in the templates"
+    families = {k for k in used if k.endswith(".")}  # t("status." ~ s) and the like
+    # every value those families take
+    used = (used - families) | {
+        *(f"status.{s}" for s in STATUS_CHOICES),
+        *(f"action.{a}" for a in ("accept", "reject", "unsure", "undo")),
+        *(f"error.{c}" for c in (400, 401, 403, 404, 405, 409, 422)),
+        *(f"rules.kind.{k}" for k in RULE_KINDS),
+        *(f"summary.reading.{r}" for r in ("per_fiscal_year", "cumulative")),
+        *(f"bulk.{g}" for g in ("orcid", "name_org")),
+    }
+    assert families == {
+        "status.",
+        "action.",
+        "error.",
+        "rules.kind.",
+        "summary.reading.",
+        "bulk.",
+    }
+    assert used <= set(messages("en")), used - set(messages("en"))
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("ja,en-US;q=0.9", "ja"),
+        ("en-US,en;q=0.9,ja;q=0.8", "en"),
+        ("fr-FR,en;q=0.5,ja;q=0.7", "ja"),
+        ("de", "ja"),  # unsupported: the staff's default
+        ("", "ja"),
+        (None, "ja"),
+        ("en;q=abc, ja;q=0.1", "ja"),  # a broken q-value counts as 0
+    ],
+)
+def test_accept_language(header, lang):
+    assert from_accept_language(header) == lang
+
+
+def test_translate_formats_and_falls_back():
+    assert translate("ja", "queue.count", n=3) == "3 件"
+    assert translate("en", "queue.count", n=3) == "3 items"
+    assert translate("ja", "no.such.key") == "no.such.key"
