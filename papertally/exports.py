@@ -250,7 +250,11 @@ def build_export(
     fy = report["fiscal_year"]
     generated = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     run = runs_db.get_run(db, run_id) if run_id else runs_db.last_finished_run(db)
-    sources = runs_db.data_sources(db)
+    # The sources of the venue-years this fiscal year counts (their last good harvest).
+    counted = set(report["venue_years"])
+    sources = [
+        s for s in runs_db.data_sources(db) if f"{s['venue']} {s['year']}" in counted
+    ]
     members = runs_db.member_names(db)
 
     summary = []

@@ -94,3 +94,61 @@ def test_schedule_fires_on_cron_and_stops_its_server_on_sigterm(tmp_path):
     assert "local Prefect server stopped" in log
     time.sleep(1)
     assert not port_open(port)
+
+
+def test_schedule_stops_on_ctrl_c_and_takes_its_server_down(tmp_path):
+    port = free_port()
+    config = write_config(tmp_path, broken_job=False, formats='["json"]', chart="")
+    text = re.sub(
+        r"(?m)^server_port = .*$",
+        f"server_port = {port}",
+        config.read_text(encoding="utf-8"),
+    )
+    config.write_text(text, encoding="utf-8")  # cron stays 02:00 Tokyo: nothing fires
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect-home"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+    )
+    stderr_path = tmp_path / "schedule.err"
+    with stderr_path.open("w") as err:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from papertally.cli import main; main(sys.argv[1:])",
+                "--config",
+                str(config),
+                "--db",
+                str(tmp_path / "s.db"),
+                "schedule",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while (
+            time.monotonic() < deadline
+            and "serving papertally-nightly" not in stderr_path.read_text()
+        ):
+            assert proc.poll() is None, stderr_path.read_text()[-3000:]
+            time.sleep(0.5)
+        time.sleep(3)  # the runner is up and polling
+        assert port_open(port)
+    finally:
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        try:
+            code = proc.wait(90)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    log = stderr_path.read_text()
+    assert code == 0, log[-3000:]
+    assert "local Prefect server stopped" in log
+    time.sleep(1)
+    assert not port_open(port)

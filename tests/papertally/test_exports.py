@@ -335,11 +335,20 @@ def test_export_sources_and_run_date(world, tmp_path):
         db, "paperlists", "CVPR", 2024, "https://example.org/cvpr2024.json"
     )
     papers_db.finish_run(db, run, status="ok", counts=papers_db.IngestCounts(seen=5))
+    other = papers_db.start_run(
+        db, "paperlists", "CVPR", 2023, "https://example.org/cvpr2023.json"
+    )
+    papers_db.finish_run(
+        db, other, status="ok", counts=papers_db.IngestCounts(seen=7)
+    )  # FY2023
     rid = runs_db.start_run(db, "cli")
     runs_db.finish_run(db, rid, {"failures": [], "review_queue": 1})
     data = exports.build_export(db, s, build_report(db, s, 2024), lang="en")
     meta = {k: v for k, v in data["meta"] if k != "Counting rule"}
     assert "https://example.org/cvpr2024.json" in meta["Data source"]
+    assert [v for k, v in data["meta"] if k == "Data source"] == [
+        meta["Data source"]
+    ]  # not FY2023's
     assert meta["Last nightly run"].startswith(f"#{rid} ")
     assert sum(1 for k, _ in data["meta"] if k == "Counting rule") == len(
         build_report(db, s, 2024)["counting_rules"]
