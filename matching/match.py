@@ -18,7 +18,9 @@ from matching.names import (
     describe,
     is_japanese_like,
     letters,
+    name_readings,
     name_splits,
+    split_of,
     romaji_key,
     token_keys,
 )
@@ -82,6 +84,7 @@ class PersonIndex:
         # Keys of family names and of each word of multi-word family names, for the quick
         # test in `might_match` (most mentions share no family name with the roster).
         self.family_tokens: set[str] = set()
+        self.family_keys: set[str] = set()  # romaji keys of whole family names
         for i, p in enumerate(self.persons):
             self._add_names(i, p)
             for scheme, value in (("orcid", p.orcid), ("openalex", p.openalex_id)):
@@ -110,6 +113,7 @@ class PersonIndex:
             entry = _NameEntry(i, s.family, s.given, s.family_letters, s.given_parts, label)
             fk = s.family_key
             self.family_tokens.add(fk)
+            self.family_keys.add(fk)
             self.family_tokens.update(romaji_key(t) for t in re.split(r"[\s,]+", s.family) if t)
             first = s.given_parts[0]
             # A mention printed with initials is looked up under (family, initial).
@@ -174,8 +178,11 @@ def _name_candidates(index: PersonIndex, m: Mention, cache: dict) -> dict[int, _
         m.family and romaji_key(m.family) in index.family_tokens
     ):
         return found
-    splits = name_splits(m.name, m.given, m.family)
-    for rank, s in enumerate(splits):
+    family_keys = index.family_keys
+    for rank, (family, given, certain) in enumerate(name_readings(m.name, m.given, m.family)):
+        if romaji_key(family) not in family_keys:
+            continue  # no member has this family name: no need to parse the reading
+        s = split_of(family, given, certain)
         primary = rank == 0 or s.certain
         for entry in index.lookup(s):
             key = (id(entry), m.name, s.family_letters, s.given_parts)
@@ -260,13 +267,27 @@ class Matcher:
         self._aff_cache: dict = {}
         self._rarity_cache: dict[int, tuple[Evidence | None, bool]] = {}
         self._window_cache: dict = {}
+        self._names_by_printed: dict = {}
+        # (paper_id, person) -> (estimate, _score arguments) for pairs below the keep floor
+        # that a confirmed co-author from the same project could still lift.
+        self.maybe: dict[tuple[str, int], tuple[float, tuple]] = {}
         # Logit below which a plain rejected name coincidence is not kept (None: keep all).
         keep = self.context.keep_rejected_from
         self.drop_below: float | None = math.log(keep / (1 - keep)) if 0.0 < keep < 1.0 else None
 
     def score_mention(self, m: Mention) -> list[_Scored]:
         """Every person this mention could be, with evidence (pure non-matches omitted)."""
-        names = _name_candidates(self.index, m, self._name_cache)
+        nkey = (m.name, m.given, m.family)
+        names = self._names_by_printed.get(nkey)
+        if names is None:
+            names = _name_candidates(self.index, m, self._name_cache)
+            # With each hit, the part of the logit that depends only on the name.
+            names = {
+                i: (*hit, PRIOR + hit[2].weight + (0.0 if hit[3] else W_UNCERTAIN_ORDER) + self._rarity_weight(i))
+                for i, hit in names.items()
+            }
+            if len(self._names_by_printed) < 2_000_000:
+                self._names_by_printed[nkey] = names
         ids = _mention_ids(m) if (m.orcid or m.openalex_id or m.openreview_id or m.dblp_pid) else []
         if not names and not ids:
             return []
@@ -288,16 +309,18 @@ class Matcher:
             if floor is not None and name is not None and not ids and not (self.org_rules and i in self.org_rules):
                 # Quick estimate of the logit from cached pieces: a pair that would be a
                 # plain name coincidence is dropped before any object is built.
-                est = PRIOR + name[2].weight + (W_UNCERTAIN_ORDER if not name[3] else 0.0)
-                rarity_ev = self._rarity(i)[0]
-                if rarity_ev is not None:
-                    est += rarity_ev.weight
-                est += self._aff_hit(i, own, paper)[0].weight
+                est = name[4] + self._aff_hit(i, own, paper)[0].weight
                 if funded:
                     est += W_FUNDING
                 p = self.index.persons[i]
                 in_window = m.conference_date is None or not (p.start_date or p.end_date) or self._window(m.conference_date, p.start_date, p.end_date) is None
-                if est < floor and in_window and est + W_COAUTHOR < floor:
+                if est < floor and in_window:
+                    if est + W_COAUTHOR >= floor:
+                        # Only a confirmed co-author could lift it: keep the inputs, score later.
+                        key = (m.paper_id, i)
+                        old = self.maybe.get(key)
+                        if old is None or est > old[0]:
+                            self.maybe[key] = (est, (m, i, name, ids, (), (), own, paper, funded))
                     continue
             out.append(self._score(m, i, name, ids, id_persons.get(i, ()), rule_hits.get(i, ()), own, paper, funded))
         return out
@@ -326,7 +349,7 @@ class Matcher:
         if name is None:
             ev.append(Evidence("name", 0.0, f"name differs ({m.name} vs {p.given_name or ''} {p.family_name})"))
         else:
-            level, _strength, name_ev, primary = name
+            level, _strength, name_ev, primary, _base = name
             sc.name_level = level
             ev.append(name_ev)
             if not primary:
@@ -344,6 +367,10 @@ class Matcher:
                 ev.append(w)
                 sc.forced = "rejected"
         return sc
+
+    def _rarity_weight(self, i: int) -> float:
+        ev = self._rarity(i)[0]
+        return ev.weight if ev is not None else 0.0
 
     def _rarity(self, i: int) -> tuple[Evidence | None, bool]:
         hit = self._rarity_cache.get(i)
@@ -526,8 +553,16 @@ def _match(matcher: Matcher, mentions: Iterable[Mention], confirm_threshold: flo
             if old is None or (logit, old[1]) > (old[0], m.key):
                 best[key] = (logit, m.key, sc)
     # Co-authorship with other confirmed members of the same project: links confirmed by
-    # staff or earlier passes (context) and the ones this pass confirms.
-    decided = {key: matcher.decide(sc, confirm_threshold, review_threshold) for key, (_, _, sc) in best.items()}
+    # staff or earlier passes (context) and the ones this pass confirms. Pairs below the
+    # keep floor are decided only if a co-author could lift them.
+    floor = matcher.drop_below
+    decided: dict[tuple[str, int], Candidate] = {}
+    pending: list[tuple[str, int]] = []
+    for key, (logit, _, sc) in best.items():
+        if floor is None or sc.forced is not None or logit >= floor or _has_id(sc):
+            decided[key] = matcher.decide(sc, confirm_threshold, review_threshold)
+        else:
+            pending.append(key)
     persons_list = matcher.index.persons
     confirmed_by_paper: dict[str, set[int]] = defaultdict(set)
     for paper_id, person_id in matcher.context.confirmed_links:
@@ -536,19 +571,27 @@ def _match(matcher: Matcher, mentions: Iterable[Mention], confirm_threshold: flo
     for (paper_id, i), cand in decided.items():
         if cand.status == "confirmed":
             confirmed_by_paper[paper_id].add(i)
+    for key, (_, args) in matcher.maybe.items():
+        if key not in best and key[0] in confirmed_by_paper:
+            sc = matcher._score(*args)
+            best[key] = (sc.logit, sc.mention.key, sc)
+            pending.append(key)
     out = []
-    for key, cand in decided.items():
+    for key in [*decided, *pending]:
+        cand = decided.get(key)
         sc = best[key][2]
-        if cand.status != "confirmed" and sc.forced is None and sc.name_level and key[0] in confirmed_by_paper:
+        if (cand is None or cand.status != "confirmed") and sc.forced is None and sc.name_level and key[0] in confirmed_by_paper:
             me = persons_list[sc.person]
             mates = [q for q in confirmed_by_paper[key[0]] if q != sc.person and persons_list[q].project_id == me.project_id]
             if mates:
                 names = ", ".join(sorted(_person_name(persons_list[q]) for q in mates))
-                sc2 = _Scored(sc.mention, sc.person, [*sc.evidence, Evidence("coauthor", W_COAUTHOR, f"co-author {names} is a confirmed member of the same project")],
-                              sc.forced, sc.id_agrees, sc.aff_support, sc.common_name, sc.name_level)
-                cand = matcher.decide(sc2, confirm_threshold, review_threshold)
-        if cand.status == "rejected" and matcher.drop_below is not None and sc.forced is None and not _has_id(sc):
-            if sc.logit < matcher.drop_below:
+                sc = _Scored(sc.mention, sc.person, [*sc.evidence, Evidence("coauthor", W_COAUTHOR, f"co-author {names} is a confirmed member of the same project")],
+                             sc.forced, sc.id_agrees, sc.aff_support, sc.common_name, sc.name_level)
+                cand = matcher.decide(sc, confirm_threshold, review_threshold)
+        if cand is None:
+            continue  # below the floor and no co-author to lift it
+        if cand.status == "rejected" and floor is not None and sc.forced is None and not _has_id(sc):
+            if sc.logit < floor:
                 continue  # a name coincidence: not worth keeping (MatchContext.keep_rejected_from)
         out.append(cand)
     return out

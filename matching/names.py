@@ -157,8 +157,8 @@ def _is_upper_token(token: str) -> bool:
 
 
 @lru_cache(maxsize=500_000)
-def name_splits(printed: str, given: str | None = None, family: str | None = None) -> tuple[NameSplit, ...]:
-    """Every plausible (family, given) reading of a printed name, most likely first.
+def name_readings(printed: str, given: str | None = None, family: str | None = None) -> tuple[tuple[str, str, bool], ...]:
+    """Every plausible (family, given, certain) reading of a printed name, most likely first.
 
     - A source's own given/family fields come first and are `certain`.
     - "Harada, Tatsuya" and "HARADA Tatsuya" (an upper-case family among mixed-case tokens)
@@ -167,38 +167,50 @@ def name_splits(printed: str, given: str | None = None, family: str | None = Non
       "Laurens van der Maaten", "Erik Learned-Miller"), and, as less likely readings, the
       last k tokens or the first token (family-first printing such as "Wang Wei").
     """
-    out: list[NameSplit] = []
+    out: list[tuple[str, str, bool]] = []
     if family:
-        out.append(_split(clean(family), clean(given or ""), True))
+        out.append((clean(family), clean(given or ""), True))
     text = clean(printed)
     if "," in text:
         fam, _, giv = text.partition(",")
         if letters(giv) not in _SUFFIXES and letters(fam):
-            out.append(_split(fam.strip(), giv.strip(), True))
-            return tuple(_dedupe(out))
+            out.append((fam.strip(), giv.strip(), True))
+            return tuple(dict.fromkeys(out))
         text = fam
     tokens = [t for t in text.split(" ") if letters(t) and letters(t) not in _SUFFIXES]
     if not tokens:
-        return tuple(_dedupe(out))
+        return tuple(dict.fromkeys(out))
     if len(tokens) == 1:
-        out.append(_split(tokens[0], "", False))
-        return tuple(_dedupe(out))
+        out.append((tokens[0], "", False))
+        return tuple(dict.fromkeys(out))
     upper = [i for i, t in enumerate(tokens) if _is_upper_token(t)]
     if upper and len(upper) < len(tokens):
         fam_tokens = [tokens[i] for i in upper]
         giv_tokens = [t for i, t in enumerate(tokens) if i not in upper]
-        out.append(_split(" ".join(fam_tokens), " ".join(giv_tokens), True))
+        out.append((" ".join(fam_tokens), " ".join(giv_tokens), True))
     # Given-first: the family is the last token plus any particles before it.
     k = len(tokens) - 1
     while k > 1 and letters(tokens[k - 1]) in PARTICLES:
         k -= 1
-    out.append(_split(" ".join(tokens[k:]), " ".join(tokens[:k]), False))
+    out.append((" ".join(tokens[k:]), " ".join(tokens[:k]), False))
     # Less likely readings: a longer family (two-word surnames), and family first.
     for j in range(1, len(tokens) - 1):
         if j != k:
-            out.append(_split(" ".join(tokens[j:]), " ".join(tokens[:j]), False))
-    out.append(_split(tokens[0], " ".join(tokens[1:]), False))
-    return tuple(_dedupe(out))
+            out.append((" ".join(tokens[j:]), " ".join(tokens[:j]), False))
+    out.append((tokens[0], " ".join(tokens[1:]), False))
+    return tuple(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=500_000)
+def split_of(family: str, given: str, certain: bool) -> NameSplit:
+    """The parsed form of one reading (cached: readings repeat across mentions)."""
+    return _split(family, given, certain)
+
+
+@lru_cache(maxsize=500_000)
+def name_splits(printed: str, given: str | None = None, family: str | None = None) -> tuple[NameSplit, ...]:
+    """`name_readings` parsed into NameSplits (duplicates and empty families removed)."""
+    return tuple(_dedupe([split_of(*r) for r in name_readings(printed, given, family)]))
 
 
 def _dedupe(splits: list[NameSplit]) -> list[NameSplit]:
