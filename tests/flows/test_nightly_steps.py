@@ -229,3 +229,37 @@ def test_console_shows_papertally_errors_without_traceback():
     text = stream.getvalue()
     assert text.count("Traceback") == 1  # only the unexpected error keeps its traceback
     assert "ValueError: a bug" in text
+
+
+def test_run_with_a_failure_and_new_review_items_notifies_the_webhook(tmp_path):
+    import json
+    import re
+
+    import responses
+
+    hook = "https://hooks.example.org/services/T1/B1/XYZ"
+    config = write_config(tmp_path, broken_job=True, formats="[]", chart="")
+    config.write_text(
+        re.sub(
+            r"(?m)^webhook_url = .*$",
+            f'webhook_url = "{hook}"',
+            config.read_text(encoding="utf-8"),
+        ),
+        encoding="utf-8",
+    )
+    with responses.RequestsMock() as mock:
+        mock.post(hook, json={"ok": True})
+        s = run_steps(str(config), str(tmp_path / "n.db"))
+        (call,) = mock.calls
+    assert s["notifications"] == ["webhook hooks.example.org: sent"]
+    text = json.loads(call.request.body)["text"]
+    assert "FAILED harvest paperlists ICRA 2024" in text
+    assert (
+        f"review queue: {s['review_queue']} link(s) waiting ({s['matching']['needs_review']} new"
+        in text
+    )
+    from db import runs as runs_db
+    from db.schema import open_db
+
+    stored = runs_db.get_run(open_db(tmp_path / "n.db"), s["run_id"])
+    assert stored["summary"]["notifications"] == s["notifications"]
