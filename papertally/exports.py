@@ -562,8 +562,10 @@ def _wrap_label(text: str, lines: int = 3) -> list[str]:
     if _needs_cjk([text]):
         parts = [text[i : i + 8] for i in range(0, len(text), 8)]
     else:
-        parts = textwrap.wrap(text, 16)
-    return parts[: lines - 1] + ["…"] if len(parts) > lines else parts
+        parts = textwrap.wrap(text, 20)
+    if len(parts) > lines:
+        parts = [*parts[: lines - 1], parts[lines - 1] + "…"]
+    return parts
 
 
 def _needs_cjk(texts: list[str]) -> bool:
