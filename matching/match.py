@@ -16,6 +16,9 @@ from matching.names import (
     Part,
     compare_given,
     describe,
+    has_cjk,
+    ja_key,
+    kana_reading,
     is_japanese_like,
     letters,
     name_readings,
@@ -85,6 +88,7 @@ class PersonIndex:
         # test in `might_match` (most mentions share no family name with the roster).
         self.family_tokens: set[str] = set()
         self.family_keys: set[str] = set()  # romaji keys of whole family names
+        self.by_ja: dict[str, list[int]] = defaultdict(list)  # name_ja without spaces
         for i, p in enumerate(self.persons):
             self._add_names(i, p)
             for scheme, value in (("orcid", p.orcid), ("openalex", p.openalex_id)):
@@ -106,6 +110,11 @@ class PersonIndex:
         for alias in p.aliases:
             for s in name_splits(alias):
                 variants.append((s, "alias"))
+        if p.name_ja:
+            self.by_ja[ja_key(p.name_ja.split("(")[0].split("（")[0])].append(i)
+            reading = kana_reading(p.name_ja)
+            if reading:
+                variants.append((split_of(reading[0], reading[1], True), "roster kana reading"))
         for s, label in variants:
             if (s.family_key, s.given_parts) in seen or not s.given_parts:
                 continue
@@ -114,7 +123,7 @@ class PersonIndex:
             fk = s.family_key
             self.family_tokens.add(fk)
             self.family_keys.add(fk)
-            self.family_tokens.update(romaji_key(t) for t in re.split(r"[\s,]+", s.family) if t)
+            self.family_tokens.update(romaji_key(t) for t in re.split(r"[\s,\-‐‑]+", s.family) if t)
             first = s.given_parts[0]
             # A mention printed with initials is looked up under (family, initial).
             self.by_initial[(fk, _initial(s.given_parts))].append(entry)
@@ -174,6 +183,10 @@ _NameHit = tuple[str, float, Evidence, bool]  # level, strength, evidence, prima
 def _name_candidates(index: PersonIndex, m: Mention, cache: dict) -> dict[int, _NameHit]:
     """person -> the best name agreement of this mention with one of their names."""
     found: dict[int, _NameHit] = {}
+    if index.by_ja and has_cjk(m.name):
+        for i in index.by_ja.get(ja_key(m.name), ()):
+            found[i] = ("exact", 1.0, Evidence("name", W_NAME["exact"], f"name matches the roster's Japanese name ({m.name})"), True)
+        return found
     if index.family_tokens.isdisjoint(token_keys(m.name)) and not (
         m.family and romaji_key(m.family) in index.family_tokens
     ):
@@ -210,8 +223,8 @@ def _agree(index: PersonIndex, entry: _NameEntry, s: NameSplit, printed: str) ->
     if level == "exact" and entry.family_letters != s.family_letters:
         level, strength = "variant", min(strength, 0.95)
     detail = describe(f"{entry.given} {entry.family}".strip(), printed, level)
-    if entry.label == "alias":
-        detail += " (roster alias)"
+    if entry.label != "roster name":
+        detail += f" ({entry.label})"
     weight = W_NAME[level] * (strength if level in ("exact", "variant") else 1.0)
     return level, strength, Evidence("name", weight, detail)
 

@@ -44,7 +44,7 @@ _M_BEFORE_LABIAL = re.compile(r"m(?=[bmp])")
 # One Japanese syllable in Hepburn or Kunrei (plus syllabic n, doubled consonants and a
 # long-vowel h), so that we only apply the Japanese equivalences to Japanese-looking names.
 _JA_SYLLABLES = re.compile(
-    r"^(?:(?:[kgsztdnhbpmr]y|sh|ch|ts|j|f|w|y|[kgsztdnhbpmr])?[aiueo]h?|n|m(?=[bmp])"
+    r"^(?:(?:[kgsztdnhbpmr]y|sh|ch|ts|j|f|[kgsztdnhbpmr])?[aiueo]h?|w[ao]|y[auo]h?|n|m(?=[bmp])"
     r"|([kstpgcbd])(?=\1)|t(?=ch))+$"
 )
 
@@ -309,3 +309,47 @@ def describe(person_name: str, printed: str, level: str) -> str:
     if level == "initials":
         return f"name matches by initials only ({printed} ~ {person_name})"
     return f"only the family name matches ({printed} ~ {person_name})"
+
+
+_KANA = re.compile(r"^[\u3040-\u30ff\u31f0-\u31ff\s\u3000・ー]+$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_PAREN = re.compile(r"[（(]([^)）]*)[)）]")
+
+
+def has_cjk(text: str) -> bool:
+    """True when the text holds kana or kanji."""
+    return bool(_CJK.search(text))
+
+
+def ja_key(text: str) -> str:
+    """A Japanese name with spacing removed, for comparing names printed in Japanese."""
+    return re.sub(r"[\s\u3000・]+", "", unicodedata.normalize("NFKC", text))
+
+
+@lru_cache(maxsize=1)
+def _kakasi():
+    import pykakasi  # loaded only when a roster gives kana readings (0.7 s to set up)
+
+    return pykakasi.kakasi()
+
+
+@lru_cache(maxsize=20_000)
+def kana_reading(name_ja: str) -> tuple[str, str] | None:
+    """(family, given) in Hepburn romaji from a kana reading in the roster's name_ja.
+
+    Only kana is romanized: "おおた ゆうた", "オオタ ユウタ" or a reading in brackets
+    ("太田 裕太 (おおた ゆうた)"). Kanji alone return None, because a kanji name has
+    several possible readings (坂野 is Banno or Sakano) and a guessed one must not create
+    a match. The name must be "family given" separated by a space.
+    """
+    text = unicodedata.normalize("NFKC", name_ja).strip()
+    m = _PAREN.search(text)
+    reading = m.group(1).strip() if m else text
+    if not reading or not _KANA.match(reading):
+        return None
+    parts = reading.replace("\u3000", " ").split()
+    if len(parts) != 2:
+        return None
+    kks = _kakasi()
+    family, given = ("".join(x["hepburn"] for x in kks.convert(p)) for p in parts)
+    return family.capitalize(), given.capitalize()

@@ -160,3 +160,34 @@ def test_thresholds_are_checked():
 
 def test_matcher_version_is_a_string():
     assert isinstance(MATCHER_VERSION, str) and MATCHER_VERSION
+
+
+def test_name_stats_rank_common_and_rare_names():
+    assert STATS.is_common("Wang") and not STATS.is_common("Harada")
+    assert STATS.rarity("Wang") < STATS.rarity("Harada")
+    assert STATS.share("Ohta") == STATS.share("Ota")  # romanization variants count together
+
+
+def test_rule_rejects_unknown_kind_and_scheme():
+    with pytest.raises(ValueError):
+        Rule("always", "p1", "x", scheme="orcid")
+    with pytest.raises(ValueError):
+        Rule("id_is", "p1", "x", scheme="email")
+
+
+def test_keep_floor_changes_only_which_rejections_are_returned():
+    ms = [
+        mention("Wei Wang", key=f"k{i}#1", paper=f"paper{i}", affiliations=(aff,))
+        for i, aff in enumerate(["Kyoto University", "Tsinghua University", "", "Kyoto Univ."])
+    ] + [mention("Yuta Ota", key="o#1", paper="paper9", conference_date=dt.date(2025, 1, 1))]
+    lean = {(c.paper_id, c.person_id): c.status for c in match_all(ms, ROSTER, confirm_threshold=CONFIRM, review_threshold=REVIEW, context=MatchContext(name_stats=STATS))}
+    full = {(c.paper_id, c.person_id): c.status for c in match_all(ms, ROSTER, confirm_threshold=CONFIRM, review_threshold=REVIEW, context=MatchContext(name_stats=STATS, keep_rejected_from=0.0))}
+    assert {k: v for k, v in full.items() if v != "rejected"} == {k: v for k, v in lean.items() if v != "rejected"}
+    assert len(full) > len(lean)
+
+
+def test_every_candidate_has_evidence_with_kind_weight_detail():
+    got = run([mention("Tatsuya Harada", affiliations=("The University of Tokyo",))])
+    for c in got.values():
+        assert c.evidence and all(e.kind and isinstance(e.weight, float) and e.detail for e in c.evidence)
+        assert "\n" not in c.explanation

@@ -1,0 +1,152 @@
+"""Case tables through match_all: names and organisations that must match and must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from matching.context import MatchContext, NameStats
+from matching.match import match_all
+from matching.model import Mention, Person
+
+# A corpus in which the test names are rare and Wang/Li/Chen common.
+STATS = NameStats.from_names(["Wei Wang"] * 900 + ["Jun Li"] * 600 + ["Min Chen"] * 500 + ["A B"] * 40_000)
+
+
+def person(family, given, affiliation="The University of Tokyo", name_ja=None, aliases=(), pid="p1"):
+    return Person(person_id=pid, project_id="P1", theme_id="T01", family_name=family, given_name=given,
+                  name_ja=name_ja, aliases=aliases, affiliation=affiliation)
+
+
+def status(p: Person, printed: str, affiliation: str = "The University of Tokyo", given=None, family=None, keep=0.2):
+    m = Mention(key="s:1#1", paper_id="paper", name=printed, given=given, family=family,
+                affiliations=(affiliation,) if affiliation else ())
+    got = match_all([m], [p], confirm_threshold=0.85, review_threshold=0.45,
+                    context=MatchContext(name_stats=STATS, keep_rejected_from=keep))
+    return got[0].status if got else None
+
+
+@pytest.mark.parametrize(
+    "roster_family, roster_given, printed",
+    [
+        ("Ōta", "Hiroshi", "Hiroshi Ota"),
+        ("Ōta", "Hiroshi", "Hiroshi Oota"),
+        ("Ōta", "Hiroshi", "Hiroshi Ohta"),
+        ("Ota", "Hiroshi", "Hiroshi Ōta"),
+        ("Tanabe", "Yūta", "Yuuta Tanabe"),
+        ("Tanabe", "Yūta", "Yuta Tanabe"),
+        ("Tanabe", "Kouhei", "Kōhei Tanabe"),
+        ("Tanabe", "Kouhei", "Kohei Tanabe"),
+        ("Tsuchiya", "Shigeru", "Sigeru Tutiya"),
+        ("Tsuchiya", "Chiaki", "Tiaki Tsuchiya"),
+        ("Fujimoto", "Jun", "Jun Huzimoto"),
+        ("Honma", "Kenji", "Kenji Homma"),
+        ("Nanba", "Kenji", "Kenji Namba"),
+        ("Sanpei", "Kenji", "Kenji Sampei"),
+        ("Mori", "Shun'ichi", "Shunichi Mori"),
+        ("Mori", "Shun'ichi", "Shun-ichi Mori"),
+        ("Harada", "Tatsuya", "HARADA Tatsuya"),
+        ("Harada", "Tatsuya", "Harada, Tatsuya"),
+        ("Harada", "Tatsuya", "Tatsuya Harada"),
+        ("HARADA", "Tatsuya", "Tatsuya Harada"),
+        ("Satoh", "Ichiro", "Ichiro Sato"),
+        ("Chan", "Tai-Man", "Taiman Chan"),
+        ("Chan", "Tai-Man", "Tai Man Chan"),
+        ("Chan", "Taiman", "Tai-Man Chan"),
+        ("Learned-Miller", "Erik", "Erik Learned Miller"),
+        ("Learned-Miller", "Erik", "Erik G. Learned-Miller"),
+        ("Smith", "Kevin Andrew", "Kevin Andrew Smith"),
+        ("Smith", "Kevin", "Kevin Andrew Smith"),
+        ("van der Maaten", "Laurens", "Laurens van der Maaten"),
+        ("de la Torre", "Fernando", "Fernando De la Torre"),
+        ("Wang", "Wei", "Wei Wang"),
+        ("Kim", "Minjoon", "KIM Minjoon"),
+    ],
+)
+def test_name_variants_with_affiliation_are_confirmed(roster_family, roster_given, printed):
+    assert status(person(roster_family, roster_given), printed) == "confirmed"
+
+
+def test_source_given_family_fields_are_used():
+    assert status(person("Harada", "Tatsuya"), "Tatsuya Harada", given="Tatsuya", family="Harada") == "confirmed"
+
+
+@pytest.mark.parametrize(
+    "roster_family, roster_given, printed",
+    [
+        ("Harada", "Tatsuya", "T. Harada"),
+        ("Smith", "Kevin Andrew", "Kevin A. Smith"),
+        ("Chan", "Tai-Man", "T.-M. Chan"),
+    ],
+)
+def test_initials_are_weaker_evidence_and_go_to_review(roster_family, roster_given, printed):
+    assert status(person(roster_family, roster_given), printed) == "needs_review"
+
+
+@pytest.mark.parametrize(
+    "roster_family, roster_given, printed",
+    [
+        ("Sato", "Hiroshi", "Hiroshi Saito"),
+        ("Harada", "Tatsuya", "Takeshi Harada"),
+        ("Harada", "Tatsuya", "K. Harada"),
+        ("Smith", "Kevin Andrew", "Kevin B. Smith"),
+        ("Fu", "Wei", "Wei Hu"),  # Chinese Fu and Hu are different names
+        ("Shi", "Wei", "Wei Si"),
+        ("Li", "Wei", "Wei Lee"),
+        ("Ohara", "Ken", "Ken Ora"),
+    ],
+)
+def test_different_names_do_not_match(roster_family, roster_given, printed):
+    assert status(person(roster_family, roster_given), printed, keep=0.0) is None
+
+
+def test_kana_reading_in_name_ja_is_used():
+    p = person("Tanaka", "Hana", name_ja="おおた ゆうた")  # staff typed another romanization
+    assert status(p, "Yuta Ota") == "confirmed"
+
+
+def test_kanji_reading_is_not_trusted():
+    # 坂野 may be read Banno or Sakano: a guessed reading must not create a match.
+    p = person("Banno", "Atsuhiko", name_ja="坂野 敦彦")
+    assert status(p, "Atsuhiko Sakano") is None
+    assert status(p, "Atsuhiko Banno") == "confirmed"
+
+
+def test_name_printed_in_japanese_matches_name_ja():
+    p = person("Harada", "Tatsuya", name_ja="原田 達也")
+    assert status(p, "原田達也") == "confirmed"
+
+
+def test_roster_alias_matches():
+    p = person("Smith", "Jane", aliases=("Jane Doe",))
+    assert status(p, "Jane Doe") == "confirmed"
+
+
+@pytest.mark.parametrize(
+    "roster_aff, printed_aff, expected",
+    [
+        ("東京大学", "The University of Tokyo", "confirmed"),
+        ("The University of Tokyo", "UTokyo", "confirmed"),
+        ("産業技術総合研究所", "AIST, Tsukuba, Japan", "confirmed"),
+        ("Tohoku University", "Tohoku University / RIKEN", "confirmed"),
+        ("RIKEN AIP", "Tohoku University / RIKEN", "confirmed"),
+        ("AIST", "KAIST", None),
+        ("Toyota Technological Institute", "Toyota Technological Institute at Chicago", None),
+        ("Toyota Technological Institute", "Toyota Research Institute", None),
+        ("NEC Corporation", "NEC Laboratories America", None),
+        ("Mitsubishi Electric Corporation", "Mitsubishi Electric Research Laboratories", None),
+        ("Honda Research Institute Japan", "Honda Research Institute USA", None),
+        ("Sony Group Corporation", "Sony AI", "needs_review"),
+        ("RIKEN AIP", "RIKEN Center for Brain Science", "needs_review"),
+    ],
+)
+def test_common_name_at_organisations(roster_aff, printed_aff, expected):
+    # A common name: only the organisation can decide, and look-alikes never confirm.
+    assert status(person("Wang", "Wei", affiliation=roster_aff), "Wei Wang", affiliation=printed_aff) == expected
+
+
+def test_rare_name_at_look_alike_goes_no_further_than_review():
+    assert status(person("Kurohashi", "Sadao", affiliation="AIST"), "Sadao Kurohashi", affiliation="KAIST") != "confirmed"
+
+
+def test_common_name_without_affiliation_is_never_confirmed():
+    assert status(person("Wang", "Wei"), "Wei Wang", affiliation="") in (None, "rejected")
