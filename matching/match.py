@@ -32,7 +32,7 @@ from matching.orgs import compare_orgs_cached, normalise_org
 __all__ = ["MATCHER_VERSION", "MatchContext", "NameStats", "Rule", "match_all", "PersonIndex"]
 
 # Bump whenever scoring or decisions change: stored with every machine decision.
-MATCHER_VERSION = "1.0.0"
+MATCHER_VERSION = "1.1.0"
 
 # Log-odds weights. The score is the logistic of their sum, so 0.85 needs a sum of 1.73
 # and 0.45 a sum of -0.2 (the config defaults).
@@ -394,7 +394,7 @@ class Matcher:
                 common = self.stats.is_common(p.family_name)
                 share = self.stats.share(p.family_name)
                 freq = f"1 in {round(1 / share):,} mentions" if share else "not seen elsewhere"
-                word = "common" if common else "rare"
+                word = "common" if common else "fairly common" if share >= self.stats.common_share / 5 else "rare"
                 hit = (Evidence("name_rarity", round(W_RARITY * rarity, 3), f"{p.family_name} is a {word} family name ({freq})"), common)
             else:
                 hit = (None, True)  # no statistics: every name counts as common

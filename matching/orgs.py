@@ -304,14 +304,16 @@ def compare_orgs(person_affs: tuple[str, ...], printed: tuple[str, ...], table: 
                 rp, rm = table.ancestors(p), table.ancestors(m)
                 if (set(rp) & set(rm)) or m in table.orgs[p].related or p in table.orgs[m].related:
                     return OrgVerdict("related", f"{table.name(m)} is related to but not the same as {table.name(p)} ({shown})")
-    # Fuzzy fallback on the raw names: only when it does not contradict a resolution.
+    if P and M:
+        # Both sides name known organisations and none agree: the table decides (a fuzzy
+        # comparison here could only confuse look-alikes).
+        names = ", ".join(sorted(table.name(m) for m in M))
+        return OrgVerdict("different", f"printed affiliation {names} is not {table.name(sorted(P)[0])}")
+    # Fuzzy fallback on the raw names, when either side is not in the table.
     normed = tuple(normalise_org(a) for a in person_affs if a.strip())
     score, org, seg = best_org_match(normed, printed)
     if score >= FUZZY_CUTOFF:
         seg_orgs = table.resolve(seg) if seg else frozenset()
         if not (P and seg_orgs and not (P & seg_orgs)):
             return OrgVerdict("fuzzy_same", f"affiliation {org} matches ({shown})")
-    if P and M:
-        names = ", ".join(sorted(table.name(m) for m in M))
-        return OrgVerdict("different", f"printed affiliation {names} is not {table.name(sorted(P)[0])}")
     return OrgVerdict("unknown" if not printed else "different", f"printed affiliation ({shown}) does not match")

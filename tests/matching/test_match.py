@@ -191,3 +191,13 @@ def test_every_candidate_has_evidence_with_kind_weight_detail():
     for c in got.values():
         assert c.evidence and all(e.kind and isinstance(e.weight, float) and e.detail for e in c.evidence)
         assert "\n" not in c.explanation
+
+
+def test_program_funding_acknowledgement_is_evidence():
+    ctx = MatchContext(name_stats=STATS, funder_names=("New Energy and Industrial Technology Development Organization",), grant_numbers=("JPNP20006",))
+    by_funder = run([mention("Yuta Ota", funders=("New Energy and Industrial Technology Development Organization",), conference_date=dt.date(2025, 1, 1))], context=ctx)[("paper1", "p3")]
+    by_grant = run([mention("Yuta Ota", awards=("JP NP 20006",), conference_date=dt.date(2025, 1, 1))], context=ctx)[("paper1", "p3")]
+    plain = run([mention("Yuta Ota", conference_date=dt.date(2025, 1, 1))], context=ctx)[("paper1", "p3")]
+    for c in (by_funder, by_grant):
+        assert any(e.kind == "funding" for e in c.evidence)
+        assert c.score > plain.score
