@@ -95,3 +95,14 @@ def test_goals_on_the_real_labelled_set():
     assert o.review_share <= 0.10, report.format()
     assert o.review <= o.true_links / 2
     assert o.dropped_by_blocking == 0
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not (DATA / "paperlists" / "icra2023.json").exists(), reason="../shared/data is not present")
+def test_hold_out_set_never_confirms_a_false_link():
+    # Built after the weights were set and never used to tune them (see bench/labels/README.md).
+    report = evaluate(LABELS / "holdout" / "links.csv", DATA)
+    o = report.overall
+    assert o.precision == 1.0, report.format()
+    assert o.dropped_by_blocking == 0
+    assert o.recall >= 0.95, report.format()
