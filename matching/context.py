@@ -104,7 +104,10 @@ class MatchContext:
 
     name_stats: NameStats | None = None
     rules: tuple[Rule, ...] = ()
-    confirmed_links: frozenset[tuple[str, str]] = frozenset()  # (paper_id, person_id)
+    # (paper_id, person_id) confirmed by a staff decision. Pass only those: machine
+    # confirmations are recomputed by every pass (and lift co-authors one step only), while
+    # stale machine confirmations passed in here could keep each other confirmed.
+    confirmed_links: frozenset[tuple[str, str]] = frozenset()
     funder_names: tuple[str, ...] = ()
     grant_numbers: tuple[str, ...] = ()
     # Rejected candidates scoring below this are name coincidences (a common name at
