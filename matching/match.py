@@ -314,7 +314,8 @@ class Matcher:
                     rule_hits[self.pos[r.person_id]].append(r)
         funded = self._funded(m)
         own = tuple(a for a in m.affiliations if a and a.strip())
-        paper = () if own else tuple(a for a in m.paper_affiliations if a and a.strip())
+        rors = tuple(m.rors)
+        paper = () if (own or rors) else tuple(a for a in m.paper_affiliations if a and a.strip())
         out = []
         floor = self.drop_below
         for i in set(names) | set(id_persons) | set(rule_hits):
@@ -322,7 +323,7 @@ class Matcher:
             if floor is not None and name is not None and not ids and not (self.org_rules and i in self.org_rules):
                 # Quick estimate of the logit from cached pieces: a pair that would be a
                 # plain name coincidence is dropped before any object is built.
-                est = name[4] + self._aff_hit(i, own, paper)[0].weight
+                est = name[4] + self._aff_hit(i, own, paper, rors)[0].weight
                 if funded:
                     est += W_FUNDING
                 p = self.index.persons[i]
@@ -333,12 +334,12 @@ class Matcher:
                         key = (m.paper_id, i)
                         old = self.maybe.get(key)
                         if old is None or est > old[0]:
-                            self.maybe[key] = (est, (m, i, name, ids, (), (), own, paper, funded))
+                            self.maybe[key] = (est, (m, i, name, ids, (), (), own, paper, rors, funded))
                     continue
-            out.append(self._score(m, i, name, ids, id_persons.get(i, ()), rule_hits.get(i, ()), own, paper, funded))
+            out.append(self._score(m, i, name, ids, id_persons.get(i, ()), rule_hits.get(i, ()), own, paper, rors, funded))
         return out
 
-    def _score(self, m, i, name, ids, id_hits, rules, own, paper, funded) -> _Scored:
+    def _score(self, m, i, name, ids, id_hits, rules, own, paper, rors, funded) -> _Scored:
         p = self.index.persons[i]
         sc = _Scored(m, i)
         ev = sc.evidence
@@ -370,7 +371,7 @@ class Matcher:
         rarity_ev, sc.common_name = self._rarity(i)
         if rarity_ev is not None:
             ev.append(rarity_ev)
-        self._affiliation(i, own, paper, sc)
+        self._affiliation(i, own, paper, rors, sc)
         if funded:
             ev.append(Evidence("funding", W_FUNDING, "paper acknowledges the program's funding"))
         day = m.conference_date
@@ -412,31 +413,31 @@ class Matcher:
             self._window_cache[key] = w
         return self._window_cache[key]
 
-    def _affiliation(self, i: int, own: tuple[str, ...], paper: tuple[str, ...], sc: _Scored) -> None:
+    def _affiliation(self, i: int, own: tuple[str, ...], paper: tuple[str, ...], rors: tuple[str, ...], sc: _Scored) -> None:
         for r in self.org_rules.get(i, ()):
             if own and compare_orgs_cached((r.value,), own).kind in _AGREE:
                 why = f" ({r.reason})" if r.reason else ""
                 sc.evidence.append(Evidence("rule", W_ID_DISAGREE, f"staff rule: never at {r.value}{why}"))
                 sc.forced = "rejected"
-        hit = self._aff_hit(i, own, paper)
+        hit = self._aff_hit(i, own, paper, rors)
         sc.evidence.append(hit[0])
         sc.aff_support = hit[1]
 
-    def _aff_hit(self, i: int, own: tuple[str, ...], paper: tuple[str, ...]) -> tuple[Evidence, bool]:
+    def _aff_hit(self, i: int, own: tuple[str, ...], paper: tuple[str, ...], rors: tuple[str, ...] = ()) -> tuple[Evidence, bool]:
         person_affs = self.index.person_affs[i]
-        key = (person_affs, own, paper)
+        key = (person_affs, own, paper, rors)
         hit = self._aff_cache.get(key)
         if hit is None:
-            hit = self._affiliation_evidence(self.index.persons[i], person_affs, own, paper)
+            hit = self._affiliation_evidence(self.index.persons[i], person_affs, own, paper, rors)
             self._aff_cache[key] = hit
         return hit
 
     @staticmethod
-    def _affiliation_evidence(p: Person, person_affs, own, paper) -> tuple[Evidence, bool]:
+    def _affiliation_evidence(p: Person, person_affs, own, paper, rors=()) -> tuple[Evidence, bool]:
         if not person_affs:
             return _NO_ROSTER_AFF, False
-        if own:
-            v = compare_orgs_cached(person_affs, own)
+        if own or rors:
+            v = compare_orgs_cached(person_affs, own, rors)
             if v.kind in _AGREE:
                 return Evidence("affiliation", W_AFF_MATCH, v.detail), True
             if v.kind == "related":

@@ -113,6 +113,7 @@ class OrgTable:
 
     def __init__(self, orgs: dict[str, Org], names: dict[str, str], acronyms: dict[str, str], ja: list[tuple[str, str]]):
         self.orgs = orgs
+        self.by_ror = {o.ror: oid for oid, o in orgs.items() if o.ror}  # bare ROR id -> org id
         self.names = names  # normalised name -> org id
         self.acronyms = acronyms  # exact-case acronym -> org id
         self.ja = ja  # (Japanese name, org id), longest first
@@ -273,13 +274,15 @@ class OrgVerdict:
 
 
 @lru_cache(maxsize=200_000)
-def compare_orgs_cached(person_affs: tuple[str, ...], printed: tuple[str, ...]) -> OrgVerdict:
+def compare_orgs_cached(person_affs: tuple[str, ...], printed: tuple[str, ...], rors: tuple[str, ...] = ()) -> OrgVerdict:
     """`compare_orgs` with the shipped table, memoised (printed affiliations repeat a lot)."""
-    return compare_orgs(person_affs, printed)
+    return compare_orgs(person_affs, printed, rors=rors)
 
 
-def compare_orgs(person_affs: tuple[str, ...], printed: tuple[str, ...], table: OrgTable | None = None) -> OrgVerdict:
-    """Compare a member's affiliation (and aliases) with printed affiliations.
+def compare_orgs(
+    person_affs: tuple[str, ...], printed: tuple[str, ...], table: OrgTable | None = None, rors: tuple[str, ...] = ()
+) -> OrgVerdict:
+    """Compare a member's affiliation (and aliases) with printed affiliations (and ROR ids).
 
     Resolved organisations decide when both sides resolve: the same one (or one part of
     the other: RIKEN AIP within RIKEN) agrees, sister entities (Sony Group / Sony AI) are
@@ -289,7 +292,9 @@ def compare_orgs(person_affs: tuple[str, ...], printed: tuple[str, ...], table: 
     table = table or org_table()
     P = set(table.resolve_all(tuple(person_affs)))
     M = set(table.resolve_all(tuple(printed)))
-    shown = "; ".join(printed)
+    # Institutions the source itself resolved (OpenAlex gives ROR ids per author).
+    M |= {table.by_ror[r.rsplit("/", 1)[-1]] for r in rors if r.rsplit("/", 1)[-1] in table.by_ror}
+    shown = "; ".join(printed) or "ROR " + ", ".join(rors)
     if P and M:
         common = P & M
         if common:

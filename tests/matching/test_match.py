@@ -201,3 +201,11 @@ def test_program_funding_acknowledgement_is_evidence():
     for c in (by_funder, by_grant):
         assert any(e.kind == "funding" for e in c.evidence)
         assert c.score > plain.score
+
+
+def test_ror_ids_from_the_source_count_as_affiliation():
+    by_ror = run([mention("Wei Wang", rors=("02kpeqv85",))])[("paper1", "p2")]  # Kyoto University
+    assert by_ror.status == "confirmed"
+    assert "Kyoto University" in by_ror.explanation
+    other = run([mention("Wei Wang", rors=("057zh3y96",))], context=MatchContext(name_stats=STATS, keep_rejected_from=0.0))[("paper1", "p2")]
+    assert other.status == "rejected"  # The University of Tokyo is not Kyoto University
