@@ -28,17 +28,27 @@ def main(src: Path) -> None:
         if r["status"] != "active":
             continue
         types = set(r["types"].split("|"))
-        if not (types & KEEP or ("company" in types and RESEARCHY.search(r["display_name"] + r["ja_labels"]))):
+        if not (
+            types & KEEP
+            or (
+                "company" in types
+                and RESEARCHY.search(r["display_name"] + r["ja_labels"])
+            )
+        ):
             continue
         name = re.sub(r"\s*\((?:Japan|Japan\))\)$", "", r["display_name"]).strip()
         aliases = [a for a in r["aliases"].split("|") if a and not KANA_ONLY.match(a)]
-        others = [re.sub(r"\s*\[[^\]]*\]$", "", a) for a in r["other_labels"].split("|") if a]
+        others = [
+            re.sub(r"\s*\[[^\]]*\]$", "", a) for a in r["other_labels"].split("|") if a
+        ]
         out.append(
             {
                 "ror": r["ror_id"].rsplit("/", 1)[-1],
                 "name": name,
                 "ja": r["ja_labels"],
-                "aliases": "|".join(dict.fromkeys(a for a in aliases + others if a and a != name)),
+                "aliases": "|".join(
+                    dict.fromkeys(a for a in aliases + others if a and a != name)
+                ),
                 "acronyms": r["acronyms"],
             }
         )

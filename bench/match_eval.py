@@ -9,13 +9,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from matching.evaluate import evaluate  # noqa: E402
+from matching.evaluate import evaluate
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--labels", default=str(ROOT / "bench" / "labels" / "links.csv"), help="links.csv of a labelled set")
-    parser.add_argument("--data", default=str(ROOT / ".." / "shared" / "data"), help="shared data directory")
+    parser.add_argument(
+        "--labels",
+        default=str(ROOT / "bench" / "labels" / "links.csv"),
+        help="links.csv of a labelled set",
+    )
+    parser.add_argument(
+        "--data",
+        default=str(ROOT / ".." / "shared" / "data"),
+        help="shared data directory",
+    )
     args = parser.parse_args()
     report = evaluate(args.labels, args.data)
     print(report.format())

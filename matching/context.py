@@ -34,9 +34,13 @@ class Rule:
 
     def __post_init__(self) -> None:
         if self.kind not in ("id_is", "id_is_not", "never_at_org"):
-            raise ValueError(f"Rule.kind {self.kind!r}: expected id_is, id_is_not or never_at_org")
+            raise ValueError(
+                f"Rule.kind {self.kind!r}: expected id_is, id_is_not or never_at_org"
+            )
         if self.kind != "never_at_org" and self.scheme not in ID_SCHEMES:
-            raise ValueError(f"Rule.scheme {self.scheme!r}: expected one of {ID_SCHEMES}")
+            raise ValueError(
+                f"Rule.scheme {self.scheme!r}: expected one of {ID_SCHEMES}"
+            )
 
 
 def normalise_id(scheme: str, value: str | None) -> str | None:
@@ -63,7 +67,7 @@ class NameStats:
     common_share: float = 0.001
 
     @classmethod
-    def from_names(cls, names: Iterable[str], common_share: float = 0.001) -> "NameStats":
+    def from_names(cls, names: Iterable[str], common_share: float = 0.001) -> NameStats:
         """Count family names (most likely reading of each printed name, romaji-keyed)."""
         counts: Counter[str] = Counter()
         total = 0
@@ -94,7 +98,7 @@ class NameStats:
         count = self.counts.get(romaji_key(family), 0)
         # 1 in 10,000 or rarer -> +1; 1 in 100 or commoner -> -1.
         share = max(count, 1) / self.total
-        value = (-math.log10(share) - 3.0)
+        value = -math.log10(share) - 3.0
         return max(-1.0, min(1.0, value))
 
 

@@ -17,8 +17,20 @@ from matching.model import Candidate, Mention, Person
 from papertally.errors import PapertallyError
 
 ROSTER_COLUMNS = (
-    "theme_id", "theme_name", "project_id", "person_id", "family_name", "given_name", "name_ja",
-    "aliases", "affiliation", "affiliation_aliases", "orcid", "openalex_id", "start_date", "end_date",
+    "theme_id",
+    "theme_name",
+    "project_id",
+    "person_id",
+    "family_name",
+    "given_name",
+    "name_ja",
+    "aliases",
+    "affiliation",
+    "affiliation_aliases",
+    "orcid",
+    "openalex_id",
+    "start_date",
+    "end_date",
 )
 
 
@@ -61,7 +73,9 @@ class Report:
     venues: dict[str, VenueFigures]
     overall: VenueFigures
     false_confirmed: list[Candidate] = field(default_factory=list)
-    missed: list[tuple[str, str, Candidate | None]] = field(default_factory=list)  # (paper, person, candidate)
+    missed: list[tuple[str, str, Candidate | None]] = field(
+        default_factory=list
+    )  # (paper, person, candidate)
     true_in_review: list[Candidate] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -78,8 +92,10 @@ class Report:
     def format(self) -> str:
         """The report as printed by `bench/match_eval.py` and `papertally eval`."""
         lines = [
-            f"matcher {self.matcher_version}: {self.persons} roster members over {self.themes} themes, "
-            f"{self.mentions:,} mentions, {self.seconds:.1f} s",
+            (
+                f"matcher {self.matcher_version}: {self.persons} roster members over {self.themes} themes, "
+                f"{self.mentions:,} mentions, {self.seconds:.1f} s"
+            ),
             f"{'venue':<8} {'true':>5} {'conf':>5} {'prec':>6} {'recall':>7} {'review%':>8} {'queue':>6} {'half':>5} {'dropped':>8}",
         ]
         for name, v in [*sorted(self.venues.items()), ("overall", self.overall)]:
@@ -87,7 +103,12 @@ class Report:
                 f"{name:<8} {v.true_links:>5} {v.confirmed:>5} {_pct(v.precision):>6} {_pct(v.recall):>7} "
                 f"{_pct(v.review_share):>8} {v.review:>6} {v.true_links / 2:>5.1f} {v.dropped_by_blocking:>8}"
             )
-        lines.append("goals: " + ", ".join(f"{k}: {'met' if ok else 'NOT MET'}" for k, ok in self.goals().items()))
+        lines.append(
+            "goals: "
+            + ", ".join(
+                f"{k}: {'met' if ok else 'NOT MET'}" for k, ok in self.goals().items()
+            )
+        )
         for c in self.false_confirmed:
             lines.append(f"FALSE CONFIRMED {c.paper_id} {c.person_id}: {c.explanation}")
         for paper, person, c in self.missed:
@@ -117,15 +138,29 @@ def read_roster(path: Path) -> list[Person]:
         for row in reader:
             out.append(
                 Person(
-                    person_id=row["person_id"], project_id=row["project_id"], theme_id=row["theme_id"],
-                    family_name=row["family_name"], given_name=row["given_name"] or None,
+                    person_id=row["person_id"],
+                    project_id=row["project_id"],
+                    theme_id=row["theme_id"],
+                    family_name=row["family_name"],
+                    given_name=row["given_name"] or None,
                     name_ja=row["name_ja"] or None,
-                    aliases=tuple(a.strip() for a in row["aliases"].split(";") if a.strip()),
+                    aliases=tuple(
+                        a.strip() for a in row["aliases"].split(";") if a.strip()
+                    ),
                     affiliation=row["affiliation"],
-                    affiliation_aliases=tuple(a.strip() for a in row["affiliation_aliases"].split(";") if a.strip()),
-                    orcid=row["orcid"] or None, openalex_id=row["openalex_id"] or None,
-                    start_date=dt.date.fromisoformat(row["start_date"]) if row["start_date"] else None,
-                    end_date=dt.date.fromisoformat(row["end_date"]) if row["end_date"] else None,
+                    affiliation_aliases=tuple(
+                        a.strip()
+                        for a in row["affiliation_aliases"].split(";")
+                        if a.strip()
+                    ),
+                    orcid=row["orcid"] or None,
+                    openalex_id=row["openalex_id"] or None,
+                    start_date=dt.date.fromisoformat(row["start_date"])
+                    if row["start_date"]
+                    else None,
+                    end_date=dt.date.fromisoformat(row["end_date"])
+                    if row["end_date"]
+                    else None,
                 )
             )
         return out
@@ -134,7 +169,11 @@ def read_roster(path: Path) -> list[Person]:
 def read_labels(path: Path) -> set[tuple[str, str]]:
     """The true (paper_id, person_id) links of a labels CSV (columns paper_id, person_id, is_link)."""
     with path.open(encoding="utf-8-sig", newline="") as f:
-        return {(r["paper_id"], r["person_id"]) for r in csv.DictReader(f) if r["is_link"].strip() == "1"}
+        return {
+            (r["paper_id"], r["person_id"])
+            for r in csv.DictReader(f)
+            if r["is_link"].strip() == "1"
+        }
 
 
 def load_mentions(manifest: dict, data_dir: Path) -> Iterator[Mention]:
@@ -147,19 +186,32 @@ def load_mentions(manifest: dict, data_dir: Path) -> Iterator[Mention]:
     for spec in manifest["file"]:
         path = data_dir / spec["path"]
         if not path.exists():
-            raise PapertallyError(f"{path}: source file of the labelled set not found (data dir {data_dir})")
+            raise PapertallyError(
+                f"{path}: source file of the labelled set not found (data dir {data_dir})"
+            )
         day = spec["conference_date"]
-        for rec in parse_file(spec["source"], path, spec["venue"], int(spec["year"])).records:
+        for rec in parse_file(
+            spec["source"], path, spec["venue"], int(spec["year"])
+        ).records:
             paper_id = f"{rec.venue}{rec.year}:{rec.source_id}"
             names = [a.name for a in rec.authors]
             for a in rec.authors:
                 yield Mention(
                     key=f"{rec.source}:{rec.source_id}#{a.position}",
-                    paper_id=paper_id, name=a.name, given=a.given, family=a.family,
-                    affiliations=a.affiliations, paper_affiliations=rec.paper_affiliations,
-                    orcid=a.orcid, openalex_id=a.openalex_id, openreview_id=a.openreview_id,
-                    dblp_pid=a.dblp_pid, rors=a.rors, conference_date=day,
-                    funders=rec.funders, awards=rec.awards,
+                    paper_id=paper_id,
+                    name=a.name,
+                    given=a.given,
+                    family=a.family,
+                    affiliations=a.affiliations,
+                    paper_affiliations=rec.paper_affiliations,
+                    orcid=a.orcid,
+                    openalex_id=a.openalex_id,
+                    openreview_id=a.openreview_id,
+                    dblp_pid=a.dblp_pid,
+                    rors=a.rors,
+                    conference_date=day,
+                    funders=rec.funders,
+                    awards=rec.awards,
                     coauthors=tuple(n for n in names if n != a.name),
                 )
 
@@ -181,7 +233,9 @@ def evaluate(labels_path: Path | str, data_dir: Path | str) -> Report:
     links_file = folder / "links.csv" if labels_path.is_dir() else labels_path
     for needed in (links_file, folder / "roster.csv", folder / "manifest.toml"):
         if not needed.exists():
-            raise PapertallyError(f"{needed}: missing; a labelled set needs links.csv, roster.csv and manifest.toml")
+            raise PapertallyError(
+                f"{needed}: missing; a labelled set needs links.csv, roster.csv and manifest.toml"
+            )
     manifest = tomllib.loads((folder / "manifest.toml").read_text(encoding="utf-8"))
     persons = read_roster(folder / "roster.csv")
     truth = read_labels(links_file)
@@ -190,7 +244,8 @@ def evaluate(labels_path: Path | str, data_dir: Path | str) -> Report:
     stats = NameStats.from_names(m.name for m in mentions)
     thresholds = manifest.get("matching", {})
     candidates = match_all(
-        mentions, persons,
+        mentions,
+        persons,
         confirm_threshold=float(thresholds.get("confirm_threshold", 0.85)),
         review_threshold=float(thresholds.get("review_threshold", 0.45)),
         # Every rejection is kept here so that "dropped" counts only what blocking lost.
@@ -208,7 +263,15 @@ def _measure(persons, mentions, truth, candidates, seconds) -> Report:
     venues: dict[str, VenueFigures] = defaultdict(VenueFigures)
     overall = VenueFigures()
     by_pair = {(c.paper_id, c.person_id): c for c in candidates}
-    report = Report(MATCHER_VERSION, len(persons), len({p.theme_id for p in persons}), len(mentions), venues, overall, seconds=seconds)
+    report = Report(
+        MATCHER_VERSION,
+        len(persons),
+        len({p.theme_id for p in persons}),
+        len(mentions),
+        venues,
+        overall,
+        seconds=seconds,
+    )
     for pair in sorted(truth):
         for v in (venues[_venue(pair[0])], overall):
             v.true_links += 1

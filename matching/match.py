@@ -17,19 +17,25 @@ from matching.names import (
     compare_given,
     describe,
     has_cjk,
+    is_japanese_like,
     ja_key,
     kana_reading,
-    is_japanese_like,
-    letters,
     name_readings,
     name_splits,
-    split_of,
     romaji_key,
+    split_of,
     token_keys,
 )
 from matching.orgs import compare_orgs_cached, normalise_org
 
-__all__ = ["MATCHER_VERSION", "MatchContext", "NameStats", "Rule", "match_all", "PersonIndex"]
+__all__ = [
+    "MATCHER_VERSION",
+    "MatchContext",
+    "NameStats",
+    "PersonIndex",
+    "Rule",
+    "match_all",
+]
 
 # Bump whenever scoring or decisions change: stored with every machine decision.
 MATCHER_VERSION = "1.1.0"
@@ -39,7 +45,9 @@ MATCHER_VERSION = "1.1.0"
 PRIOR = -2.0
 W_NAME = {"exact": 2.0, "variant": 1.9, "initials": 0.6, "family_only": 0.2}
 W_UNCERTAIN_ORDER = -0.2
-W_RARITY = 1.0  # times NameStats.rarity: -1 (Wang: 1 in 30) .. +1 (1 in 10,000 or rarer)
+W_RARITY = (
+    1.0  # times NameStats.rarity: -1 (Wang: 1 in 30) .. +1 (1 in 10,000 or rarer)
+)
 W_AFF_MATCH = 3.0
 # A different printed affiliation sends only a rare full name to review (a member who
 # moved, a misprinted institute); a common one is rejected.
@@ -80,7 +88,9 @@ class PersonIndex:
         # are themselves initials.
         self.by_given: dict[tuple[str, str], list[_NameEntry]] = defaultdict(list)
         self.by_initial: dict[tuple[str, str], list[_NameEntry]] = defaultdict(list)
-        self.by_person_initial: dict[tuple[str, str], list[_NameEntry]] = defaultdict(list)
+        self.by_person_initial: dict[tuple[str, str], list[_NameEntry]] = defaultdict(
+            list
+        )
         self.by_id: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.person_affs: list[tuple[str, ...]] = []
         self.japanese: list[bool] = []
@@ -96,10 +106,17 @@ class PersonIndex:
                 if norm:
                     self.by_id[(scheme, norm)].append(i)
             self.person_affs.append(
-                tuple(dict.fromkeys(a.strip() for a in (p.affiliation, *p.affiliation_aliases) if a and a.strip()))
+                tuple(
+                    dict.fromkeys(
+                        a.strip()
+                        for a in (p.affiliation, *p.affiliation_aliases)
+                        if a and a.strip()
+                    )
+                )
             )
             self.japanese.append(
-                bool(p.name_ja) or is_japanese_like(f"{p.family_name}{p.given_name or ''}")
+                bool(p.name_ja)
+                or is_japanese_like(f"{p.family_name}{p.given_name or ''}")
             )
 
     def _add_names(self, i: int, p: Person) -> None:
@@ -114,23 +131,32 @@ class PersonIndex:
             self.by_ja[ja_key(p.name_ja.split("(")[0].split("（")[0])].append(i)
             reading = kana_reading(p.name_ja)
             if reading:
-                variants.append((split_of(reading[0], reading[1], True), "roster kana reading"))
+                variants.append(
+                    (split_of(reading[0], reading[1], True), "roster kana reading")
+                )
         for s, label in variants:
             if (s.family_key, s.given_parts) in seen or not s.given_parts:
                 continue
             seen.add((s.family_key, s.given_parts))
-            entry = _NameEntry(i, s.family, s.given, s.family_letters, s.given_parts, label)
+            entry = _NameEntry(
+                i, s.family, s.given, s.family_letters, s.given_parts, label
+            )
             fk = s.family_key
             self.family_tokens.add(fk)
             self.family_keys.add(fk)
-            self.family_tokens.update(romaji_key(t) for t in re.split(r"[\s,\-‐‑]+", s.family) if t)
+            self.family_tokens.update(
+                romaji_key(t) for t in re.split(r"[\s,\-‐‑]+", s.family) if t
+            )
             first = s.given_parts[0]
             # A mention printed with initials is looked up under (family, initial).
             self.by_initial[(fk, _initial(s.given_parts))].append(entry)
             if first.initial:
                 self.by_person_initial[(fk, first.text)].append(entry)
                 continue
-            keys = {romaji_key(first.text), romaji_key("".join(x.text for x in s.given_parts))}
+            keys = {
+                romaji_key(first.text),
+                romaji_key("".join(x.text for x in s.given_parts)),
+            }
             for k in keys:
                 self.by_given[(fk, k)].append(entry)
 
@@ -145,7 +171,9 @@ class PersonIndex:
         k1 = romaji_key(first.text)
         out = list(self.by_given.get((fk, k1), ()))
         if len(s.given_parts) > 1:
-            for e in self.by_given.get((fk, romaji_key("".join(x.text for x in s.given_parts))), ()):
+            for e in self.by_given.get(
+                (fk, romaji_key("".join(x.text for x in s.given_parts))), ()
+            ):
                 if e not in out:
                     out.append(e)
         out.extend(self.by_person_initial.get((fk, k1[:1]), ()))
@@ -177,22 +205,37 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-_NameHit = tuple[str, float, Evidence, bool]  # level, strength, evidence, primary reading
+_NameHit = tuple[
+    str, float, Evidence, bool
+]  # level, strength, evidence, primary reading
 
 
-def _name_candidates(index: PersonIndex, m: Mention, cache: dict) -> dict[int, _NameHit]:
+def _name_candidates(
+    index: PersonIndex, m: Mention, cache: dict
+) -> dict[int, _NameHit]:
     """person -> the best name agreement of this mention with one of their names."""
     found: dict[int, _NameHit] = {}
     if index.by_ja and has_cjk(m.name):
         for i in index.by_ja.get(ja_key(m.name), ()):
-            found[i] = ("exact", 1.0, Evidence("name", W_NAME["exact"], f"name matches the roster's Japanese name ({m.name})"), True)
+            found[i] = (
+                "exact",
+                1.0,
+                Evidence(
+                    "name",
+                    W_NAME["exact"],
+                    f"name matches the roster's Japanese name ({m.name})",
+                ),
+                True,
+            )
         return found
     if index.family_tokens.isdisjoint(token_keys(m.name)) and not (
         m.family and romaji_key(m.family) in index.family_tokens
     ):
         return found
     family_keys = index.family_keys
-    for rank, (family, given, certain) in enumerate(name_readings(m.name, m.given, m.family)):
+    for rank, (family, given, certain) in enumerate(
+        name_readings(m.name, m.given, m.family)
+    ):
         if romaji_key(family) not in family_keys:
             continue  # no member has this family name: no need to parse the reading
         s = split_of(family, given, certain)
@@ -212,7 +255,9 @@ def _name_candidates(index: PersonIndex, m: Mention, cache: dict) -> dict[int, _
     return found
 
 
-def _agree(index: PersonIndex, entry: _NameEntry, s: NameSplit, printed: str) -> tuple[str, float, Evidence] | None:
+def _agree(
+    index: PersonIndex, entry: _NameEntry, s: NameSplit, printed: str
+) -> tuple[str, float, Evidence] | None:
     japanese = index.japanese[entry.person]
     if entry.family_letters != s.family_letters and not japanese:
         return None  # romaji-only family agreement counts for Japanese names only
@@ -244,7 +289,12 @@ def _mention_ids(m: Mention) -> list[tuple[str, str]]:
     return out
 
 
-_ID_LABEL = {"orcid": "ORCID", "openalex": "OpenAlex author ID", "openreview": "OpenReview profile", "dblp": "dblp person ID"}
+_ID_LABEL = {
+    "orcid": "ORCID",
+    "openalex": "OpenAlex author ID",
+    "openreview": "OpenReview profile",
+    "dblp": "dblp person ID",
+}
 _PERSON_ID_FIELD = {"orcid": "orcid", "openalex": "openalex_id"}
 _AGREE = ("same", "part_of", "fuzzy_same")
 _UNCERTAIN = Evidence("name", W_UNCERTAIN_ORDER, "name read in an unusual order")
@@ -274,8 +324,12 @@ class Matcher:
                     self.rules_by_id[(r.scheme or "", norm)].append(r)
             elif r.person_id in pos:
                 self.org_rules[pos[r.person_id]].append(r)
-        self.funders = {normalise_org(f) for f in self.context.funder_names if f.strip()}
-        self.grants = {_grant_key(g) for g in self.context.grant_numbers if _grant_key(g)}
+        self.funders = {
+            normalise_org(f) for f in self.context.funder_names if f.strip()
+        }
+        self.grants = {
+            _grant_key(g) for g in self.context.grant_numbers if _grant_key(g)
+        }
         self._name_cache: dict = {}
         self._aff_cache: dict = {}
         self._rarity_cache: dict[int, tuple[Evidence | None, bool]] = {}
@@ -286,7 +340,9 @@ class Matcher:
         self.maybe: dict[tuple[str, int], tuple[float, tuple]] = {}
         # Logit below which a plain rejected name coincidence is not kept (None: keep all).
         keep = self.context.keep_rejected_from
-        self.drop_below: float | None = math.log(keep / (1 - keep)) if 0.0 < keep < 1.0 else None
+        self.drop_below: float | None = (
+            math.log(keep / (1 - keep)) if 0.0 < keep < 1.0 else None
+        )
 
     def score_mention(self, m: Mention) -> list[_Scored]:
         """Every person this mention could be, with evidence (pure non-matches omitted)."""
@@ -296,12 +352,22 @@ class Matcher:
             names = _name_candidates(self.index, m, self._name_cache)
             # With each hit, the part of the logit that depends only on the name.
             names = {
-                i: (*hit, PRIOR + hit[2].weight + (0.0 if hit[3] else W_UNCERTAIN_ORDER) + self._rarity_weight(i))
+                i: (
+                    *hit,
+                    PRIOR
+                    + hit[2].weight
+                    + (0.0 if hit[3] else W_UNCERTAIN_ORDER)
+                    + self._rarity_weight(i),
+                )
                 for i, hit in names.items()
             }
             if len(self._names_by_printed) < 2_000_000:
                 self._names_by_printed[nkey] = names
-        ids = _mention_ids(m) if (m.orcid or m.openalex_id or m.openreview_id or m.dblp_pid) else []
+        ids = (
+            _mention_ids(m)
+            if (m.orcid or m.openalex_id or m.openreview_id or m.dblp_pid)
+            else []
+        )
         if not names and not ids:
             return []
         id_persons: dict[int, list[tuple[str, str]]] = defaultdict(list)
@@ -315,31 +381,62 @@ class Matcher:
         funded = self._funded(m)
         own = tuple(a for a in m.affiliations if a and a.strip())
         rors = tuple(m.rors)
-        paper = () if (own or rors) else tuple(a for a in m.paper_affiliations if a and a.strip())
+        paper = (
+            ()
+            if (own or rors)
+            else tuple(a for a in m.paper_affiliations if a and a.strip())
+        )
         out = []
         floor = self.drop_below
         for i in set(names) | set(id_persons) | set(rule_hits):
             name = names.get(i)
-            if floor is not None and name is not None and not ids and not (self.org_rules and i in self.org_rules):
+            if (
+                floor is not None
+                and name is not None
+                and not ids
+                and not (self.org_rules and i in self.org_rules)
+            ):
                 # Quick estimate of the logit from cached pieces: a pair that would be a
                 # plain name coincidence is dropped before any object is built.
                 est = name[4] + self._aff_hit(i, own, paper, rors)[0].weight
                 if funded:
                     est += W_FUNDING
                 p = self.index.persons[i]
-                in_window = m.conference_date is None or not (p.start_date or p.end_date) or self._window(m.conference_date, p.start_date, p.end_date) is None
+                in_window = (
+                    m.conference_date is None
+                    or not (p.start_date or p.end_date)
+                    or self._window(m.conference_date, p.start_date, p.end_date) is None
+                )
                 if est < floor and in_window:
                     if est + W_COAUTHOR >= floor:
                         # Only a confirmed co-author could lift it: keep the inputs, score later.
                         key = (m.paper_id, i)
                         old = self.maybe.get(key)
                         if old is None or est > old[0]:
-                            self.maybe[key] = (est, (m, i, name, ids, (), (), own, paper, rors, funded))
+                            self.maybe[key] = (
+                                est,
+                                (m, i, name, ids, (), (), own, paper, rors, funded),
+                            )
                     continue
-            out.append(self._score(m, i, name, ids, id_persons.get(i, ()), rule_hits.get(i, ()), own, paper, rors, funded))
+            out.append(
+                self._score(
+                    m,
+                    i,
+                    name,
+                    ids,
+                    id_persons.get(i, ()),
+                    rule_hits.get(i, ()),
+                    own,
+                    paper,
+                    rors,
+                    funded,
+                )
+            )
         return out
 
-    def _score(self, m, i, name, ids, id_hits, rules, own, paper, rors, funded) -> _Scored:
+    def _score(
+        self, m, i, name, ids, id_hits, rules, own, paper, rors, funded
+    ) -> _Scored:
         p = self.index.persons[i]
         sc = _Scored(m, i)
         ev = sc.evidence
@@ -347,21 +444,47 @@ class Matcher:
             label = _ID_LABEL.get(r.scheme or "", r.scheme)
             why = f" ({r.reason})" if r.reason else ""
             if r.kind == "id_is":
-                ev.append(Evidence("rule", W_ID_AGREE, f"staff rule: {label} {r.value} is this person{why}"))
+                ev.append(
+                    Evidence(
+                        "rule",
+                        W_ID_AGREE,
+                        f"staff rule: {label} {r.value} is this person{why}",
+                    )
+                )
                 sc.forced = "confirmed"
             else:
-                ev.append(Evidence("rule", W_ID_DISAGREE, f"staff rule: {label} {r.value} is not this person{why}"))
+                ev.append(
+                    Evidence(
+                        "rule",
+                        W_ID_DISAGREE,
+                        f"staff rule: {label} {r.value} is not this person{why}",
+                    )
+                )
                 sc.forced = "rejected"
         for scheme, value in id_hits:
-            ev.append(Evidence("id", W_ID_AGREE, f"{_ID_LABEL[scheme]} matches ({value})"))
+            ev.append(
+                Evidence("id", W_ID_AGREE, f"{_ID_LABEL[scheme]} matches ({value})")
+            )
             sc.id_agrees = True
         for scheme, theirs in ids:
             attr = _PERSON_ID_FIELD.get(scheme)
             ours = normalise_id(scheme, getattr(p, attr)) if attr else None
             if ours and ours != theirs:
-                ev.append(Evidence("id", W_ID_DISAGREE, f"{_ID_LABEL[scheme]} differs (paper {theirs}, roster {ours})"))
+                ev.append(
+                    Evidence(
+                        "id",
+                        W_ID_DISAGREE,
+                        f"{_ID_LABEL[scheme]} differs (paper {theirs}, roster {ours})",
+                    )
+                )
         if name is None:
-            ev.append(Evidence("name", 0.0, f"name differs ({m.name} vs {p.given_name or ''} {p.family_name})"))
+            ev.append(
+                Evidence(
+                    "name",
+                    0.0,
+                    f"name differs ({m.name} vs {p.given_name or ''} {p.family_name})",
+                )
+            )
         else:
             level, _strength, name_ev, primary, _base = name
             sc.name_level = level
@@ -373,7 +496,11 @@ class Matcher:
             ev.append(rarity_ev)
         self._affiliation(i, own, paper, rors, sc)
         if funded:
-            ev.append(Evidence("funding", W_FUNDING, "paper acknowledges the program's funding"))
+            ev.append(
+                Evidence(
+                    "funding", W_FUNDING, "paper acknowledges the program's funding"
+                )
+            )
         day = m.conference_date
         if day is not None and (p.start_date or p.end_date):
             w = self._window(day, p.start_date, p.end_date)
@@ -394,9 +521,26 @@ class Matcher:
                 rarity = self.stats.rarity(p.family_name)
                 common = self.stats.is_common(p.family_name)
                 share = self.stats.share(p.family_name)
-                freq = f"1 in {round(1 / share):,} mentions" if share else "not seen elsewhere"
-                word = "common" if common else "fairly common" if share >= self.stats.common_share / 5 else "rare"
-                hit = (Evidence("name_rarity", round(W_RARITY * rarity, 3), f"{p.family_name} is a {word} family name ({freq})"), common)
+                freq = (
+                    f"1 in {round(1 / share):,} mentions"
+                    if share
+                    else "not seen elsewhere"
+                )
+                word = (
+                    "common"
+                    if common
+                    else "fairly common"
+                    if share >= self.stats.common_share / 5
+                    else "rare"
+                )
+                hit = (
+                    Evidence(
+                        "name_rarity",
+                        round(W_RARITY * rarity, 3),
+                        f"{p.family_name} is a {word} family name ({freq})",
+                    ),
+                    common,
+                )
             else:
                 hit = (None, True)  # no statistics: every name counts as common
             self._rarity_cache[i] = hit
@@ -407,33 +551,60 @@ class Matcher:
         if key not in self._window_cache:
             w = None
             if start and day < start:
-                w = Evidence("window", W_WINDOW, f"paper ({day}) is before membership start {start}")
+                w = Evidence(
+                    "window",
+                    W_WINDOW,
+                    f"paper ({day}) is before membership start {start}",
+                )
             elif end and day > end:
-                w = Evidence("window", W_WINDOW, f"paper ({day}) is after membership end {end}")
+                w = Evidence(
+                    "window", W_WINDOW, f"paper ({day}) is after membership end {end}"
+                )
             self._window_cache[key] = w
         return self._window_cache[key]
 
-    def _affiliation(self, i: int, own: tuple[str, ...], paper: tuple[str, ...], rors: tuple[str, ...], sc: _Scored) -> None:
+    def _affiliation(
+        self,
+        i: int,
+        own: tuple[str, ...],
+        paper: tuple[str, ...],
+        rors: tuple[str, ...],
+        sc: _Scored,
+    ) -> None:
         for r in self.org_rules.get(i, ()):
             if own and compare_orgs_cached((r.value,), own).kind in _AGREE:
                 why = f" ({r.reason})" if r.reason else ""
-                sc.evidence.append(Evidence("rule", W_ID_DISAGREE, f"staff rule: never at {r.value}{why}"))
+                sc.evidence.append(
+                    Evidence(
+                        "rule", W_ID_DISAGREE, f"staff rule: never at {r.value}{why}"
+                    )
+                )
                 sc.forced = "rejected"
         hit = self._aff_hit(i, own, paper, rors)
         sc.evidence.append(hit[0])
         sc.aff_support = hit[1]
 
-    def _aff_hit(self, i: int, own: tuple[str, ...], paper: tuple[str, ...], rors: tuple[str, ...] = ()) -> tuple[Evidence, bool]:
+    def _aff_hit(
+        self,
+        i: int,
+        own: tuple[str, ...],
+        paper: tuple[str, ...],
+        rors: tuple[str, ...] = (),
+    ) -> tuple[Evidence, bool]:
         person_affs = self.index.person_affs[i]
         key = (person_affs, own, paper, rors)
         hit = self._aff_cache.get(key)
         if hit is None:
-            hit = self._affiliation_evidence(self.index.persons[i], person_affs, own, paper, rors)
+            hit = self._affiliation_evidence(
+                self.index.persons[i], person_affs, own, paper, rors
+            )
             self._aff_cache[key] = hit
         return hit
 
     @staticmethod
-    def _affiliation_evidence(p: Person, person_affs, own, paper, rors=()) -> tuple[Evidence, bool]:
+    def _affiliation_evidence(
+        p: Person, person_affs, own, paper, rors=()
+    ) -> tuple[Evidence, bool]:
         if not person_affs:
             return _NO_ROSTER_AFF, False
         if own or rors:
@@ -442,22 +613,38 @@ class Matcher:
                 return Evidence("affiliation", W_AFF_MATCH, v.detail), True
             if v.kind == "related":
                 return Evidence("affiliation", W_AFF_RELATED, v.detail), False
-            return Evidence("affiliation", W_AFF_MISMATCH, f"{v.detail} (roster: {p_aff(p)})"), False
+            return Evidence(
+                "affiliation", W_AFF_MISMATCH, f"{v.detail} (roster: {p_aff(p)})"
+            ), False
         if paper:
             v = compare_orgs_cached(person_affs, paper)
             if v.kind in _AGREE:
-                return Evidence("affiliation", W_PAPER_AFF_MATCH, f"paper-level list: {v.detail}"), True
+                return Evidence(
+                    "affiliation", W_PAPER_AFF_MATCH, f"paper-level list: {v.detail}"
+                ), True
             if v.kind == "related":
-                return Evidence("affiliation", W_AFF_RELATED, f"paper-level list: {v.detail}"), False
-            return Evidence("affiliation", W_PAPER_AFF_MISMATCH, f"paper's affiliations do not include {p_aff(p)}"), False
+                return Evidence(
+                    "affiliation", W_AFF_RELATED, f"paper-level list: {v.detail}"
+                ), False
+            return Evidence(
+                "affiliation",
+                W_PAPER_AFF_MISMATCH,
+                f"paper's affiliations do not include {p_aff(p)}",
+            ), False
         return _NO_AFF, False
 
     def _funded(self, m: Mention) -> bool:
-        if self.funders and m.funders and any(normalise_org(f) in self.funders for f in m.funders):
+        if (
+            self.funders
+            and m.funders
+            and any(normalise_org(f) in self.funders for f in m.funders)
+        ):
             return True
         return bool(self.grants) and any(_grant_key(a) in self.grants for a in m.awards)
 
-    def decide(self, sc: _Scored, confirm_threshold: float, review_threshold: float) -> Candidate:
+    def decide(
+        self, sc: _Scored, confirm_threshold: float, review_threshold: float
+    ) -> Candidate:
         """Turn evidence into a score and a status (with the guards that keep it honest)."""
         score = _sigmoid(sc.logit)
         if sc.forced == "confirmed":
@@ -476,8 +663,14 @@ class Matcher:
         if status == "confirmed" and sc.forced is None and not sc.id_agrees:
             reason = None
             if sc.name_level not in ("exact", "variant"):
-                reason = "initials alone never confirm" if sc.name_level == "initials" else "only the family name agrees"
-            elif not sc.aff_support and (sc.common_name or not any(e.kind == "coauthor" for e in evidence)):
+                reason = (
+                    "initials alone never confirm"
+                    if sc.name_level == "initials"
+                    else "only the family name agrees"
+                )
+            elif not sc.aff_support and (
+                sc.common_name or not any(e.kind == "coauthor" for e in evidence)
+            ):
                 # Never confirm on a name alone: without an identifier or an affiliation,
                 # only a rare name with a confirmed co-author from the project may confirm.
                 reason = "no identifier or affiliation supports it"
@@ -505,7 +698,11 @@ def _grant_key(text: str) -> str:
     return "".join(c for c in text.upper() if c.isalnum())
 
 
-_STATUS_WORD = {"confirmed": "Confirmed", "needs_review": "Needs review", "rejected": "Rejected"}
+_STATUS_WORD = {
+    "confirmed": "Confirmed",
+    "needs_review": "Needs review",
+    "rejected": "Rejected",
+}
 
 
 def _explain(status: Status, evidence: Sequence[Evidence]) -> str:
@@ -557,12 +754,21 @@ def match_all(
             gc.enable()
 
 
-def _match(matcher: Matcher, mentions: Iterable[Mention], confirm_threshold: float, review_threshold: float) -> list[Candidate]:
+def _match(
+    matcher: Matcher,
+    mentions: Iterable[Mention],
+    confirm_threshold: float,
+    review_threshold: float,
+) -> list[Candidate]:
     best: dict[tuple[str, int], tuple[float, str, _Scored]] = {}
     for m in mentions:
         for sc in matcher.score_mention(m):
             key = (m.paper_id, sc.person)
-            logit = sc.logit if sc.forced is None else (100.0 if sc.forced == "confirmed" else -100.0 + sc.logit)
+            logit = (
+                sc.logit
+                if sc.forced is None
+                else (100.0 if sc.forced == "confirmed" else -100.0 + sc.logit)
+            )
             old = best.get(key)
             if old is None or (logit, old[1]) > (old[0], m.key):
                 best[key] = (logit, m.key, sc)
@@ -594,19 +800,45 @@ def _match(matcher: Matcher, mentions: Iterable[Mention], confirm_threshold: flo
     for key in [*decided, *pending]:
         cand = decided.get(key)
         sc = best[key][2]
-        if (cand is None or cand.status != "confirmed") and sc.forced is None and sc.name_level and key[0] in confirmed_by_paper:
+        if (
+            (cand is None or cand.status != "confirmed")
+            and sc.forced is None
+            and sc.name_level
+            and key[0] in confirmed_by_paper
+        ):
             me = persons_list[sc.person]
-            mates = [q for q in confirmed_by_paper[key[0]] if q != sc.person and persons_list[q].project_id == me.project_id]
+            mates = [
+                q
+                for q in confirmed_by_paper[key[0]]
+                if q != sc.person and persons_list[q].project_id == me.project_id
+            ]
             if mates:
                 names = ", ".join(sorted(_person_name(persons_list[q]) for q in mates))
-                sc = _Scored(sc.mention, sc.person, [*sc.evidence, Evidence("coauthor", W_COAUTHOR, f"co-author {names} is a confirmed member of the same project")],
-                             sc.forced, sc.id_agrees, sc.aff_support, sc.common_name, sc.name_level)
+                sc = _Scored(
+                    sc.mention,
+                    sc.person,
+                    [
+                        *sc.evidence,
+                        Evidence(
+                            "coauthor",
+                            W_COAUTHOR,
+                            f"co-author {names} is a confirmed member of the same project",
+                        ),
+                    ],
+                    sc.forced,
+                    sc.id_agrees,
+                    sc.aff_support,
+                    sc.common_name,
+                    sc.name_level,
+                )
                 cand = matcher.decide(sc, confirm_threshold, review_threshold)
         if cand is None:
             continue  # below the floor and no co-author to lift it
-        if cand.status == "rejected" and floor is not None and sc.forced is None and not _has_id(sc):
-            if sc.logit < floor:
-                continue  # a name coincidence: not worth keeping (MatchContext.keep_rejected_from)
+        coincidence = (
+            cand.status == "rejected" and floor is not None and sc.forced is None
+        )
+        if coincidence and not _has_id(sc) and sc.logit < floor:
+            continue  # a name coincidence: not worth keeping (MatchContext.keep_rejected_from)
         out.append(cand)
     return out
 

@@ -12,7 +12,29 @@ from matching.text import fold
 
 # Family-name particles: "van der Maaten", "de la Torre", "bin Abdullah".
 PARTICLES = frozenset(
-    "van von der den de del della di da dos das du la le ten ter bin binti al el st".split()
+    [
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "dos",
+        "das",
+        "du",
+        "la",
+        "le",
+        "ten",
+        "ter",
+        "bin",
+        "binti",
+        "al",
+        "el",
+        "st",
+    ]
 )
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd"})
 _LETTERS = re.compile(r"[^a-z]+")
@@ -52,7 +74,9 @@ _JA_SYLLABLES = re.compile(
 def letters(text: str) -> str:
     """Folded text with everything but a-z removed: "Shun'ichi" -> "shunichi"."""
     if text.isascii() and "&" not in text:
-        return _LETTERS.sub("", text.lower())  # the common case, without Unicode folding
+        return _LETTERS.sub(
+            "", text.lower()
+        )  # the common case, without Unicode folding
     return _LETTERS.sub("", fold(text))
 
 
@@ -114,7 +138,9 @@ class NameSplit:
     family_key: str  # romaji_key(family): the blocking key
     family_letters: str  # letters(family): the strict key
     given_parts: tuple[Part, ...]
-    certain: bool  # the source or the printing (comma, UPPER family) says which is family
+    certain: (
+        bool  # the source or the printing (comma, UPPER family) says which is family
+    )
 
 
 def _given_parts(given: str) -> tuple[Part, ...]:
@@ -157,7 +183,9 @@ def _is_upper_token(token: str) -> bool:
 
 
 @lru_cache(maxsize=500_000)
-def name_readings(printed: str, given: str | None = None, family: str | None = None) -> tuple[tuple[str, str, bool], ...]:
+def name_readings(
+    printed: str, given: str | None = None, family: str | None = None
+) -> tuple[tuple[str, str, bool], ...]:
     """Every plausible (family, given, certain) reading of a printed name, most likely first.
 
     - A source's own given/family fields come first and are `certain`.
@@ -208,7 +236,9 @@ def split_of(family: str, given: str, certain: bool) -> NameSplit:
 
 
 @lru_cache(maxsize=500_000)
-def name_splits(printed: str, given: str | None = None, family: str | None = None) -> tuple[NameSplit, ...]:
+def name_splits(
+    printed: str, given: str | None = None, family: str | None = None
+) -> tuple[NameSplit, ...]:
     """`name_readings` parsed into NameSplits (duplicates and empty families removed)."""
     return tuple(_dedupe([split_of(*r) for r in name_readings(printed, given, family)]))
 
@@ -229,7 +259,9 @@ class NameAgreement:
     """How well a mention's name agrees with one of a person's names."""
 
     level: str  # "exact", "variant", "initials", "family_only"
-    strength: float  # 0..1: exact 1.0, variant 0.95, middle name missing 0.9, initials 0.6
+    strength: (
+        float  # 0..1: exact 1.0, variant 0.95, middle name missing 0.9, initials 0.6
+    )
     detail: str  # "name matches (Ohta = Ōta)"
 
 
@@ -287,7 +319,9 @@ def _parts_agree(a: Part, b: Part, japanese: bool) -> str | None:
     return None
 
 
-def _joined_vs_initials(p: tuple[Part, ...], m: tuple[Part, ...]) -> tuple[str, float] | None:
+def _joined_vs_initials(
+    p: tuple[Part, ...], m: tuple[Part, ...]
+) -> tuple[str, float] | None:
     # "Tai-Man" (2 parts) against "T.M." (2 initials) is handled above; here: one joined
     # part against several initials is not evidence enough to agree.
     return None

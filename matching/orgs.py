@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -56,7 +57,7 @@ def segments(affiliation: str) -> tuple[str, ...]:
     out = [normalise_org(affiliation)]
     normed = [normalise_org(p) for p in pieces]
     out.extend(normed)
-    out.extend(f"{a} {b}" for a, b in zip(normed, normed[1:]))
+    out.extend(f"{a} {b}" for a, b in itertools.pairwise(normed))
     seen: set[str] = set()
     return tuple(s for s in out if s and not (s in seen or seen.add(s)))
 
@@ -72,7 +73,9 @@ def org_similarity(a: str, b: str) -> float:
     return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
 
 
-def best_org_match(person_orgs: tuple[str, ...], printed: tuple[str, ...]) -> tuple[float, str, str]:
+def best_org_match(
+    person_orgs: tuple[str, ...], printed: tuple[str, ...]
+) -> tuple[float, str, str]:
     """(score, person org, printed segment) of the closest pair, score 0..100."""
     best = (0.0, "", "")
     for aff in printed:
@@ -103,7 +106,9 @@ class Org:
 
     org_id: str
     name: str
-    part_of: str | None = None  # parent within the same legal entity (RIKEN AIP -> RIKEN)
+    part_of: str | None = (
+        None  # parent within the same legal entity (RIKEN AIP -> RIKEN)
+    )
     related: tuple[str, ...] = ()  # sister entities: a match between them needs review
     ror: str | None = None
 
@@ -111,15 +116,24 @@ class Org:
 class OrgTable:
     """Resolves printed affiliations (English, Japanese, abbreviated) to organisations."""
 
-    def __init__(self, orgs: dict[str, Org], names: dict[str, str], acronyms: dict[str, str], ja: list[tuple[str, str]]):
+    def __init__(
+        self,
+        orgs: dict[str, Org],
+        names: dict[str, str],
+        acronyms: dict[str, str],
+        ja: list[tuple[str, str]],
+    ):
         self.orgs = orgs
-        self.by_ror = {o.ror: oid for oid, o in orgs.items() if o.ror}  # bare ROR id -> org id
+        self.by_ror = {
+            o.ror: oid for oid, o in orgs.items() if o.ror
+        }  # bare ROR id -> org id
+        self._resolved: dict[str, frozenset[str]] = {}  # printed affiliation -> org ids
         self.names = names  # normalised name -> org id
         self.acronyms = acronyms  # exact-case acronym -> org id
         self.ja = ja  # (Japanese name, org id), longest first
 
     @classmethod
-    def load(cls, directory: Path = _DATA) -> "OrgTable":
+    def load(cls, directory: Path = _DATA) -> OrgTable:
         """Read orgs_curated.csv and ror_jp.csv; curated entries win over ROR ones."""
         orgs: dict[str, Org] = {}
         names: dict[str, str] = {}
@@ -142,7 +156,12 @@ class OrgTable:
             old = names.get(key)
             if old is None:
                 names[key] = org_id
-            elif old != org_id and not curated and not old.startswith("ror:") and org_id.startswith("ror:"):
+            elif (
+                old != org_id
+                and not curated
+                and not old.startswith("ror:")
+                and org_id.startswith("ror:")
+            ):
                 pass  # a curated entry already owns this name
             elif old != org_id and not curated:
                 ambiguous.add(key)
@@ -151,8 +170,11 @@ class OrgTable:
             for row in csv.DictReader(f):
                 oid = row["org_id"]
                 orgs[oid] = Org(
-                    oid, row["name"], row["part_of"] or None,
-                    tuple(x for x in row["related"].split("|") if x), row["ror"] or None,
+                    oid,
+                    row["name"],
+                    row["part_of"] or None,
+                    tuple(x for x in row["related"].split("|") if x),
+                    row["ror"] or None,
                 )
                 if row["ror"]:
                     ror_to_id[row["ror"]] = oid
@@ -167,7 +189,11 @@ class OrgTable:
                     continue  # curated
                 oid = f"ror:{row['ror']}"
                 orgs[oid] = Org(oid, row["name"], ror=row["ror"])
-                for text in [row["name"], *row["aliases"].split("|"), *row["ja"].split("|")]:
+                for text in [
+                    row["name"],
+                    *row["aliases"].split("|"),
+                    *row["ja"].split("|"),
+                ]:
                     add_name(text, oid, False)
                 for acr in row["acronyms"].split("|"):
                     if len(acr) >= 4 and acr.isupper() and acr not in acronyms:
@@ -178,7 +204,6 @@ class OrgTable:
         ja_list = sorted(ja.items(), key=lambda kv: -len(kv[0]))
         return cls(orgs, names, acronyms, ja_list)
 
-    @lru_cache(maxsize=100_000)
     def resolve(self, affiliation: str) -> frozenset[str]:
         """The organisations named in one printed affiliation (may be several, or none).
 
@@ -187,12 +212,23 @@ class OrgTable:
         "of"/"at"/"for" belongs to a longer, different name and is skipped. Japanese names
         are found as substrings; acronyms only as exact-case whole tokens (AIST != KAIST).
         """
+        hit = self._resolved.get(affiliation)
+        if hit is None:
+            hit = self._resolve(affiliation)
+            if len(self._resolved) < 200_000:
+                self._resolved[affiliation] = hit
+        return hit
+
+    def _resolve(self, affiliation: str) -> frozenset[str]:
         found: set[str] = set()
-        pieces = [normalise_org(p).split() for p in re.split(r"\s*[;|/]\s*|\s*,\s*", affiliation)]
+        pieces = [
+            normalise_org(p).split()
+            for p in re.split(r"\s*[;|/]\s*|\s*,\s*", affiliation)
+        ]
         for words in pieces:
             found.update(self._runs(words))
         # Adjacent pieces together: "Honda Research Institute, San Jose" is HRI USA.
-        for a, b in zip(pieces, pieces[1:]):
+        for a, b in itertools.pairwise(pieces):
             found.update(self._runs(a + b))
         if _CJK.search(affiliation):
             rest = affiliation
@@ -218,10 +254,17 @@ class OrgTable:
         # Institute" beside "Honda Research Institute USA", "Sony" beside "Sony AI") and a
         # parent found next to its own part ("RIKEN" in "RIKEN AIP") add nothing.
         drop = {
-            g for g in found for s in found
-            if g != s and g in self.orgs and s in self.orgs
+            g
+            for g in found
+            for s in found
+            if g != s
+            and g in self.orgs
+            and s in self.orgs
             and (
-                (s in self.orgs[g].related and self.orgs[s].name.startswith(self.orgs[g].name))
+                (
+                    s in self.orgs[g].related
+                    and self.orgs[s].name.startswith(self.orgs[g].name)
+                )
                 or (g.startswith("sony-brand") and s in self.orgs[g].related)
                 or g in self.ancestors(s)[1:]
             )
@@ -249,7 +292,9 @@ class OrgTable:
     def ancestors(self, oid: str) -> list[str]:
         """`oid` and its parents within the same legal entity."""
         out = [oid]
-        while (parent := self.orgs[out[-1]].part_of if out[-1] in self.orgs else None) and parent not in out:
+        while (
+            parent := self.orgs[out[-1]].part_of if out[-1] in self.orgs else None
+        ) and parent not in out:
             out.append(parent)
         return out
 
@@ -274,13 +319,18 @@ class OrgVerdict:
 
 
 @lru_cache(maxsize=200_000)
-def compare_orgs_cached(person_affs: tuple[str, ...], printed: tuple[str, ...], rors: tuple[str, ...] = ()) -> OrgVerdict:
+def compare_orgs_cached(
+    person_affs: tuple[str, ...], printed: tuple[str, ...], rors: tuple[str, ...] = ()
+) -> OrgVerdict:
     """`compare_orgs` with the shipped table, memoised (printed affiliations repeat a lot)."""
     return compare_orgs(person_affs, printed, rors=rors)
 
 
 def compare_orgs(
-    person_affs: tuple[str, ...], printed: tuple[str, ...], table: OrgTable | None = None, rors: tuple[str, ...] = ()
+    person_affs: tuple[str, ...],
+    printed: tuple[str, ...],
+    table: OrgTable | None = None,
+    rors: tuple[str, ...] = (),
 ) -> OrgVerdict:
     """Compare a member's affiliation (and aliases) with printed affiliations (and ROR ids).
 
@@ -293,27 +343,45 @@ def compare_orgs(
     P = set(table.resolve_all(tuple(person_affs)))
     M = set(table.resolve_all(tuple(printed)))
     # Institutions the source itself resolved (OpenAlex gives ROR ids per author).
-    M |= {table.by_ror[r.rsplit("/", 1)[-1]] for r in rors if r.rsplit("/", 1)[-1] in table.by_ror}
+    M |= {
+        table.by_ror[r.rsplit("/", 1)[-1]]
+        for r in rors
+        if r.rsplit("/", 1)[-1] in table.by_ror
+    }
     shown = "; ".join(printed) or "ROR " + ", ".join(rors)
     if P and M:
         common = P & M
         if common:
-            return OrgVerdict("same", f"affiliation {table.name(sorted(common)[0])} matches ({shown})")
+            return OrgVerdict(
+                "same", f"affiliation {table.name(min(common))} matches ({shown})"
+            )
         for p in P:
             for m in M:
                 if p in table.ancestors(m) or m in table.ancestors(p):
                     inner, outer = (m, p) if p in table.ancestors(m) else (p, m)
-                    return OrgVerdict("part_of", f"affiliation matches: {table.name(inner)} is part of {table.name(outer)} ({shown})")
+                    return OrgVerdict(
+                        "part_of",
+                        f"affiliation matches: {table.name(inner)} is part of {table.name(outer)} ({shown})",
+                    )
         for p in P:
             for m in M:
                 rp, rm = table.ancestors(p), table.ancestors(m)
-                if (set(rp) & set(rm)) or m in table.orgs[p].related or p in table.orgs[m].related:
-                    return OrgVerdict("related", f"{table.name(m)} is related to but not the same as {table.name(p)} ({shown})")
+                if (
+                    (set(rp) & set(rm))
+                    or m in table.orgs[p].related
+                    or p in table.orgs[m].related
+                ):
+                    return OrgVerdict(
+                        "related",
+                        f"{table.name(m)} is related to but not the same as {table.name(p)} ({shown})",
+                    )
     if P and M:
         # Both sides name known organisations and none agree: the table decides (a fuzzy
         # comparison here could only confuse look-alikes).
         names = ", ".join(sorted(table.name(m) for m in M))
-        return OrgVerdict("different", f"printed affiliation {names} is not {table.name(sorted(P)[0])}")
+        return OrgVerdict(
+            "different", f"printed affiliation {names} is not {table.name(min(P))}"
+        )
     # Fuzzy fallback on the raw names, when either side is not in the table.
     normed = tuple(normalise_org(a) for a in person_affs if a.strip())
     score, org, seg = best_org_match(normed, printed)
@@ -321,4 +389,7 @@ def compare_orgs(
         seg_orgs = table.resolve(seg) if seg else frozenset()
         if not (P and seg_orgs and not (P & seg_orgs)):
             return OrgVerdict("fuzzy_same", f"affiliation {org} matches ({shown})")
-    return OrgVerdict("unknown" if not printed else "different", f"printed affiliation ({shown}) does not match")
+    return OrgVerdict(
+        "unknown" if not printed else "different",
+        f"printed affiliation ({shown}) does not match",
+    )

@@ -9,19 +9,54 @@ from matching.match import match_all
 from matching.model import Mention, Person
 
 # A corpus in which the test names are rare and Wang/Li/Chen common.
-STATS = NameStats.from_names(["Wei Wang"] * 900 + ["Jun Li"] * 600 + ["Min Chen"] * 500 + ["A B"] * 40_000)
+STATS = NameStats.from_names(
+    ["Wei Wang"] * 900 + ["Jun Li"] * 600 + ["Min Chen"] * 500 + ["A B"] * 40_000
+)
 
 
-def person(family, given, affiliation="The University of Tokyo", name_ja=None, aliases=(), pid="p1"):
-    return Person(person_id=pid, project_id="P1", theme_id="T01", family_name=family, given_name=given,
-                  name_ja=name_ja, aliases=aliases, affiliation=affiliation)
+def person(
+    family,
+    given,
+    affiliation="The University of Tokyo",
+    name_ja=None,
+    aliases=(),
+    pid="p1",
+):
+    return Person(
+        person_id=pid,
+        project_id="P1",
+        theme_id="T01",
+        family_name=family,
+        given_name=given,
+        name_ja=name_ja,
+        aliases=aliases,
+        affiliation=affiliation,
+    )
 
 
-def status(p: Person, printed: str, affiliation: str = "The University of Tokyo", given=None, family=None, keep=0.2):
-    m = Mention(key="s:1#1", paper_id="paper", name=printed, given=given, family=family,
-                affiliations=(affiliation,) if affiliation else ())
-    got = match_all([m], [p], confirm_threshold=0.85, review_threshold=0.45,
-                    context=MatchContext(name_stats=STATS, keep_rejected_from=keep))
+def status(
+    p: Person,
+    printed: str,
+    affiliation: str = "The University of Tokyo",
+    given=None,
+    family=None,
+    keep=0.2,
+):
+    m = Mention(
+        key="s:1#1",
+        paper_id="paper",
+        name=printed,
+        given=given,
+        family=family,
+        affiliations=(affiliation,) if affiliation else (),
+    )
+    got = match_all(
+        [m],
+        [p],
+        confirm_threshold=0.85,
+        review_threshold=0.45,
+        context=MatchContext(name_stats=STATS, keep_rejected_from=keep),
+    )
     return got[0].status if got else None
 
 
@@ -62,12 +97,22 @@ def status(p: Person, printed: str, affiliation: str = "The University of Tokyo"
         ("Kim", "Minjoon", "KIM Minjoon"),
     ],
 )
-def test_name_variants_with_affiliation_are_confirmed(roster_family, roster_given, printed):
+def test_name_variants_with_affiliation_are_confirmed(
+    roster_family, roster_given, printed
+):
     assert status(person(roster_family, roster_given), printed) == "confirmed"
 
 
 def test_source_given_family_fields_are_used():
-    assert status(person("Harada", "Tatsuya"), "Tatsuya Harada", given="Tatsuya", family="Harada") == "confirmed"
+    assert (
+        status(
+            person("Harada", "Tatsuya"),
+            "Tatsuya Harada",
+            given="Tatsuya",
+            family="Harada",
+        )
+        == "confirmed"
+    )
 
 
 @pytest.mark.parametrize(
@@ -78,7 +123,9 @@ def test_source_given_family_fields_are_used():
         ("Chan", "Tai-Man", "T.-M. Chan"),
     ],
 )
-def test_initials_are_weaker_evidence_and_go_to_review(roster_family, roster_given, printed):
+def test_initials_are_weaker_evidence_and_go_to_review(
+    roster_family, roster_given, printed
+):
     assert status(person(roster_family, roster_given), printed) == "needs_review"
 
 
@@ -100,7 +147,9 @@ def test_different_names_do_not_match(roster_family, roster_given, printed):
 
 
 def test_kana_reading_in_name_ja_is_used():
-    p = person("Tanaka", "Hana", name_ja="おおた ゆうた")  # staff typed another romanization
+    p = person(
+        "Tanaka", "Hana", name_ja="おおた ゆうた"
+    )  # staff typed another romanization
     assert status(p, "Yuta Ota") == "confirmed"
 
 
@@ -130,10 +179,18 @@ def test_roster_alias_matches():
         ("Tohoku University", "Tohoku University / RIKEN", "confirmed"),
         ("RIKEN AIP", "Tohoku University / RIKEN", "confirmed"),
         ("AIST", "KAIST", None),
-        ("Toyota Technological Institute", "Toyota Technological Institute at Chicago", None),
+        (
+            "Toyota Technological Institute",
+            "Toyota Technological Institute at Chicago",
+            None,
+        ),
         ("Toyota Technological Institute", "Toyota Research Institute", None),
         ("NEC Corporation", "NEC Laboratories America", None),
-        ("Mitsubishi Electric Corporation", "Mitsubishi Electric Research Laboratories", None),
+        (
+            "Mitsubishi Electric Corporation",
+            "Mitsubishi Electric Research Laboratories",
+            None,
+        ),
         ("Honda Research Institute Japan", "Honda Research Institute USA", None),
         ("Sony Group Corporation", "Sony AI", "needs_review"),
         ("RIKEN AIP", "RIKEN Center for Brain Science", "needs_review"),
@@ -141,12 +198,29 @@ def test_roster_alias_matches():
 )
 def test_common_name_at_organisations(roster_aff, printed_aff, expected):
     # A common name: only the organisation can decide, and look-alikes never confirm.
-    assert status(person("Wang", "Wei", affiliation=roster_aff), "Wei Wang", affiliation=printed_aff) == expected
+    assert (
+        status(
+            person("Wang", "Wei", affiliation=roster_aff),
+            "Wei Wang",
+            affiliation=printed_aff,
+        )
+        == expected
+    )
 
 
 def test_rare_name_at_look_alike_goes_no_further_than_review():
-    assert status(person("Kurohashi", "Sadao", affiliation="AIST"), "Sadao Kurohashi", affiliation="KAIST") != "confirmed"
+    assert (
+        status(
+            person("Kurohashi", "Sadao", affiliation="AIST"),
+            "Sadao Kurohashi",
+            affiliation="KAIST",
+        )
+        != "confirmed"
+    )
 
 
 def test_common_name_without_affiliation_is_never_confirmed():
-    assert status(person("Wang", "Wei"), "Wei Wang", affiliation="") in (None, "rejected")
+    assert status(person("Wang", "Wei"), "Wei Wang", affiliation="") in (
+        None,
+        "rejected",
+    )

@@ -23,10 +23,24 @@ T02,Robots,P2,p3,Ota,Yuta,,,Tohoku University,,,,2024-01-01,
 
 def _paperlists(tmp: Path) -> None:
     papers = [
-        {"title": "A", "status": "Poster", "track": "main", "author": "Tatsuya Harada, Wei Wang",
-         "aff": "The University of Tokyo; Tsinghua University", "site": "https://x/1", "oa": "https://x/A_CVPR_2023_paper.html"},
-        {"title": "B", "status": "Poster", "track": "main", "author": "Yuta Ohta, Jun Li",
-         "aff": "Tohoku University", "site": "https://x/2", "oa": "https://x/B_CVPR_2023_paper.html"},
+        {
+            "title": "A",
+            "status": "Poster",
+            "track": "main",
+            "author": "Tatsuya Harada, Wei Wang",
+            "aff": "The University of Tokyo; Tsinghua University",
+            "site": "https://x/1",
+            "oa": "https://x/A_CVPR_2023_paper.html",
+        },
+        {
+            "title": "B",
+            "status": "Poster",
+            "track": "main",
+            "author": "Yuta Ohta, Jun Li",
+            "aff": "Tohoku University",
+            "site": "https://x/2",
+            "oa": "https://x/B_CVPR_2023_paper.html",
+        },
     ]
     (tmp / "data").mkdir()
     (tmp / "data" / "cvpr.json").write_text(json.dumps(papers), encoding="utf-8")
@@ -36,7 +50,9 @@ def _labelled_set(tmp: Path, links: str) -> Path:
     folder = tmp / "labels"
     folder.mkdir()
     (folder / "roster.csv").write_text(ROSTER, encoding="utf-8")
-    (folder / "links.csv").write_text("paper_id,person_id,is_link,printed_name,note\n" + links, encoding="utf-8")
+    (folder / "links.csv").write_text(
+        "paper_id,person_id,is_link,printed_name,note\n" + links, encoding="utf-8"
+    )
     (folder / "manifest.toml").write_text(
         '[[file]]\nsource = "paperlists"\npath = "cvpr.json"\nvenue = "CVPR"\nyear = 2023\nconference_date = 2023-06-18\n',
         encoding="utf-8",
@@ -47,14 +63,21 @@ def _labelled_set(tmp: Path, links: str) -> Path:
 def _ids(tmp: Path) -> list[str]:
     from harvesters.registry import parse_file
 
-    return [f"CVPR2023:{r.source_id}" for r in parse_file("paperlists", tmp / "data" / "cvpr.json", "CVPR", 2023).records]
+    return [
+        f"CVPR2023:{r.source_id}"
+        for r in parse_file(
+            "paperlists", tmp / "data" / "cvpr.json", "CVPR", 2023
+        ).records
+    ]
 
 
 def test_figures_on_a_tiny_set(tmp_path):
     _paperlists(tmp_path)
     a, b = _ids(tmp_path)
     # Harada on A is true; Ota on B is outside his window (starts 2024), so not a link.
-    labels = _labelled_set(tmp_path, f"{a},p1,1,Tatsuya Harada,\n{b},p3,0,Yuta Ohta,window\n")
+    labels = _labelled_set(
+        tmp_path, f"{a},p1,1,Tatsuya Harada,\n{b},p3,0,Yuta Ohta,window\n"
+    )
     report = evaluate(labels, tmp_path / "data")
     o = report.overall
     assert o.true_links == 1 and o.found_true == 1 and o.dropped_by_blocking == 0
@@ -85,7 +108,10 @@ def test_shipped_roster_has_40_members_over_8_themes():
 
 
 @pytest.mark.realdata
-@pytest.mark.skipif(not (DATA / "paperlists" / "icra2023.json").exists(), reason="../shared/data is not present")
+@pytest.mark.skipif(
+    not (DATA / "paperlists" / "icra2023.json").exists(),
+    reason="../shared/data is not present",
+)
 def test_goals_on_the_real_labelled_set():
     report = evaluate(LABELS / "links.csv", DATA)
     o = report.overall
@@ -98,7 +124,10 @@ def test_goals_on_the_real_labelled_set():
 
 
 @pytest.mark.realdata
-@pytest.mark.skipif(not (DATA / "paperlists" / "icra2023.json").exists(), reason="../shared/data is not present")
+@pytest.mark.skipif(
+    not (DATA / "paperlists" / "icra2023.json").exists(),
+    reason="../shared/data is not present",
+)
 def test_hold_out_set_never_confirms_a_false_link():
     # Built after the weights were set and never used to tune them (see bench/labels/README.md).
     report = evaluate(LABELS / "holdout" / "links.csv", DATA)

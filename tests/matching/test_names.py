@@ -38,13 +38,21 @@ def test_romanization_variants_share_a_key(a, b):
 
 @pytest.mark.parametrize(
     "a, b",
-    [("Ohara", "Ora"), ("Sato", "Saito"), ("Ito", "Itou-Kawa"), ("Kato", "Kanto"), ("Harada", "Hirata")],
+    [
+        ("Ohara", "Ora"),
+        ("Sato", "Saito"),
+        ("Ito", "Itou-Kawa"),
+        ("Kato", "Kanto"),
+        ("Harada", "Hirata"),
+    ],
 )
 def test_different_names_keep_different_keys(a, b):
     assert romaji_key(a) != romaji_key(b)
 
 
-@pytest.mark.parametrize("name", ["Harada", "Tsuchiya", "Tutiya", "Shun'ichi", "Kouhei", "Homma", "Itoh"])
+@pytest.mark.parametrize(
+    "name", ["Harada", "Tsuchiya", "Tutiya", "Shun'ichi", "Kouhei", "Homma", "Itoh"]
+)
 def test_japanese_names_look_japanese(name):
     assert is_japanese_like(name)
 
@@ -105,7 +113,12 @@ def test_given_names_agree(roster, printed, level):
 
 @pytest.mark.parametrize(
     "roster, printed",
-    [("Tatsuya", "Takeshi"), ("Tatsuya", "K."), ("Kevin Andrew", "Kevin B."), ("Wei", "Wen")],
+    [
+        ("Tatsuya", "Takeshi"),
+        ("Tatsuya", "K."),
+        ("Kevin Andrew", "Kevin B."),
+        ("Wei", "Wen"),
+    ],
 )
 def test_given_names_disagree(roster, printed):
     assert compare_given(_parts(roster), _parts(printed), japanese=True) is None

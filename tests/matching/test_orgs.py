@@ -14,12 +14,18 @@ from matching.orgs import compare_orgs, org_table, segments
         ("The University of Tokyo", "utokyo"),
         ("Univ. of Tokyo", "utokyo"),
         ("UTokyo", "utokyo"),
-        ("Graduate School of Information Science and Technology, The University of Tokyo, Japan", "utokyo"),
+        (
+            "Graduate School of Information Science and Technology, The University of Tokyo, Japan",
+            "utokyo",
+        ),
         ("東京大学大学院情報理工学系研究科", "utokyo"),
         ("産業技術総合研究所", "aist"),
         ("AIST", "aist"),
         ("National Inst. of AIST", "aist"),
-        ("National Institute of Advanced Industrial Science and Technology (AIST), Tsukuba", "aist"),
+        (
+            "National Institute of Advanced Industrial Science and Technology (AIST), Tsukuba",
+            "aist",
+        ),
         ("KAIST", "kaist"),
         ("Korea Advanced Institute of Science and Technology", "kaist"),
         ("Toyota Technological Institute, Nagoya, Japan", "toyota-ti"),
@@ -62,7 +68,9 @@ def test_tokyo_university_of_science_is_not_the_university_of_tokyo():
 
 def test_multiple_affiliations_are_split():
     assert org_table().resolve("Tohoku University / RIKEN") == {"tohoku-u", "riken"}
-    assert {"tohoku-u", "riken-aip"} <= org_table().resolve_all(("RIKEN AIP & Tohoku University",))
+    assert {"tohoku-u", "riken-aip"} <= org_table().resolve_all(
+        ("RIKEN AIP & Tohoku University",)
+    )
 
 
 def test_segments_split_departments_and_institutions():
@@ -81,7 +89,10 @@ def test_segments_split_departments_and_institutions():
         ("Tohoku University", "Tohoku University / RIKEN"),
         ("RIKEN", "RIKEN Center for Advanced Intelligence Project"),
         ("Institute of Science Tokyo", "Tokyo Institute of Technology"),
-        ("Some Small Lab", "Some Small Lab., Kyoto"),  # unknown organisations: strict fuzzy
+        (
+            "Some Small Lab",
+            "Some Small Lab., Kyoto",
+        ),  # unknown organisations: strict fuzzy
     ],
 )
 def test_same_organisation_agrees(roster, printed):
@@ -92,15 +103,24 @@ def test_same_organisation_agrees(roster, printed):
     "roster, printed",
     [
         ("AIST", "KAIST"),
-        ("産業技術総合研究所", "Korea Advanced Institute of Science and Technology (KAIST)"),
+        (
+            "産業技術総合研究所",
+            "Korea Advanced Institute of Science and Technology (KAIST)",
+        ),
         ("Toyota Technological Institute", "Toyota Technological Institute at Chicago"),
         ("Toyota Technological Institute", "Toyota Research Institute"),
         ("Toyota Technological Institute at Chicago", "Toyota Research Institute"),
         ("NEC Corporation", "NEC Laboratories America"),
         ("NEC Corporation", "NEC Laboratories Europe"),
-        ("Mitsubishi Electric Corporation", "Mitsubishi Electric Research Laboratories"),
+        (
+            "Mitsubishi Electric Corporation",
+            "Mitsubishi Electric Research Laboratories",
+        ),
         ("Honda Research Institute Japan", "Honda Research Institute USA"),
-        ("Honda Research Institute Japan", "Honda Research Institute, San Jose, CA, USA"),
+        (
+            "Honda Research Institute Japan",
+            "Honda Research Institute, San Jose, CA, USA",
+        ),
         ("Kyoto University", "Kyoto University of Advanced Science"),
         ("The University of Tokyo", "Tokyo University of Science"),
         ("Osaka University", "Kyoto University"),
