@@ -178,11 +178,18 @@ def store_candidates(
     return counts
 
 
-def confirmed_pairs(db: sqlite_utils.Database) -> set[tuple[str, str]]:
-    """(paper_id, person_id) of every confirmed link, for co-authorship evidence."""
+def staff_confirmed_pairs(db: sqlite_utils.Database) -> set[tuple[str, str]]:
+    """(paper_id, person_id) of every link a person confirmed, for co-authorship evidence.
+
+    Machine confirmations are left out on purpose: the matcher recomputes them on every
+    pass, and stale ones must not keep each other confirmed through co-authorship.
+    """
     return {
         (r[0], r[1])
-        for r in db.execute("SELECT paper_id, person_id FROM links WHERE status = 'confirmed'")
+        for r in db.execute(
+            "SELECT paper_id, person_id FROM links "
+            "WHERE status = 'confirmed' AND decision_id IS NOT NULL"
+        )
     }
 
 

@@ -313,6 +313,31 @@ def report(ctx: Context, fy: int, fmt: str) -> None:
     click.echo(render(data))
 
 
+@cli.command("eval")
+@click.option("--labels", required=True, type=click.Path(dir_okay=False), help="links.csv of a labelled set.")
+@click.option(
+    "--data",
+    "data_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Folder the labelled set's source files are relative to (default: ../shared/data beside the config).",
+)
+@pass_ctx
+def evaluate_cmd(ctx: Context, labels: str, data_dir: str | None) -> None:
+    """Measure matching on a labelled set: precision of confirmed, recall of confirmed +
+    needs_review, share of true links left to review, per venue and overall.
+
+    \b
+    Example:
+      papertally eval --labels bench/labels/links.csv
+      papertally eval --labels bench/labels/holdout/links.csv --data ../shared/data
+    """
+    from matching.evaluate import evaluate
+
+    folder = Path(data_dir) if data_dir else ctx.settings.base_dir.parent / "shared" / "data"
+    click.echo(evaluate(labels, folder).format())
+
+
 @cli.command()
 @click.option("--offline", is_flag=True, help="Do not try the live sources; use the offline files.")
 @pass_ctx

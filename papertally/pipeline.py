@@ -43,7 +43,7 @@ def run_matching(db: sqlite_utils.Database, settings: Settings) -> links_db.Matc
     context = MatchContext(
         name_stats=NameStats.from_names(m.name for m in mentions),
         rules=tuple(rules_for_matching(db)),
-        confirmed_links=frozenset(links_db.confirmed_pairs(db)),
+        confirmed_links=frozenset(links_db.staff_confirmed_pairs(db)),
         funder_names=settings.program.funder_names,
         grant_numbers=settings.program.grant_numbers,
     )

@@ -70,3 +70,13 @@ def test_dropped_candidates_are_rejected_not_deleted(one_link):
     db, _ = one_link
     c = store_candidates(db, [], "v2")
     assert c.dropped == 1 and get_link(db, 1)["status"] == "rejected"
+
+
+def test_only_staff_confirmations_feed_coauthorship_evidence(one_link):
+    from db.links import staff_confirmed_pairs
+
+    db, cand = one_link
+    store_candidates(db, [cand("confirmed", 0.95)], "v2")
+    assert staff_confirmed_pairs(db) == set()  # a machine confirmation is recomputed each pass
+    decide(db, 1, "accept", "ann")
+    assert staff_confirmed_pairs(db) == {(get_link(db, 1)["paper_id"], "p1")}
