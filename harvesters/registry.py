@@ -7,7 +7,11 @@ from pathlib import Path
 
 from harvesters.acl_anthology import parse_acl_anthology
 from harvesters.base import ParseResult
+from harvesters.cvf import parse_cvf
+from harvesters.dblp import parse_dblp
+from harvesters.neurips import parse_neurips
 from harvesters.openalex import parse_openalex
+from harvesters.openreview import parse_openreview
 from harvesters.paperlists import parse_paperlists
 from papertally.errors import PapertallyError, ParseError
 
@@ -18,6 +22,10 @@ FILE_PARSERS: dict[str, FileParser] = {
     "paperlists": parse_paperlists,
     "acl-anthology": parse_acl_anthology,
     "openalex": parse_openalex,
+    "cvf": parse_cvf,
+    "neurips": parse_neurips,
+    "openreview": parse_openreview,
+    "dblp": parse_dblp,
 }
 
 

@@ -13,11 +13,20 @@ from papertally.errors import PapertallyError, ParseError
 from .conftest import FIXTURES
 
 
-def test_registry_names_the_three_file_sources():
+def test_registry_names_every_file_source():
+    from harvesters.cvf import parse_cvf
+    from harvesters.dblp import parse_dblp
+    from harvesters.neurips import parse_neurips
+    from harvesters.openreview import parse_openreview
+
     assert FILE_PARSERS == {
         "paperlists": parse_paperlists,
         "acl-anthology": parse_acl_anthology,
         "openalex": parse_openalex,
+        "cvf": parse_cvf,
+        "neurips": parse_neurips,
+        "openreview": parse_openreview,
+        "dblp": parse_dblp,
     }
 
 
@@ -39,9 +48,10 @@ def test_parse_file_dispatches_on_source(source, relative, venue, year, count):
 
 def test_unknown_source_lists_the_known_ones(tmp_path):
     with pytest.raises(
-        PapertallyError, match="'cvf'.*acl-anthology, openalex, paperlists"
+        PapertallyError,
+        match="'ieee'.*acl-anthology, cvf, dblp, neurips, openalex, openreview, paperlists",
     ):
-        parse_file("cvf", tmp_path / "x.html", "CVPR", 2024)
+        parse_file("ieee", tmp_path / "x.html", "CVPR", 2024)
 
 
 def test_missing_file_is_a_parse_error_naming_the_path(tmp_path):
