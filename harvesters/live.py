@@ -8,7 +8,8 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from harvesters import cvf, dblp, neurips, openalex_api, openreview
+from harvesters import cvf, dblp, neurips, openreview
+from harvesters import openalex as oa
 from harvesters.acl_anthology import parse_acl_anthology
 from harvesters.base import ParseResult
 from harvesters.http import Fetched, HttpClient, make_client
@@ -172,21 +173,21 @@ def _openalex(settings, job, client, source) -> Plan:
             f'"{what}" = ["S..."] (look the proceedings up at {source.base_url}/sources)',
             source=job.source,
         )
-    query = openalex_api.Query(
+    query = oa.Query(
         base_url=source.base_url,
         source_ids=ids,
         year=job.year,
         what=what,
         per_page=source.per_page,
-        api_key=openalex_api.api_key_from_env(source.api_key_env),
+        api_key=oa.api_key_from_env(source.api_key_env),
     )
     parse = functools.partial(parse_openalex, venue=job.venue, year=job.year)
     # Count check first: one cheap call. With the same count as the saved snapshot and a
     # snapshot younger than refresh_days, the saved pages are re-read instead of pulled.
-    count, _ = openalex_api.count_works(client, query)
-    key = openalex_api.snapshot_key(query)
+    count, _ = oa.count_works(client, query)
+    key = oa.snapshot_key(query)
     saved = client.cache.get(job.source, key) if client.cache else None
-    if saved and openalex_api.snapshot_fresh(saved[0], count, source.refresh_days):
+    if saved and oa.snapshot_fresh(saved[0], count, source.refresh_days):
         plan = Plan(
             query.url(),
             iter([Fetched(query.url(), saved[1], 304, from_cache=True)]),
@@ -201,7 +202,7 @@ def _openalex(settings, job, client, source) -> Plan:
 
     def pages() -> Iterator[Fetched]:
         lines = []
-        for page in openalex_api.fetch_openalex(
+        for page in oa.fetch_openalex(
             client, query, expected=count, max_pages=settings.http.max_pages
         ):
             lines.append(page.text.replace("\n", " "))

@@ -319,7 +319,7 @@ def test_openalex_repeating_cursor_stops(db, settings, tmp_path):
 
 @responses.activate
 def test_openalex_more_than_10000_works_are_all_paged(db, settings, tmp_path):
-    from harvesters import openalex_api
+    from harvesters import openalex as openalex_api
 
     s = live_settings(settings, tmp_path)
     client = client_for(s)

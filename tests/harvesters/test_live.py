@@ -290,7 +290,9 @@ def test_acl_findings_fetched_only_when_counted(db, settings, tmp_path, with_fin
 
 
 @responses.activate
-def test_openalex_snapshot_older_than_refresh_days_is_pulled_again(db, settings, tmp_path):
+def test_openalex_snapshot_older_than_refresh_days_is_pulled_again(
+    db, settings, tmp_path
+):
     s = live_settings(settings, tmp_path)
     serve("openalex")
     client = client_for(s)
@@ -309,7 +311,7 @@ def test_openalex_snapshot_older_than_refresh_days_is_pulled_again(db, settings,
 def test_snapshot_freshness_rules():
     import datetime as dt
 
-    from harvesters.openalex_api import snapshot_fresh
+    from harvesters.openalex import snapshot_fresh
 
     meta = {"count": 10, "fetched_at": "2026-03-01T00:00:00+00:00"}
     today = dt.date(2026, 3, 5)
