@@ -13,7 +13,12 @@ conditional request). In the same run it times:
 `--latency` adds a per-request server delay (seconds) to mimic a remote API; several
 values may be given. Goal: harvest <= 1.5x raw; repeat >= 10x cheaper in requests or bytes.
 
-Usage:  python bench/harvest_bench.py [--latency 0,0.1] [--data ../shared/data]
+Usage:  python bench/harvest_bench.py [--latency 0,0.1,0.3] [--data ../shared/data]
+
+Measured 2026-11-28 (2 cores, idle): raw 0.33 s, harvest 6.3 s (x19; 5.4 s of it in
+db.papers.store_records); with 0.1 s latency x2.1; with 0.3 s latency x1.4. Repeat run:
+2 requests / 124 bytes instead of 30 / 14.6 MB (x15 requests, x118,000 bytes). The 0.3 s
+per request is an assumption about a remote API, not a measurement.
 """
 
 from __future__ import annotations
@@ -368,8 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--latency",
-        default="0,0.1",
-        help="comma-separated per-request server delays in seconds (default 0,0.1)",
+        default="0,0.1,0.3",
+        help="comma-separated per-request server delays in seconds (default 0,0.1,0.3)",
     )
     parser.add_argument(
         "--data",
