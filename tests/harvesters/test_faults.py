@@ -462,3 +462,35 @@ def test_a_source_stopped_for_the_run_is_recorded_as_not_tried(db, settings, tmp
     run = papers_db.recent_runs(db, 1)[0]
     assert run["status"] == "failed" and "not tried" in run["errors"]
     assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_openalex_fault_mid_cursor_keeps_earlier_pages_and_a_rerun_completes(
+    db, settings, tmp_path
+):
+    s = live_settings(settings, tmp_path)
+    client = client_for(s)
+    works = oa_works()
+    count = matchers.query_param_matcher({"per-page": "1"}, strict_match=False)
+    first = matchers.query_param_matcher({"cursor": "*"}, strict_match=False)
+    second = matchers.query_param_matcher({"cursor": "c2"}, strict_match=False)
+    responses.get(URLS["openalex"], json=oa_page(works[:1], 2, None), match=[count])
+    responses.get(URLS["openalex"], json=oa_page(works[:1], 2, "c2"), match=[first])
+    responses.get(
+        URLS["openalex"], body='{"meta": {"count": 2, "next_cur', match=[second]
+    )
+    with pytest.raises(HarvestError) as err:
+        harvest_live(db, s, job("openalex", "CVPR", 2024), client=client)
+    text = str(err.value)
+    assert (
+        "cursor=c2" in text and "CVPR 2024" in text and "1 papers read before" in text
+    )
+    assert state(db, "openalex")[2] == 1  # page 1 kept
+    responses.reset()
+    responses.get(URLS["openalex"], json=oa_page(works[:1], 2, None), match=[count])
+    responses.get(URLS["openalex"], json=oa_page(works[:1], 2, "c2"), match=[first])
+    responses.get(URLS["openalex"], json=oa_page(works[1:], 2, None), match=[second])
+    again = harvest_live(db, s, job("openalex", "CVPR", 2024), client=client)
+    assert (again.counts.new, again.counts.unchanged) == (1, 1)
+    ids, missing, rows, _ = state(db, "openalex")
+    assert rows == len(ids) == 2 and not missing
