@@ -29,6 +29,10 @@ _HOPELESS = (
     "No address associated",
     "getaddrinfo",
 )
+_UNREACHABLE = ("Network is unreachable", "No route to host")
+# Refused connections: the host is there but nothing listens (or a firewall rejects).
+# Worth one short retry (a service restarting), not a long backoff.
+_REFUSED = ("Connection refused", "ConnectionRefusedError")
 
 
 class QuotaExhausted(HarvestError):
@@ -271,6 +275,22 @@ class HttpClient:
                         source=source,
                         url=full_url,
                     ) from None
+                if any(h in detail for h in _UNREACHABLE):
+                    raise HarvestError(
+                        f"{prefix}network unreachable: no network or no route to the host",
+                        source=source,
+                        url=full_url,
+                    ) from None
+                if any(h in detail for h in _REFUSED):
+                    if attempt >= 1:
+                        raise HarvestError(
+                            f"{prefix}connection refused (tried twice): the service is down "
+                            "or a firewall blocks it",
+                            source=source,
+                            url=full_url,
+                        ) from None
+                    self._wait(min(self.backoff, 1.0))
+                    continue
                 if last:
                     raise HarvestError(
                         f"{prefix}connection failed after {attempts} attempt(s) "

@@ -234,3 +234,25 @@ def test_unwritable_cache_folder_does_not_stop_the_harvest(tmp_path, capsys):
     assert c.get(URL, source="s", conditional=True).text == "fine"
     assert c.get(URL, source="s", conditional=True).text == "fine"
     assert capsys.readouterr().err.count("not writable") == 1
+
+
+@responses.activate
+def test_connection_refused_is_retried_once_briefly(client, waits):
+    refused = requests.ConnectionError(
+        "HTTPConnectionPool: Max retries exceeded (Caused by NewConnectionError: "
+        "[Errno 111] Connection refused)"
+    )
+    responses.get(URL, body=refused)
+    with pytest.raises(HarvestError, match="connection refused"):
+        client.get(URL, source="s")
+    assert len(responses.calls) == 2 and waits == [0.5]
+
+
+@responses.activate
+def test_unreachable_network_fails_at_once(client, waits):
+    responses.get(
+        URL, body=requests.ConnectionError("[Errno 101] Network is unreachable")
+    )
+    with pytest.raises(HarvestError, match="unreachable"):
+        client.get(URL, source="s")
+    assert len(responses.calls) == 1 and waits == []
