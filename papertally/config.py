@@ -75,7 +75,6 @@ class Source(_Strict):
     # A pull skipped by an unchanged count is forced after this many days.
     refresh_days: int = Field(7, ge=0, le=365)
 
-
     @model_validator(mode="after")
     def _http_url(self) -> Source:
         if not self.base_url.startswith(("http://", "https://")):
@@ -100,7 +99,6 @@ class Coverage(_Strict):
     # A complete harvest listing fewer than min_ratio x the expected papers (config's
     # expected_papers, or the last complete run) fails: the layout or API probably changed.
     min_ratio: float = Field(0.8, ge=0, le=1)
-
 
 
 class Matching(_Strict):
