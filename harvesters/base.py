@@ -20,3 +20,15 @@ class ParseResult:
     records: list[PaperRecord]
     skipped: list[str] = field(default_factory=list)
     excluded: dict[str, int] = field(default_factory=dict)
+
+
+def json_kind(value: object) -> str:
+    """JSON's own name for a parsed value's type, for messages."""
+    names = {
+        dict: "object",
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        type(None): "null",
+    }
+    return names.get(type(value), "number")

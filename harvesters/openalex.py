@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pyalex import Works
 
-from harvesters.base import ParseResult
+from harvesters.base import ParseResult, json_kind
 from harvesters.http import Fetched, HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
 from matching.text import bare_openalex_id, normalise_doi, normalise_orcid
@@ -48,7 +48,7 @@ def parse_openalex(text: str, venue: str, year: int) -> ParseResult:
     skipped: list[str] = []
     for where, work in _works(text):
         if not isinstance(work, dict):
-            skipped.append(f"{where}: is a JSON {_json_kind(work)}, not a work object")
+            skipped.append(f"{where}: is a JSON {json_kind(work)}, not a work object")
             continue
         work_id = _work_id(work)
         if not work_id:
@@ -119,7 +119,7 @@ def _works_in(item: object, place: str, nested: bool) -> Iterator[tuple[str, obj
         results = item["results"]
         if not isinstance(results, list):
             raise ParseError(
-                f"{where}: 'results' is a JSON {_json_kind(results)}, expected an array of works"
+                f"{where}: 'results' is a JSON {json_kind(results)}, expected an array of works"
             )
         for index, work in enumerate(results):
             yield ", ".join(p for p in (place, f"results[{index}]") if p), work
@@ -132,7 +132,7 @@ def _works_in(item: object, place: str, nested: bool) -> Iterator[tuple[str, obj
         yield place or "work", item
     else:
         raise ParseError(
-            f"{where} is a JSON {_json_kind(item)} without 'results' or 'id'; expected an "
+            f"{where} is a JSON {json_kind(item)} without 'results' or 'id'; expected an "
             "OpenAlex /works response, a work object, an array of works or JSON lines of pages"
         )
 
@@ -243,18 +243,6 @@ def _extra(work: dict) -> dict:
         "source_name": _dict(location.get("source")).get("display_name"),
     }
     return {k: v for k, v in extra.items() if v is not None}
-
-
-def _json_kind(value: object) -> str:
-    """JSON's own name for a parsed value's type, for messages."""
-    names = {
-        dict: "object",
-        list: "array",
-        str: "string",
-        bool: "boolean",
-        type(None): "null",
-    }
-    return names.get(type(value), "number")
 
 
 # -- live fetching: queries built with pyalex, HTTP through the shared client --------

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from urllib.parse import urlparse
 
-from harvesters.base import ParseResult
+from harvesters.base import ParseResult, json_kind
 from harvesters.records import AuthorRecord, PaperRecord
 from papertally.errors import ParseError
 
@@ -45,7 +45,7 @@ def parse_paperlists(text: str, venue: str, year: int) -> ParseResult:
         ) from exc
     if not isinstance(data, list):
         raise ParseError(
-            f"top level is a JSON {_json_kind(data)}, expected a JSON array of paper objects "
+            f"top level is a JSON {json_kind(data)}, expected a JSON array of paper objects "
             "(Paper Copilot <venue><year>.json)"
         )
     records: list[PaperRecord] = []
@@ -54,7 +54,7 @@ def parse_paperlists(text: str, venue: str, year: int) -> ParseResult:
     for index, entry in enumerate(data):
         if not isinstance(entry, dict):
             skipped.append(
-                f"entry {index}: is a JSON {_json_kind(entry)}, not an object"
+                f"entry {index}: is a JSON {json_kind(entry)}, not an object"
             )
             continue
         title = _clean(entry.get("title"))
@@ -178,7 +178,7 @@ def _authors(entry: dict) -> tuple[tuple[AuthorRecord, ...], tuple[str, ...]]:
     raw_names = entry.get("author", entry.get("authors"))
     if raw_names is not None and not isinstance(raw_names, str):
         raise ValueError(
-            f"author field is a {_json_kind(raw_names)}, expected a string"
+            f"author field is a {json_kind(raw_names)}, expected a string"
         )
     # IEEE-derived lists (ICRA) separate names with ";"; the others with ",".
     semicolons = "authorids" in entry or (
@@ -218,15 +218,3 @@ def _authors(entry: dict) -> tuple[tuple[AuthorRecord, ...], tuple[str, ...]]:
         for i, name in enumerate(names)
     )
     return authors, paper_affs
-
-
-def _json_kind(value: object) -> str:
-    """JSON's own name for a parsed value's type, for messages."""
-    names = {
-        dict: "object",
-        list: "array",
-        str: "string",
-        bool: "boolean",
-        type(None): "null",
-    }
-    return names.get(type(value), "number")

@@ -14,24 +14,10 @@ from pathlib import Path
 from matching.context import MatchContext, NameStats
 from matching.match import MATCHER_VERSION, match_all
 from matching.model import Candidate, Mention, Person
+from papertally import roster
 from papertally.errors import PapertallyError
 
-ROSTER_COLUMNS = (
-    "theme_id",
-    "theme_name",
-    "project_id",
-    "person_id",
-    "family_name",
-    "given_name",
-    "name_ja",
-    "aliases",
-    "affiliation",
-    "affiliation_aliases",
-    "orcid",
-    "openalex_id",
-    "start_date",
-    "end_date",
-)
+ROSTER_COLUMNS = roster.COLUMNS
 
 
 @dataclass
