@@ -30,6 +30,8 @@ class HarvestOutcome:
     run_id: int | None = None
     counts: papers_db.IngestCounts = field(default_factory=papers_db.IngestCounts)
     skipped_tracks: dict[str, int] = field(default_factory=dict)
+    # Entries the source itself marks as not accepted ({"status Reject": 192}): not papers.
+    excluded: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     message: str = ""
     requests: int = 0  # HTTP requests made (live harvests)
@@ -44,6 +46,10 @@ class HarvestOutcome:
         if self.skipped_tracks:
             text += "; not counted, skipped: " + ", ".join(
                 f"{t} {n}" for t, n in sorted(self.skipped_tracks.items())
+            )
+        if self.excluded:
+            text += "; not accepted, not papers: " + ", ".join(
+                f"{k} {n}" for k, n in sorted(self.excluded.items())
             )
         if c.missing:
             text += f"; {c.missing} no longer listed (flagged, kept)"
@@ -95,6 +101,8 @@ def store_parsed(
                 outcome.skipped_tracks.get(rec.track, 0) + 1
             )
     outcome.warnings.extend(result.skipped)
+    for key, n in result.excluded.items():
+        outcome.excluded[key] = outcome.excluded.get(key, 0) + n
     outcome.counts = papers_db.store_records(db, kept, outcome.run_id)
     outcome.counts.skipped = sum(outcome.skipped_tracks.values()) + len(result.skipped)
     if complete:

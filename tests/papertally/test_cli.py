@@ -87,3 +87,13 @@ def test_console_script_runs_in_a_subprocess(tmp_path, repo_root):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("fiscal_year,theme_id")
+
+
+def test_harvest_summary_names_entries_that_are_not_accepted_papers(capsys, tmp_path, repo_root):
+    fixture = repo_root / "tests" / "fixtures" / "paperlists" / "nips2023_sample.json"
+    code, out, _ = run(
+        capsys, "--config", str(repo_root / "config.toml"), "--db", str(tmp_path / "t.db"),
+        "harvest", "--source", "paperlists", "--venue", "NeurIPS", "--year", "2023", "--from", str(fixture),
+    )
+    assert code == 0
+    assert "not accepted, not papers: status Reject 1" in out
