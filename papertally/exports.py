@@ -560,7 +560,7 @@ CJK_FAMILIES = (
 def _wrap_label(text: str, lines: int = 3) -> list[str]:
     # Japanese has no spaces and each character is twice as wide: wrap it by characters.
     if _needs_cjk([text]):
-        parts = [text[i : i + 8] for i in range(0, len(text), 8)]
+        parts = [text[i : i + 6] for i in range(0, len(text), 6)]
     else:
         parts = textwrap.wrap(text, 20)
     if len(parts) > lines:
@@ -652,7 +652,7 @@ def write_chart(
     confirmed = [t["confirmed"] for t in themes]
     pending = [t["pending"] for t in themes]
     x = list(range(len(themes)))
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(themes) + 2), 4.8), dpi=120)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(themes) + 2), 4.8), dpi=120)
     try:
         ax.bar(x, confirmed, color="#1f6fb2", label=lab["confirmed"])
         ax.bar(
