@@ -1,10 +1,8 @@
-"""The plain steps the CLI and the Prefect flows call: roster, harvest jobs, match, tally."""
+"""Plain steps the CLI and the nightly flow share: roster import, matching, fiscal years."""
 
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
@@ -12,8 +10,6 @@ import sqlite_utils
 from db import links as links_db
 from db import roster as roster_db
 from papertally.config import Settings
-from papertally.errors import PapertallyError
-from papertally.harvesting import HarvestOutcome, harvest_job
 
 
 def conference_dates(settings: Settings) -> dict[tuple[str, int], dt.date]:
@@ -61,11 +57,6 @@ def current_fiscal_year(settings: Settings, today: dt.date | None = None) -> int
     return settings.fiscal_year_of(today or dt.date.today())
 
 
-def say(text: str) -> None:
-    """Progress and summaries go to stderr so that stdout stays machine-readable."""
-    print(text, file=sys.stderr, flush=True)
-
-
 def import_roster_file(db: sqlite_utils.Database, path: str | Path) -> roster_db.RosterChange:
     """Check and import a roster CSV (all or nothing)."""
     from papertally.roster import read_roster
@@ -81,43 +72,3 @@ def fiscal_years_to_report(settings: Settings, today: dt.date | None = None) -> 
         if ed:
             years.add(settings.fiscal_year_of(ed.conference_date))
     return sorted(years)
-
-
-@dataclass
-class RunSummary:
-    roster: str = ""
-    harvests: list[HarvestOutcome] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    matching: links_db.MatchCounts | None = None
-    reports: list[dict] = field(default_factory=list)
-
-
-def run_once(
-    db: sqlite_utils.Database, settings: Settings, *, offline: bool = False
-) -> RunSummary:
-    """The main job without a scheduler: roster, every harvest job, match, tally.
-
-    A failing harvest job is recorded and the others go on; the summary lists failures.
-    """
-    from papertally import report as rep
-
-    summary = RunSummary()
-    if settings.roster.file:
-        path = settings.resolve(settings.roster.file)
-        try:
-            change = import_roster_file(db, path)
-            summary.roster = (
-                f"roster {path}: {change.added} added, {change.updated} updated, "
-                f"{change.unchanged} unchanged, {change.deactivated} deactivated"
-            )
-        except PapertallyError as exc:
-            summary.failures.append(f"roster not re-imported, stored roster kept: {exc}")
-    for job in settings.harvest:
-        say(f"harvesting {job.source} {job.venue} {job.year} ...")
-        try:
-            summary.harvests.append(harvest_job(db, settings, job, offline=offline))
-        except PapertallyError as exc:
-            summary.failures.append(f"{job.source} {job.venue} {job.year}: {exc}")
-    summary.matching = run_matching(db, settings)
-    summary.reports = [rep.build_report(db, settings, fy) for fy in fiscal_years_to_report(settings)]
-    return summary
