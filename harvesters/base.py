@@ -1,10 +1,12 @@
-"""What every file parser returns: the records it read and the entries it left out, with why."""
+"""Parse results (records, and entries left out with why) and helpers shared by the parsers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 from harvesters.records import PaperRecord
+from papertally.errors import ParseError
 
 
 @dataclass(frozen=True)
@@ -32,3 +34,17 @@ def json_kind(value: object) -> str:
         type(None): "null",
     }
     return names.get(type(value), "number")
+
+
+def feed_html(parser: HTMLParser, text: str, expected: str) -> None:
+    """Run an html.parser subclass over a page, as a ParseError when it cannot be read.
+
+    `expected` names the page wanted ("a CVF Open Access listing page") for the messages.
+    """
+    if "<" not in text:
+        raise ParseError(f"not HTML: expected {expected}")
+    try:
+        parser.feed(text)
+        parser.close()
+    except Exception as exc:  # html.parser is lenient; anything it raises is a broken page
+        raise ParseError(f"unreadable HTML: {exc}") from exc

@@ -6,7 +6,7 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
-from harvesters.base import ParseResult
+from harvesters.base import ParseResult, feed_html
 from harvesters.http import Fetched, HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
 from papertally.errors import ParseError
@@ -140,13 +140,7 @@ def parse_cvf(
     papers = _fast_entries(text)
     if papers is None:
         parser = _Listing()
-        try:
-            parser.feed(text)
-            parser.close()
-        except (
-            Exception
-        ) as exc:  # html.parser is lenient; anything it raises is a broken page
-            raise ParseError(f"unreadable HTML: {exc}") from exc
+        feed_html(parser, text, "a CVF Open Access listing page")
         papers = parser.papers
     if not papers:
         raise ParseError(

@@ -6,7 +6,7 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
-from harvesters.base import ParseResult
+from harvesters.base import ParseResult, feed_html
 from harvesters.http import Fetched, HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
 from papertally.errors import ParseError
@@ -114,16 +114,8 @@ def parse_neurips(
     Raises:
         ParseError: not HTML, or no paper links at all (the layout changed).
     """
-    if "<" not in text:
-        raise ParseError("not HTML: expected a NeurIPS proceedings listing page")
     parser = _Listing()
-    try:
-        parser.feed(text)
-        parser.close()
-    except (
-        Exception
-    ) as exc:  # html.parser is lenient; anything it raises is a broken page
-        raise ParseError(f"unreadable HTML: {exc}") from exc
+    feed_html(parser, text, "a NeurIPS proceedings listing page")
     items = [i for i in parser.items if i["href"]]
     if not items:
         raise ParseError(
