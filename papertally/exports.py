@@ -26,6 +26,7 @@ import sqlite_utils
 from db import runs as runs_db
 from papertally.config import Settings
 from papertally.errors import PapertallyError
+from papertally.report import gap, theme_status
 
 FORMATS = ("xlsx", "csv", "json")
 
@@ -194,22 +195,6 @@ RULES_JA = {
     "confirmed = papers with at least one confirmed link; "
     "pending = papers whose only links are needs_review": "確定＝確定した紐付けが1つ以上ある論文、保留＝紐付けがすべて要確認の論文",
 }
-
-
-def gap(target: int | None, confirmed: int) -> int | None:
-    """How many confirmed papers are still missing to reach the target (0 when met)."""
-    return None if target is None else max(target - confirmed, 0)
-
-
-def theme_status(target: int | None, confirmed: int, pending: int) -> str:
-    """met | met_with_pending | below | no_target."""
-    if target is None:
-        return "no_target"
-    if confirmed >= target:
-        return "met"
-    if confirmed + pending >= target:
-        return "met_with_pending"
-    return "below"
 
 
 def reading_text(report: dict, settings: Settings, lang: str) -> str:

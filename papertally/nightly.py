@@ -127,7 +127,7 @@ def match_step(config_path: str, db_path: str | None) -> dict:
 
 def tally_rows(report: dict) -> dict:
     """The per-theme counts against target that a run summary keeps for one fiscal year."""
-    from papertally.exports import gap, theme_status
+    from papertally.report import gap, theme_status
 
     themes = [
         {

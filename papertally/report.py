@@ -138,8 +138,20 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
     }
 
 
-def _gap(target: int | None, confirmed: int) -> int | None:
+def gap(target: int | None, confirmed: int) -> int | None:
+    """How many confirmed papers are still missing to reach the target (0 when met)."""
     return None if target is None else max(target - confirmed, 0)
+
+
+def theme_status(target: int | None, confirmed: int, pending: int) -> str:
+    """met | met_with_pending | below | no_target."""
+    if target is None:
+        return "no_target"
+    if confirmed >= target:
+        return "met"
+    if confirmed + pending >= target:
+        return "met_with_pending"
+    return "below"
 
 
 def render_table(report: dict) -> str:
@@ -152,16 +164,16 @@ def render_table(report: dict) -> str:
     ]
     for t in report["themes"]:
         target = "-" if t["target"] is None else str(t["target"])
-        gap = _gap(t["target"], t["confirmed"])
+        missing = gap(t["target"], t["confirmed"])
         lines.append(
             f"{t['theme_id']:<8} {t['theme_name'][:40]:<40} {target:>6} {t['confirmed']:>9} "
-            f"{t['pending']:>7} {'-' if gap is None else gap:>4}"
+            f"{t['pending']:>7} {'-' if missing is None else missing:>4}"
         )
     total_target = report["target_total"]
     lines.append(
         f"{'total':<8} {'(distinct papers)':<40} {'-' if total_target is None else total_target:>6} "
         f"{report['papers_confirmed']:>9} {report['papers_pending']:>7} "
-        f"{'-' if total_target is None else _gap(total_target, report['papers_confirmed']):>4}"
+        f"{'-' if total_target is None else gap(total_target, report['papers_confirmed']):>4}"
     )
     return "\n".join(lines)
 
@@ -174,11 +186,11 @@ def render_csv(report: dict) -> str:
     for t in report["themes"]:
         w.writerow(
             [report["fiscal_year"], t["theme_id"], t["theme_name"], t["target"], t["confirmed"],
-             t["pending"], _gap(t["target"], t["confirmed"])]
+             t["pending"], gap(t["target"], t["confirmed"])]
         )
     w.writerow(
         [report["fiscal_year"], "TOTAL", "", report["target_total"], report["papers_confirmed"],
-         report["papers_pending"], _gap(report["target_total"], report["papers_confirmed"])]
+         report["papers_pending"], gap(report["target_total"], report["papers_confirmed"])]
     )
     return out.getvalue()
 
