@@ -104,21 +104,20 @@ def store_candidates(
                 [c.paper_id, c.person_id],
             ).fetchone()
             evidence = _evidence_json(c)
+            proposal = {
+                "mention": c.mention_key,
+                "status": c.status,
+                "machine_status": c.status,
+                "score": round(c.score, 4),
+                "evidence": evidence,
+                "explanation": c.explanation,
+                "matcher_version": matcher_version,
+                "updated_at": stamp,
+            }
             if old is None:
                 db["links"].insert(
-                    {
-                        "paper_id": c.paper_id,
-                        "person_id": c.person_id,
-                        "mention": c.mention_key,
-                        "status": c.status,
-                        "machine_status": c.status,
-                        "score": round(c.score, 4),
-                        "evidence": evidence,
-                        "explanation": c.explanation,
-                        "matcher_version": matcher_version,
-                        "created_at": stamp,
-                        "updated_at": stamp,
-                    }
+                    {"paper_id": c.paper_id, "person_id": c.person_id, "created_at": stamp,
+                     **proposal}
                 )
                 setattr(counts, c.status, getattr(counts, c.status) + 1)
                 continue
@@ -145,19 +144,7 @@ def store_candidates(
                 counts.changed += 1
             else:
                 continue
-            db["links"].update(
-                link_id,
-                {
-                    "mention": c.mention_key,
-                    "status": c.status,
-                    "machine_status": c.status,
-                    "score": round(c.score, 4),
-                    "evidence": evidence,
-                    "explanation": c.explanation,
-                    "matcher_version": matcher_version,
-                    "updated_at": stamp,
-                },
-            )
+            db["links"].update(link_id, proposal)
         for link_id, paper_id, person_id in db.execute(
             """SELECT link_id, paper_id, person_id FROM links
                WHERE decision_id IS NULL AND status != 'rejected'"""
