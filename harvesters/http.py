@@ -69,6 +69,9 @@ class Fetched:
     status: int
     from_cache: bool = False
     headers: dict = field(default_factory=dict)
+    # The body already decoded as JSON, when the fetcher had to read it (a cursor), so
+    # that the parser does not decode the same megabytes twice. None otherwise.
+    document: object = field(default=None, compare=False, repr=False)
 
 
 class DiskCache:

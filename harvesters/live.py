@@ -18,7 +18,8 @@ from harvesters.paperlists import parse_paperlists
 from papertally.config import HarvestJob, Settings
 from papertally.errors import HarvestError
 
-Parser = Callable[[str], ParseResult]
+# A page parser takes the body text, or the decoded JSON when the fetcher already read it.
+Parser = Callable[[object], ParseResult]
 
 
 @dataclass

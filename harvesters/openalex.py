@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -24,7 +25,7 @@ _AWARD_SEPARATORS = re.compile(r"[,;]")
 _SPACES = re.compile(r"\s+")
 
 
-def parse_openalex(text: str, venue: str, year: int) -> ParseResult:
+def parse_openalex(text: str | dict, venue: str, year: int) -> ParseResult:
     """Parse saved OpenAlex works into papers, without filtering by venue or year.
 
     Accepts a list response (`{"meta": ..., "results": [...]}`), a single Work object, a JSON
@@ -32,7 +33,7 @@ def parse_openalex(text: str, venue: str, year: int) -> ParseResult:
     as a cursor walk saves them).
 
     Args:
-        text: the file's content.
+        text: the file's content, or one list response already decoded from JSON.
         venue: config venue key stored on every record (the caller chose the works).
         year: year stored on every record.
 
@@ -82,8 +83,11 @@ def parse_openalex(text: str, venue: str, year: int) -> ParseResult:
     return ParseResult(records=records, skipped=skipped)
 
 
-def _works(text: str) -> Iterator[tuple[str, object]]:
+def _works(text: str | dict) -> Iterator[tuple[str, object]]:
     """Every work in the text with where it was ("line 2, results[0]"), for messages."""
+    if not isinstance(text, str):  # already decoded (a live page)
+        yield from _works_in(text, "", False)
+        return
     try:
         documents = [("", json.loads(text))]
     except json.JSONDecodeError as exc:
@@ -368,7 +372,7 @@ def fetch_openalex(
                 url=page.url,
             )
         if results:
-            yield page
+            yield dataclasses.replace(page, document=data)
         if not results or not cursor:
             return
         if cursor in seen_cursors:

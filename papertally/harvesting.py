@@ -430,7 +430,9 @@ def harvest_pages(
         for page in live.prefetch(plan.pages):
             current_url = page.url
             try:
-                result = plan.parse(page.text)
+                result = plan.parse(
+                    page.text if page.document is None else page.document
+                )
             except PapertallyError as exc:
                 raise HarvestError(
                     f"{what}: unusable response: {exc}", source=job.source, url=page.url

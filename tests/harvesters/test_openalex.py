@@ -40,6 +40,14 @@ def test_list_page_gives_one_record_per_work_in_order(fixture_text):
     assert first.doi == "10.1145/3383583.3398584"
 
 
+def test_a_page_already_decoded_parses_like_its_text(fixture_text, jp_page):
+    # The live fetcher decodes each page for its cursor and hands the document on.
+    from_text = parse_openalex(fixture_text(JP_GRANTS), "ACL", 2020)
+    from_document = parse_openalex(jp_page, "ACL", 2020)
+    assert from_document.records == from_text.records
+    assert [r.extra for r in from_document.records] == [r.extra for r in from_text.records]
+
+
 def test_authorship_uses_raw_name_raw_affiliation_and_bare_ids(fixture_text):
     paper = parse_openalex(fixture_text(JP_GRANTS), "ACL", 2020).records[0]
     nishioka = paper.authors[0]
