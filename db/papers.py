@@ -56,50 +56,6 @@ def _family_tokens(names: Iterable[str]) -> set[str]:
     return {fold(n).split()[-1] for n in names if n.strip()}
 
 
-def _find_paper(db: sqlite_utils.Database, rec: PaperRecord, title_norm: str) -> str | None:
-    """The existing paper this record describes, seen before by another source, if any."""
-    if rec.doi:
-        row = db.execute(
-            "SELECT paper_id FROM papers WHERE doi = ? AND venue = ? AND year = ?",
-            [rec.doi, rec.venue, rec.year],
-        ).fetchone()
-        if row:
-            return row[0]
-    # Same normalised title, venue and year, and not already claimed by this source: a
-    # source never lists one paper twice under two of its own IDs, so two records of
-    # one source with one title are two papers.
-    candidates = [
-        r[0]
-        for r in db.execute(
-            """SELECT p.paper_id FROM papers p
-               WHERE p.venue = ? AND p.year = ? AND p.title_norm = ?
-                 AND NOT EXISTS (SELECT 1 FROM source_records s
-                                 WHERE s.paper_id = p.paper_id AND s.source = ?)""",
-            [rec.venue, rec.year, title_norm, rec.source],
-        )
-    ]
-    if len(candidates) <= 1:
-        return candidates[0] if candidates else None
-    mine = _family_tokens(a.name for a in rec.authors)
-    best, best_overlap = None, 0
-    for pid in candidates:
-        theirs = _family_tokens(
-            r[0] for r in db.execute("SELECT name FROM authorships WHERE paper_id = ?", [pid])
-        )
-        overlap = len(mine & theirs)
-        if overlap > best_overlap:
-            best, best_overlap = pid, overlap
-    return best
-
-
-def _new_paper_id(db: sqlite_utils.Database, rec: PaperRecord, title_norm: str) -> str:
-    pid = _paper_id(rec.venue, rec.year, title_norm)
-    if db.execute("SELECT 1 FROM papers WHERE paper_id = ?", [pid]).fetchone():
-        # A different paper with the same normalised title: key it by its source ID too.
-        pid = _paper_id(rec.venue, rec.year, title_norm, rec.source, rec.source_id)
-    return pid
-
-
 _INSERT_AUTHORSHIP = """INSERT INTO authorships
     (source, source_id, position, paper_id, name, given, family, affiliations, orcid,
      openalex_id, openreview_id, dblp_pid, ieee_id, anthology_id, rors)
@@ -108,6 +64,10 @@ _INSERT_AUTHORSHIP = """INSERT INTO authorships
 _INSERT_PAPER = """INSERT INTO papers
     (paper_id, venue, year, title, title_norm, track, doi, url, first_seen, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+# Fill what the paper row lacks from this source (a DOI, a URL), never overwrite.
+_FILL_PAPER = """UPDATE papers SET doi = COALESCE(doi, ?), url = COALESCE(url, ?), updated_at = ?
+    WHERE paper_id = ?"""
 
 _INSERT_SOURCE_RECORD = """INSERT INTO source_records
     (paper_id, venue, year, track, title, doi, url, paper_affiliations, funders, awards,
@@ -120,74 +80,214 @@ _UPDATE_SOURCE_RECORD = """UPDATE source_records SET
     last_run_id = ?, missing_since = NULL
     WHERE source = ? AND source_id = ?"""
 
+_SEEN_AGAIN = """UPDATE source_records SET last_seen = ?, last_run_id = ?, missing_since = NULL
+    WHERE source = ? AND source_id = ?"""
+
+_DELETE_AUTHORSHIPS = "DELETE FROM authorships WHERE source = ? AND source_id = ?"
+
+# One encoder, built once: json.dumps with keyword arguments builds a new one per call,
+# which was a tenth of a harvest's time (bench/harvest_bench.py). Same output as dumps.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _json_list(values: tuple) -> str:
+    return _to_json(list(values)) if values else "[]"
+
 
 def _authorship_rows(rec: PaperRecord, paper_id: str) -> list[tuple]:
     return [
         (
             rec.source, rec.source_id, a.position, paper_id, a.name, a.given, a.family,
-            json.dumps(list(a.affiliations), ensure_ascii=False), a.orcid, a.openalex_id,
-            a.openreview_id, a.dblp_pid, a.ieee_id, a.anthology_id, json.dumps(list(a.rors)),
+            _json_list(a.affiliations), a.orcid, a.openalex_id, a.openreview_id, a.dblp_pid,
+            a.ieee_id, a.anthology_id, _json_list(a.rors),
         )
         for a in rec.authors
     ]
 
 
-def store_record(
-    db: sqlite_utils.Database, rec: PaperRecord, run_id: int | None, stamp: str
-) -> str:
-    """Insert or update one source record (and its paper); returns new/updated/unchanged.
+def _chunks(values: list, size: int = 500) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
-    Call inside a transaction. Idempotent: storing the same record twice changes nothing.
+
+class _Batch:
+    """What one transaction knows about the papers its records may join.
+
+    Read with a few set queries at the start of the transaction (the write lock is held,
+    so nobody else changes them meanwhile) and kept current as the batch adds papers, so
+    each record is placed without a query of its own.
     """
-    digest = _content_hash(rec)
-    title_norm = normalise_title(rec.title)
-    existing = db.execute(
-        "SELECT paper_id, content_hash FROM source_records WHERE source = ? AND source_id = ?",
-        [rec.source, rec.source_id],
-    ).fetchone()
-    if existing and existing[1] == digest:
-        db.execute(
-            """UPDATE source_records SET last_seen = ?, last_run_id = ?, missing_since = NULL
-               WHERE source = ? AND source_id = ?""",
-            [stamp, run_id, rec.source, rec.source_id],
-        )
-        return "unchanged"
 
-    if existing:
-        paper_id = existing[0]
-        outcome = "updated"
-    else:
-        paper_id = _find_paper(db, rec, title_norm)
-        outcome = "new"
-        if paper_id is None:
-            paper_id = _new_paper_id(db, rec, title_norm)
-            db.execute(
-                _INSERT_PAPER,
-                [paper_id, rec.venue, rec.year, rec.title, title_norm, rec.track, rec.doi,
-                 rec.url, stamp, stamp],
+    def __init__(self, db: sqlite_utils.Database, records: list[PaperRecord], norms: list[str]):
+        self.db = db
+        self.by_doi: dict[tuple, str] = {}  # (venue, year, doi) -> paper_id
+        self.by_title: dict[tuple, list[str]] = {}  # (venue, year, title_norm) -> paper_ids
+        self.claimed: set[tuple[str, str]] = set()  # (source, paper_id) already held
+        self.paper_ids: set[str] = set()  # every paper_id that exists (of those asked)
+        self.place: dict[str, tuple[str, int]] = {}  # paper_id -> (venue, year)
+        self.doi: dict[str, str] = {}  # paper_id -> its DOI
+        self.existing: dict[tuple[str, str], tuple[str, str]] = {}  # -> (paper_id, hash)
+        self.names: dict[str, list[str]] = {}  # author names this batch gives each paper
+        by_source: dict[str, list[str]] = {}
+        for rec in records:
+            by_source.setdefault(rec.source, []).append(rec.source_id)
+        for source, ids in by_source.items():
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                for source_id, paper_id, digest in db.execute(
+                    "SELECT source_id, paper_id, content_hash FROM source_records "
+                    f"WHERE source = ? AND source_id IN ({marks})",
+                    [source, *chunk],
+                ):
+                    self.existing[(source, source_id)] = (paper_id, digest)
+        groups: dict[tuple, tuple[set, set]] = {}
+        for rec, norm in zip(records, norms):
+            if (rec.source, rec.source_id) in self.existing:
+                continue
+            dois, titles = groups.setdefault((rec.venue, rec.year), (set(), set()))
+            titles.add(norm)
+            if rec.doi:
+                dois.add(rec.doi)
+        rows: dict[int, tuple] = {}  # by rowid: candidates are tried in insertion order
+        for (venue, year), (dois, titles) in groups.items():
+            for column, values in (("doi", dois), ("title_norm", titles)):
+                for chunk in _chunks(sorted(values)):
+                    marks = ",".join("?" * len(chunk))
+                    for rowid, *row in db.execute(
+                        "SELECT rowid, paper_id, venue, year, doi, title_norm FROM papers "
+                        f"WHERE venue = ? AND year = ? AND {column} IN ({marks})",
+                        [venue, year, *chunk],
+                    ):
+                        rows[rowid] = tuple(row)
+        for rowid in sorted(rows):
+            self.know(*rows[rowid])
+        known = sorted(self.paper_ids)
+        for chunk in _chunks(known):
+            marks = ",".join("?" * len(chunk))
+            self.claimed.update(
+                db.execute(
+                    "SELECT DISTINCT source, paper_id FROM source_records "
+                    f"WHERE paper_id IN ({marks})",
+                    chunk,
+                ).fetchall()
             )
-    # Fill what the paper row lacks from this source (a DOI, a URL), never overwrite.
-    db.execute(
-        """UPDATE papers SET doi = COALESCE(doi, ?), url = COALESCE(url, ?), updated_at = ?
-           WHERE paper_id = ?""",
-        [rec.doi, rec.url, stamp, paper_id],
-    )
-    values = [
-        paper_id, rec.venue, rec.year, rec.track, rec.title, rec.doi, rec.url,
-        json.dumps(list(rec.paper_affiliations), ensure_ascii=False),
-        json.dumps(list(rec.funders), ensure_ascii=False),
-        json.dumps(list(rec.awards), ensure_ascii=False),
-        digest, stamp, run_id, rec.source, rec.source_id,
-    ]
-    if existing:
-        db.execute(_UPDATE_SOURCE_RECORD, values)
-    else:
-        db.execute(_INSERT_SOURCE_RECORD, [*values, stamp])
-    db.execute(
-        "DELETE FROM authorships WHERE source = ? AND source_id = ?", [rec.source, rec.source_id]
-    )
-    db.conn.executemany(_INSERT_AUTHORSHIP, _authorship_rows(rec, paper_id))
-    return outcome
+
+    def know(self, paper_id: str, venue: str, year: int, doi: str | None, norm: str) -> None:
+        """Add a paper (read, or inserted by this batch) to what the batch can join."""
+        if paper_id in self.paper_ids:
+            return
+        self.paper_ids.add(paper_id)
+        self.place[paper_id] = (venue, year)
+        self.fill_doi(paper_id, doi)
+        self.by_title.setdefault((venue, year, norm), []).append(paper_id)
+
+    def fill_doi(self, paper_id: str, doi: str | None) -> None:
+        """The paper's DOI as the database will hold it (a DOI is filled once, never replaced)."""
+        if doi and self.doi.get(paper_id) is None:
+            self.doi[paper_id] = doi
+            venue, year = self.place[paper_id]
+            self.by_doi.setdefault((venue, year, doi), paper_id)
+
+    def find_paper(self, rec: PaperRecord, title_norm: str) -> str | None:
+        """The existing paper this record describes, seen before by another source, if any."""
+        if rec.doi:
+            found = self.by_doi.get((rec.venue, rec.year, rec.doi))
+            if found:
+                return found
+        # Same normalised title, venue and year, and not already claimed by this source: a
+        # source never lists one paper twice under two of its own IDs, so two records of
+        # one source with one title are two papers.
+        candidates = [
+            pid
+            for pid in self.by_title.get((rec.venue, rec.year, title_norm), ())
+            if (rec.source, pid) not in self.claimed
+        ]
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        mine = _family_tokens(a.name for a in rec.authors)
+        best, best_overlap = None, 0
+        for pid in candidates:
+            stored = self.db.execute("SELECT name FROM authorships WHERE paper_id = ?", [pid])
+            theirs = _family_tokens([*(r[0] for r in stored), *self.names.get(pid, ())])
+            overlap = len(mine & theirs)
+            if overlap > best_overlap:
+                best, best_overlap = pid, overlap
+        return best
+
+    def new_paper_id(self, rec: PaperRecord, title_norm: str) -> str:
+        pid = _paper_id(rec.venue, rec.year, title_norm)
+        if pid in self.paper_ids or self.db.execute(
+            "SELECT 1 FROM papers WHERE paper_id = ?", [pid]
+        ).fetchone():
+            # A different paper with the same normalised title: key it by its source ID too.
+            pid = _paper_id(rec.venue, rec.year, title_norm, rec.source, rec.source_id)
+        return pid
+
+
+def _store_batch(
+    db: sqlite_utils.Database,
+    records: list[PaperRecord],
+    run_id: int | None,
+    stamp: str,
+    counts: IngestCounts,
+) -> None:
+    """Insert or update a batch of source records (and their papers) in one transaction.
+
+    The rows are gathered first and written with one executemany per statement, in the
+    order the foreign keys need (papers, source records, authorships). Storing the same
+    records twice changes nothing but their last_seen. A source ID appears at most once
+    in a batch (store_records sees to it).
+    """
+    norms = [normalise_title(rec.title) for rec in records]
+    with db.atomic():
+        known = _Batch(db, records, norms)
+        seen_again, new_papers, fills = [], [], []
+        inserts, updates, replaced, authorships = [], [], [], []
+        for rec, title_norm in zip(records, norms):
+            key = (rec.source, rec.source_id)
+            digest = _content_hash(rec)
+            existing = known.existing.get(key)
+            if existing and existing[1] == digest:
+                seen_again.append((stamp, run_id, rec.source, rec.source_id))
+                counts.unchanged += 1
+                continue
+            if existing:
+                paper_id = existing[0]
+                counts.updated += 1
+            else:
+                paper_id = known.find_paper(rec, title_norm)
+                counts.new += 1
+                if paper_id is None:
+                    paper_id = known.new_paper_id(rec, title_norm)
+                    new_papers.append(
+                        (paper_id, rec.venue, rec.year, rec.title, title_norm, rec.track,
+                         rec.doi, rec.url, stamp, stamp)
+                    )
+                    known.know(paper_id, rec.venue, rec.year, rec.doi, title_norm)
+                known.claimed.add((rec.source, paper_id))
+            fills.append((rec.doi, rec.url, stamp, paper_id))
+            if paper_id in known.paper_ids:
+                known.fill_doi(paper_id, rec.doi)
+            values = (
+                paper_id, rec.venue, rec.year, rec.track, rec.title, rec.doi, rec.url,
+                _json_list(rec.paper_affiliations), _json_list(rec.funders),
+                _json_list(rec.awards), digest, stamp, run_id, rec.source, rec.source_id,
+            )
+            if existing:
+                updates.append(values)
+                replaced.append(key)
+            else:
+                inserts.append((*values, stamp))
+            authorships.extend(_authorship_rows(rec, paper_id))
+            known.names.setdefault(paper_id, []).extend(a.name for a in rec.authors)
+        conn = db.conn
+        conn.executemany(_SEEN_AGAIN, seen_again)
+        conn.executemany(_INSERT_PAPER, new_papers)
+        conn.executemany(_FILL_PAPER, fills)
+        conn.executemany(_INSERT_SOURCE_RECORD, inserts)
+        conn.executemany(_UPDATE_SOURCE_RECORD, updates)
+        conn.executemany(_DELETE_AUTHORSHIPS, replaced)
+        conn.executemany(_INSERT_AUTHORSHIP, authorships)
 
 
 def store_records(
@@ -198,25 +298,31 @@ def store_records(
     batch_size: int = 500,
 ) -> IngestCounts:
     """Store records in batches, each batch one transaction (a crash loses at most the
-    batch in flight, and a re-run finishes it without duplicates)."""
+    batch in flight, and a re-run finishes it without duplicates).
+
+    Per record: unchanged (same content digest as stored: only last_seen moves), updated
+    (same source ID, new content), or new (joins the paper another source saw, by DOI or
+    by normalised title, venue and year, else a new paper).
+    """
     counts = IngestCounts()
     stamp = now()
     batch: list[PaperRecord] = []
-
-    def flush() -> None:
-        with db.atomic():
-            for rec in batch:
-                outcome = store_record(db, rec, run_id, stamp)
-                setattr(counts, outcome, getattr(counts, outcome) + 1)
-        batch.clear()
-
+    keys: set[tuple[str, str]] = set()
     for rec in records:
         counts.seen += 1
+        key = (rec.source, rec.source_id)
+        if key in keys:  # the same record again: store the first before reading it
+            _store_batch(db, batch, run_id, stamp, counts)
+            batch.clear()
+            keys.clear()
         batch.append(rec)
+        keys.add(key)
         if len(batch) >= batch_size:
-            flush()
+            _store_batch(db, batch, run_id, stamp, counts)
+            batch.clear()
+            keys.clear()
     if batch:
-        flush()
+        _store_batch(db, batch, run_id, stamp, counts)
     return counts
 
 

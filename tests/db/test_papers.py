@@ -112,3 +112,64 @@ def test_decisions_table_is_append_only(db):
         db.execute("UPDATE decisions SET decided_by = 'bob'")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.execute("DELETE FROM decisions")
+
+
+def _snapshot(db):
+    """Everything the store decided, without timestamps: papers, who saw them, authors."""
+    return (
+        sorted(db.execute("SELECT paper_id, venue, year, title_norm, doi, url FROM papers").fetchall()),
+        sorted(db.execute("SELECT source, source_id, paper_id FROM source_records").fetchall()),
+        sorted(db.execute("SELECT source, source_id, position, paper_id, name FROM authorships").fetchall()),
+    )
+
+
+def _mixed_records():
+    return [
+        # cvf first: a paper with no DOI...
+        paper(source="cvf", sid="Enyo_2024", title="Diffusion Reflectance Map"),
+        # ...that openalex joins by title and gives a DOI...
+        paper(source="openalex", sid="W1", title="Diffusion reflectance map", doi="10.1109/cvpr.2024.1"),
+        # ...by which a third source joins it although its title differs.
+        paper(source="ieee", sid="X1", title="Diffusion Reflectance Maps", doi="10.1109/cvpr.2024.1"),
+        # One source, two papers with one title (two reproducibility studies)...
+        paper(source="paperlists", sid="r1", title="Reproducibility Study of X", authors=("Ann Lee", "Bo Chen")),
+        paper(source="paperlists", sid="r2", title="Reproducibility study of X", authors=("Cy Diaz", "Di Egan")),
+        # ...and another source's record goes to the one its authors overlap.
+        paper(source="cvf", sid="Diaz_2024", title="Reproducibility Study of X", authors=("Cy Diaz", "Di Egan")),
+        paper(source="paperlists", sid="u1", title="Unrelated Paper"),
+    ]
+
+
+def test_a_batch_places_records_exactly_as_one_record_at_a_time(tmp_path):
+    # The store reads what a batch can join up front; records of the same batch must still
+    # see the papers, DOIs and authors the earlier ones added.
+    one_by_one = open_db(tmp_path / "a.db")
+    for rec in _mixed_records():
+        store_records(one_by_one, [rec], None)
+    batched = open_db(tmp_path / "b.db")
+    counts = store_records(batched, _mixed_records(), None)
+    assert counts.new == 7
+    assert _snapshot(batched) == _snapshot(one_by_one)
+    papers = dict(
+        (sid, pid) for sid, pid in batched.execute("SELECT source_id, paper_id FROM source_records")
+    )
+    assert papers["Enyo_2024"] == papers["W1"] == papers["X1"]
+    assert papers["Diaz_2024"] == papers["r2"] != papers["r1"]
+    assert count(batched, "papers") == 4
+
+
+def test_the_same_record_twice_in_one_call_is_stored_once_with_its_last_content(db):
+    first = paper(authors=("Ko Nishino",))
+    second = paper(authors=("Ko Nishino", "Yuto Enyo", "Ryo Kawahara"))
+    c = store_records(db, [first, first, second], None)
+    assert (c.seen, c.new, c.unchanged, c.updated) == (3, 1, 1, 1)
+    assert count(db, "source_records") == 1 and count(db, "papers") == 1
+    names = [r[0] for r in db.execute("SELECT name FROM authorships ORDER BY position")]
+    assert names == ["Ko Nishino", "Yuto Enyo", "Ryo Kawahara"]
+
+
+def test_batches_larger_than_one_query_chunk_are_stored_whole(db):
+    recs = [paper(sid=str(i), title=f"Paper {i}", doi=f"10.1/{i}") for i in range(1234)]
+    assert store_records(db, recs, None, batch_size=1200).new == 1234
+    again = store_records(db, recs, None, batch_size=1200)
+    assert (again.unchanged, count(db, "papers")) == (1234, 1234)
