@@ -13,6 +13,8 @@ _ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.IGNORECASE)
 
 def fold(text: str) -> str:
     """Lower case, HTML entities resolved, diacritics removed, width unified (NFKC/NFKD)."""
+    if text.isascii() and "&" not in text:
+        return text.lower()  # the same result, without the per-character work
     text = html.unescape(text)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
