@@ -150,6 +150,7 @@ def parse_cvf(
     records: list[PaperRecord] = []
     skipped: list[str] = []
     seen: set[str] = set()
+    root = base_url.rstrip("/") + "/"
     for index, paper in enumerate(papers):
         title = _SPACES.sub(" ", paper["title"]).strip()
         href = paper["href"] or ""
@@ -169,7 +170,7 @@ def parse_cvf(
             skipped.append(f"entry {index} ({key}): listed twice, kept once")
             continue
         seen.add(key)
-        names = [_SPACES.sub(" ", n).strip() for n in paper["authors"]]
+        names = [" ".join(n.split()) for n in paper["authors"]]
         records.append(
             PaperRecord(
                 source=SOURCE,
@@ -181,10 +182,17 @@ def parse_cvf(
                     AuthorRecord(name=n, position=i)
                     for i, n in enumerate((n for n in names if n), 1)
                 ),
-                url=urljoin(base_url.rstrip("/") + "/", href.lstrip("/")),
+                url=_absolute(root, href),
             )
         )
     return ParseResult(records=records, skipped=skipped)
+
+
+def _absolute(root: str, href: str) -> str:
+    """The paper page's URL: a site-relative link (the usual case) is simply appended."""
+    if href.startswith("/") and not href.startswith("//"):
+        return root + href.lstrip("/")
+    return urljoin(root, href)
 
 
 def fetch_cvf(

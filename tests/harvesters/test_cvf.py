@@ -37,6 +37,13 @@ def test_listing_gives_every_paper_with_key_title_authors_and_url(fixture_text):
     assert result.skipped == []
 
 
+def test_links_resolve_against_a_mirror_base_url_with_a_path(fixture_text):
+    mirror = parse_cvf(fixture_text(FIXTURE), "CVPR", 2024, base_url="https://mirror.example/cvf")
+    assert mirror.records[0].url.startswith(
+        "https://mirror.example/cvf/content/CVPR2024/html/Prach_1-Lipschitz"
+    )
+
+
 def test_html_entities_in_names_are_resolved(fixture_text):
     paper = parse_cvf(fixture_text(FIXTURE), "CVPR", 2024).records[2]
     assert paper.authors[0].name == "Shin'ya Yamaguchi"
