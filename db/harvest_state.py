@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
 from sqlite_utils import Migrations
 
@@ -86,3 +88,39 @@ def status_rows(db: sqlite_utils.Database, per_source: int = 3) -> list[dict]:
             [per_source],
         )
     )
+
+
+def known_papers(
+    db: sqlite_utils.Database,
+    venue: str,
+    year: int,
+    *,
+    other_than: str,
+    tracks: tuple[str, ...] | None = None,
+) -> list[dict]:
+    """The papers of a venue-year that a source other than `other_than` stored (and still
+    lists), each with its title, DOI and the source ids `other_than` holds for it.
+
+    Rows are {"paper_id", "title", "doi", "own_ids": [...]}, in paper_id order; `tracks`
+    limits them to those tracks. Used by the OpenAlex gap lookup.
+    """
+    where, params = "", [other_than, venue, year, other_than]
+    if tracks:
+        where = f" AND p.track IN ({', '.join('?' for _ in tracks)})"
+        params += list(tracks)
+    rows = db.execute(
+        f"""SELECT p.paper_id, p.title, p.doi,
+                   (SELECT json_group_array(o.source_id) FROM source_records o
+                     WHERE o.paper_id = p.paper_id AND o.source = ?) AS own_ids
+            FROM papers p
+            WHERE p.venue = ? AND p.year = ?
+              AND EXISTS (SELECT 1 FROM source_records s
+                           WHERE s.paper_id = p.paper_id AND s.source != ?
+                             AND s.missing_since IS NULL){where}
+            ORDER BY p.paper_id""",
+        params,
+    ).fetchall()
+    return [
+        {"paper_id": r[0], "title": r[1], "doi": r[2], "own_ids": json.loads(r[3])}
+        for r in rows
+    ]

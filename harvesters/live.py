@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ from harvesters import cvf, dblp, neurips, openreview
 from harvesters import openalex as oa
 from harvesters.acl_anthology import parse_acl_anthology
 from harvesters.base import ParseResult
-from harvesters.http import Fetched, HttpClient, make_client
+from harvesters.http import Fetched, HttpClient, _now, make_client
 from harvesters.openalex import parse_openalex
 from harvesters.paperlists import parse_paperlists
 from papertally.config import HarvestJob, Settings
@@ -165,7 +166,7 @@ def _dblp(settings, job, client, source) -> Plan:
     )
 
 
-def _openalex(settings, job, client, source) -> Plan:
+def _openalex(settings, job, client, source, known=None) -> Plan:
     ids = _ids(source, job)
     what = f"{job.venue} {job.year}"
     if not ids:
@@ -183,18 +184,30 @@ def _openalex(settings, job, client, source) -> Plan:
         api_key=oa.api_key_from_env(source.api_key_env),
     )
     parse = functools.partial(parse_openalex, venue=job.venue, year=job.year)
+    lookup = _gap_lookup(settings, job, source, query, known)
     # Count check first: one cheap call. With the same count as the saved snapshot and a
     # snapshot younger than refresh_days, the saved pages are re-read instead of pulled.
     count, _ = oa.count_works(client, query)
     key = oa.snapshot_key(query)
     saved = client.cache.get(job.source, key) if client.cache else None
     if saved and oa.snapshot_fresh(saved[0], count, source.refresh_days):
-        plan = Plan(
-            query.url(),
-            iter([Fetched(query.url(), saved[1], 304, from_cache=True)]),
-            parse,
-            expected_hint=count,
-        )
+
+        def saved_pages() -> Iterator[Fetched]:
+            for line in saved[1].splitlines():
+                if line.strip():
+                    try:
+                        document = json.loads(line)
+                    except ValueError:
+                        document = None  # the parser says where it breaks
+                    if lookup is not None and document is not None:
+                        lookup.saw(document)
+                    yield Fetched(
+                        query.url(), line, 304, from_cache=True, document=document
+                    )
+            if lookup is not None:
+                yield from _lookup_pages(client, job, query, lookup, plan, saved[0])
+
+        plan = Plan(query.url(), saved_pages(), parse, expected_hint=count)
         plan.notes.append(
             f"count unchanged ({count}); pages saved on {saved[0]['fetched_at'][:10]} re-read, "
             "no full pull"
@@ -207,23 +220,75 @@ def _openalex(settings, job, client, source) -> Plan:
             client, query, expected=count, max_pages=settings.http.max_pages
         ):
             lines.append(page.text.replace("\n", " "))
+            if lookup is not None:
+                lookup.saw(page.document)
             yield page
+        meta = {
+            "url": query.url(),
+            "count": count,
+            "pages": len(lines),
+            "fetched_at": _now(),
+        }
         if client.cache is not None:
-            from harvesters.http import _now
+            client.cache.put(job.source, key, "\n".join(lines) + "\n", meta)
+        if lookup is not None:
+            yield from _lookup_pages(client, job, query, lookup, plan, meta)
 
-            client.cache.put(
-                job.source,
-                key,
-                "\n".join(lines) + "\n",
-                {
-                    "url": query.url(),
-                    "count": count,
-                    "pages": len(lines),
-                    "fetched_at": _now(),
-                },
-            )
+    plan = Plan(query.url(), pages(), parse, expected_hint=count)
+    return plan  # named: the pages add the gap lookup's note to it
 
-    return Plan(query.url(), pages(), parse, expected_hint=count)
+
+def _gap_lookup(settings, job, source, query, known) -> oa.GapLookup | None:
+    """The gap lookup of an OpenAlex venue-year, or None when off (budget 0, no papers known).
+
+    `known` returns the rows of db.harvest_state.known_papers; it is called here, in the
+    caller's thread (the pages are fetched in another).
+    """
+    if known is None or source.lookup_budget == 0:
+        return None
+    rows = known()
+    if not rows:
+        return None
+    names = source.raw_source_names.get(job.venue) or oa.DEFAULT_RAW_SOURCE_NAMES.get(
+        job.venue, (settings.venues[job.venue].name or job.venue,)
+    )
+    return oa.GapLookup(
+        query=query,
+        check=oa.VenueCheck(query.what, job.year, query.source_ids, tuple(names)),
+        known=tuple(
+            oa.KnownPaper(r["title"], r["doi"], tuple(r["own_ids"])) for r in rows
+        ),
+        budget=source.lookup_budget,
+    )
+
+
+def _lookup_pages(
+    client, job, query, lookup, plan, snapshot: dict
+) -> Iterator[Fetched]:
+    """The gap lookup's pages after the main pull; its calls and answers are cached with
+    the snapshot they complete, so that a re-read snapshot only asks for new gaps."""
+    key = f"lookup {query.url()}"
+    replay = []
+    held = client.cache.get(job.source, key) if client.cache else None
+    if held and held[0].get("snapshot_fetched_at") == snapshot.get("fetched_at"):
+        try:
+            replay = [json.loads(line) for line in held[1].splitlines() if line.strip()]
+        except ValueError:
+            replay = []  # an unreadable cache only costs the calls again
+    yield from lookup.pages(client, replay)
+    if client.cache is not None and lookup.calls:
+        client.cache.put(
+            job.source,
+            key,
+            "".join(json.dumps(entry) + "\n" for entry in lookup.log),
+            {
+                "snapshot_fetched_at": snapshot.get("fetched_at"),
+                "fetched_at": _now(),
+                "calls": len(lookup.log),
+            },
+        )
+    if lookup.gaps or lookup.replayed or lookup.rejected:
+        plan.notes.append(lookup.note())
 
 
 PLANS: dict[str, Callable] = {
@@ -237,15 +302,27 @@ PLANS: dict[str, Callable] = {
 }
 
 
-def plan_for(settings: Settings, job: HarvestJob, client: HttpClient) -> Plan:
-    """The fetch plan of a job. Raises HarvestError for a source with no live harvester."""
+def plan_for(
+    settings: Settings,
+    job: HarvestJob,
+    client: HttpClient,
+    *,
+    known: Callable[[], list[dict]] | None = None,
+) -> Plan:
+    """The fetch plan of a job. Raises HarvestError for a source with no live harvester.
+
+    `known` returns the venue-year's papers other sources stored (rows of
+    db.harvest_state.known_papers): OpenAlex looks up those its source-ID pull missed.
+    """
     if job.source not in PLANS:
         raise HarvestError(
             f"live harvesting from {job.source!r} is not available (live sources: "
             f"{', '.join(sorted(PLANS))}); use --from PATH",
             source=job.source,
         )
-    return PLANS[job.source](settings, job, client, _source(settings, job))
+    build = PLANS[job.source]
+    extra = {"known": known} if build is _openalex else {}
+    return build(settings, job, client, _source(settings, job), **extra)
 
 
 def prefetch(pages: Iterator[Fetched], depth: int = 2) -> Iterator[Fetched]:

@@ -74,6 +74,11 @@ class Source(_Strict):
     min_coverage: float | None = Field(None, ge=0, le=1)
     # A pull skipped by an unchanged count is forced after this many days.
     refresh_days: int = Field(7, ge=0, le=365)
+    # OpenAlex gap lookup: calls per venue-year for papers other sources stored that the
+    # source-ID pull missed (0 = no lookup), and the venue names (keyed by venue) a
+    # location's raw_source_name must contain for a found work to count.
+    lookup_budget: int = Field(30, ge=0, le=10000)
+    raw_source_names: dict[str, tuple[str, ...]] = {}
 
     @model_validator(mode="after")
     def _http_url(self) -> Source:

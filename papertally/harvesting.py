@@ -17,6 +17,10 @@ from harvesters.base import ParseResult
 from papertally.config import HarvestJob, Settings
 from papertally.errors import HarvestError, PapertallyError
 
+# A streamed pull stores its pages in transactions of about this many records: fewer
+# commits than one per page, and a crash loses at most these (a re-run fetches them again).
+STREAM_BATCH = 500
+
 
 @dataclass
 class HarvestOutcome:
@@ -421,7 +425,14 @@ def harvest_pages(
         if stopped:
             # Recorded as a failed run, so that --status shows why it was not tried.
             raise HarvestError(f"{what}: not tried: {stopped}", source=job.source)
-        plan = live.plan_for(settings, job, client)
+        plan = live.plan_for(
+            settings,
+            job,
+            client,
+            known=lambda: harvest_state.known_papers(
+                db, venue, job.year, other_than=job.source, tracks=tracks
+            ),
+        )
         current_url = plan.origin
         outcome = start(plan.origin)
         stream = plan.expected_hint is not None and not coverage_problem(
@@ -444,7 +455,7 @@ def harvest_pages(
             pending.extend(result.records)
             skipped.extend(result.skipped)
             excluded.update(result.excluded)
-            if stream:
+            if stream and len(pending) >= STREAM_BATCH:
                 store(pending)
             progress.update(label, state["pages"], state["read"], plan.expected_hint)
     except HarvestError as exc:
