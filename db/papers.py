@@ -216,9 +216,9 @@ class _Batch:
 
     def new_paper_id(self, rec: PaperRecord, title_norm: str) -> str:
         pid = _paper_id(rec.venue, rec.year, title_norm)
-        if pid in self.paper_ids or self.db.execute(
-            "SELECT 1 FROM papers WHERE paper_id = ?", [pid]
-        ).fetchone():
+        # A paper under this id has this venue, year and title_norm (they are stored
+        # together and never changed), so the title query read it if it exists.
+        if pid in self.paper_ids:
             # A different paper with the same normalised title: key it by its source ID too.
             pid = _paper_id(rec.venue, rec.year, title_norm, rec.source, rec.source_id)
         return pid
@@ -247,6 +247,7 @@ def _store_batch(
             key = (rec.source, rec.source_id)
             digest = _content_hash(rec)
             existing = known.existing.get(key)
+            created = False
             if existing and existing[1] == digest:
                 seen_again.append((stamp, run_id, rec.source, rec.source_id))
                 counts.unchanged += 1
@@ -257,6 +258,7 @@ def _store_batch(
             else:
                 paper_id = known.find_paper(rec, title_norm)
                 counts.new += 1
+                created = paper_id is None
                 if paper_id is None:
                     paper_id = known.new_paper_id(rec, title_norm)
                     new_papers.append(
@@ -265,9 +267,10 @@ def _store_batch(
                     )
                     known.know(paper_id, rec.venue, rec.year, rec.doi, title_norm)
                 known.claimed.add((rec.source, paper_id))
-            fills.append((rec.doi, rec.url, stamp, paper_id))
-            if paper_id in known.paper_ids:
-                known.fill_doi(paper_id, rec.doi)
+            if not created:  # a paper this record just made has its DOI and URL already
+                fills.append((rec.doi, rec.url, stamp, paper_id))
+                if paper_id in known.paper_ids:
+                    known.fill_doi(paper_id, rec.doi)
             values = (
                 paper_id, rec.venue, rec.year, rec.track, rec.title, rec.doi, rec.url,
                 _json_list(rec.paper_affiliations), _json_list(rec.funders),

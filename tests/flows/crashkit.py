@@ -21,19 +21,28 @@ def wait_to_be_killed(where: str) -> None:
 
 def arm(mode: str) -> None:
     if mode == "harvest":
-        # Small batches, and stop inside the third: two batches committed, one in flight.
+        # Small batches, and stop inside the third: two batches committed, and the third's
+        # rows all written in its transaction but not committed.
         from db import papers
 
         papers.store_records.__kwdefaults__["batch_size"] = 20
-        original, seen = papers.store_record, [0]
+        original, calls = papers._store_batch, [0]
 
-        def store_record(db, rec, run_id, stamp):
-            seen[0] += 1
-            if seen[0] == 50:
-                wait_to_be_killed("harvest")
-            return original(db, rec, run_id, stamp)
+        def store_batch(db, records, *args):
+            calls[0] += 1
+            if calls[0] == 3:
+                conn, plain = db.conn, db.conn.executemany
 
-        papers.store_record = store_record
+                def executemany(sql, rows):
+                    cursor = plain(sql, rows)
+                    if sql is papers._INSERT_AUTHORSHIP:
+                        wait_to_be_killed("harvest")
+                    return cursor
+
+                conn.executemany = executemany
+            return original(db, records, *args)
+
+        papers._store_batch = store_batch
     elif mode == "match":
         # Every candidate written inside the matching transaction, then stop before COMMIT.
         from matching import match as matcher
