@@ -565,6 +565,7 @@ class GapLookup:
     gaps: int = 0
     unlooked: int = 0
     replayed: int = 0
+    cut: int = 0  # answers with more works than their one page (the rest unread)
     rejected: dict = field(default_factory=dict)  # reason -> works
     log: list = field(default_factory=list)  # [{"asked": ..., "response": ...}]
     _taken: set = field(default_factory=set)  # W ids already given to the parser
@@ -621,14 +622,19 @@ class GapLookup:
                     self.query.url(), "", 304, from_cache=True, document=document
                 )
         by_doi = list(dict.fromkeys(d for d in by_doi if d not in asked_dois))
-        by_title = [(p, n) for p, n in by_title if n not in asked_titles]
+        unique = []  # one call a title, not one a paper
+        for paper, norm in by_title:
+            if norm not in asked_titles:
+                asked_titles.add(norm)
+                unique.append((paper, norm))
+        by_title = unique
         for start in range(0, len(by_doi), DOI_BATCH):
             if self.calls >= self.budget:
                 self.unlooked += len(by_doi) - start
-                by_doi = []
                 break
             batch = by_doi[start : start + DOI_BATCH]
-            page = self._call(client, doi_lookup_url(self.query, batch), DOI_BATCH)
+            # A DOI can have two works in OpenAlex: a full page leaves room for them.
+            page = self._call(client, doi_lookup_url(self.query, batch), MAX_PER_PAGE)
             yield from self._answer(page, {"dois": batch})
         for index, (paper, norm) in enumerate(by_title):
             if self.calls >= self.budget:
@@ -651,6 +657,9 @@ class GapLookup:
 
     def _answer(self, page: Fetched, asked: dict) -> Iterator[Fetched]:
         data = _list_response(page, self.query.what, "a gap lookup response")
+        count = _dict(data.get("meta")).get("count")
+        if isinstance(count, int) and count > len(data["results"]):
+            self.cut += 1
         self.log.append({"asked": asked, "response": data})
         document = self._accept(data, asked)
         if document["results"]:
@@ -702,4 +711,9 @@ class GapLookup:
             )
             if len(reasons) > 5:
                 text += f"; {len(reasons) - 5} other reason(s)"
+        if self.cut:
+            text += (
+                f"; {self.cut} lookup answer(s) held more works than one page (the rest "
+                "not read)"
+            )
         return text

@@ -15,6 +15,7 @@ sys.path.insert(
 )  # importlib mode: reach the helper module
 from livekit import OA_IDS, URLS, client_for, job, live_settings, oa_page, oa_works
 
+from db import harvest_state
 from db import papers as papers_db
 from harvesters import openalex as oa
 from harvesters.live import harvest_live
@@ -182,7 +183,7 @@ def test_dois_are_looked_up_in_batches_of_50_with_the_main_select(
     assert sorted(asked) == sorted(d for _, d in known)  # the pulled one is not asked
     for params in fake.lookups:
         assert params["select"] == ",".join(oa.SELECT) + ",locations"
-        assert params["per-page"] == "50"
+        assert params["per-page"] == "100"  # room for a DOI with two works
     assert outcome.requests == 1 + 2 + 3  # count, two cursor pages, three lookups
     assert "121 paper(s)" not in outcome.message
     assert "gap lookup: 120 paper(s) stored by other sources" in outcome.message
@@ -394,3 +395,35 @@ def test_doi_batches_hold_at_most_50():
         oa.doi_lookup_url(query, [f"10.1/{i}" for i in range(51)])
     url = oa.doi_lookup_url(query, ["10.1/a", "10.1/b"])
     assert "filter=doi:10.1%2Fa%7C10.1%2Fb&" in url
+
+
+@responses.activate
+def test_a_title_is_searched_once_and_a_cut_answer_is_reported(db, settings, tmp_path):
+    # One source listing a title twice: two papers (dedupe keeps a source's own entries).
+    store_other(db, "cvf", [("Twice Listed Title", None), ("Twice listed title", None)])
+    store_other(db, "dblp", [("Has A DOI", "10.1109/cvpr.2024.9")])
+    assert len(harvest_state.known_papers(db, "CVPR", 2024, other_than="openalex")) == 3
+    fake = FakeOpenAlex()
+    many = work(1, "Has A DOI", doi="10.1109/cvpr.2024.9")
+    fake.faults["doi:"] = (200, json.dumps(oa_page([many], 150, None)), {})
+    s = live_settings(settings, tmp_path)
+    outcome = harvest_live(db, s, job("openalex", "CVPR", 2024), client=client_for(s))
+    assert len(titles(fake.lookups)) == 1 and len(dois(fake.lookups)) == 1
+    assert "1 found" in outcome.message
+    assert "1 lookup answer(s) held more works than one page" in outcome.message
+
+
+def test_known_papers_are_those_other_sources_still_list(db):
+    store_other(db, "cvf", [("Listed By CVF", None), ("Dropped By CVF", None)])
+    store_other(db, "openalex", [("Listed By CVF", None), ("Only In OpenAlex", None)])
+    papers_db.mark_missing(db, "cvf", "CVPR", 2024, {"cvf-0"})  # cvf-1 no longer listed
+    rows = harvest_state.known_papers(db, "CVPR", 2024, other_than="openalex")
+    assert [(r["title"], r["own_ids"]) for r in rows] == [
+        ("Listed By CVF", ["openalex-0"])
+    ]
+    assert (
+        harvest_state.known_papers(
+            db, "CVPR", 2024, other_than="openalex", tracks=("findings",)
+        )
+        == []
+    )
