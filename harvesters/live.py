@@ -239,13 +239,16 @@ def _openalex(settings, job, client, source, known=None) -> Plan:
 
 
 def _gap_lookup(settings, job, source, query, known) -> oa.GapLookup | None:
-    """The gap lookup of an OpenAlex venue-year, or None when off (budget 0, no papers known).
+    """The gap lookup of an OpenAlex venue-year, or None when off (budget 0, no papers
+    known, or a venue whose counted tracks leave out "main", the track of OpenAlex records).
 
     `known` returns the rows of db.harvest_state.known_papers; it is called here, in the
     caller's thread (the pages are fetched in another).
     """
     if known is None or source.lookup_budget == 0:
         return None
+    if "main" not in settings.venues[job.venue].tracks:
+        return None  # OpenAlex records are track "main": nothing found would count
     rows = known()
     if not rows:
         return None

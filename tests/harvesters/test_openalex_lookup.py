@@ -126,7 +126,9 @@ def dois(lookups) -> list[list[str]]:
     ]
 
 
-def store_other(db, source: str, papers: list[tuple[str, str | None]]) -> None:
+def store_other(
+    db, source: str, papers: list[tuple[str, str | None]], track: str = "main"
+) -> None:
     """Papers of CVPR 2024 stored by another source: (title, doi) each."""
     papers_db.store_records(
         db,
@@ -139,6 +141,7 @@ def store_other(db, source: str, papers: list[tuple[str, str | None]]) -> None:
                 title=title,
                 authors=(AuthorRecord(name="Taro Yamada", position=1),),
                 doi=doi,
+                track=track,
             )
             for i, (title, doi) in enumerate(papers)
         ],
@@ -427,3 +430,18 @@ def test_known_papers_are_those_other_sources_still_list(db):
         )
         == []
     )
+
+
+@responses.activate
+def test_no_lookup_for_a_venue_whose_counted_tracks_leave_out_main(
+    db, settings, tmp_path
+):
+    store_other(db, "cvf", [("Would Not Count", None)], track="long")
+    fake = FakeOpenAlex([work(1, "Would not count")])
+    s = live_settings(settings, tmp_path)
+    venues = dict(s.venues)
+    venues["CVPR"] = venues["CVPR"].model_copy(update={"tracks": ("long",)})
+    s = s.model_copy(update={"venues": venues})
+    with pytest.raises(HarvestError):  # no OpenAlex record counts: the guard fails it
+        harvest_live(db, s, job("openalex", "CVPR", 2024), client=client_for(s))
+    assert fake.lookups == []
