@@ -239,17 +239,18 @@ def _openalex(settings, job, client, source, known=None) -> Plan:
 
 
 def _gap_lookup(settings, job, source, query, known) -> oa.GapLookup | None:
-    """The gap lookup of an OpenAlex venue-year, or None when off (budget 0, no papers
-    known, or a venue whose counted tracks leave out "main", the track of OpenAlex records).
+    """The gap lookup of an OpenAlex venue-year, or None when off (budget 0, or no known
+    paper whose OpenAlex record would be in a counted track).
 
     `known` returns the rows of db.harvest_state.known_papers; it is called here, in the
     caller's thread (the pages are fetched in another).
     """
     if known is None or source.lookup_budget == 0:
         return None
-    if "main" not in settings.venues[job.venue].tracks:
-        return None  # OpenAlex records are track "main": nothing found would count
-    rows = known()
+    # Only papers whose OpenAlex record would count: its track comes from its DOI (ACL
+    # Anthology volumes), else "main".
+    tracks = settings.venues[job.venue].tracks
+    rows = [r for r in known() if oa.track_for_doi(r["doi"]) in tracks]
     if not rows:
         return None
     names = source.raw_source_names.get(job.venue) or oa.DEFAULT_RAW_SOURCE_NAMES.get(

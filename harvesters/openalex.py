@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from pyalex import Works
 
+from harvesters.acl_anthology import VOLUME_TRACKS
 from harvesters.base import ParseResult, json_kind
 from harvesters.http import Fetched, HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
@@ -78,6 +79,7 @@ def parse_openalex(text: str | dict, venue: str, year: int) -> ParseResult:
                     _author(a, i)
                     for i, a in enumerate(_list(work.get("authorships")), start=1)
                 ),
+                track=track_for_doi(doi),
                 doi=doi,
                 url=_landing_page(work) or (f"https://doi.org/{doi}" if doi else None),
                 funders=_funders(work),
@@ -86,6 +88,25 @@ def parse_openalex(text: str | dict, venue: str, year: int) -> ParseResult:
             )
         )
     return ParseResult(records=records, skipped=skipped)
+
+
+# An ACL Anthology DOI names its volume: 10.18653/v1/2023.acl-long.1 (long),
+# 10.18653/v1/2023.findings-acl.5 (Findings).
+_ANTHOLOGY_DOI = re.compile(
+    r"^10\.18653/v1/\d{4}\.(?P<first>[a-z0-9]+)-(?P<second>[a-z0-9-]+)\.\d+$"
+)
+
+
+def track_for_doi(doi: str | None) -> str:
+    """The track a work's DOI names (ACL Anthology volumes, as the Anthology parser maps
+    them), else "main". An Anthology volume with no known track gives "main" too, which
+    ACL does not count."""
+    m = _ANTHOLOGY_DOI.match(doi or "")
+    if not m:
+        return "main"
+    if m["first"] == "findings":
+        return "findings"
+    return VOLUME_TRACKS.get(m["second"], "main")
 
 
 def _works(text: str | dict) -> Iterator[tuple[str, object]]:

@@ -219,3 +219,21 @@ def test_malformed_json_lines_names_the_line():
         ParseError, match=r"JSON lines, line 2: not valid JSON at line 1, column 14"
     ):
         parse_openalex(text, "X", 2020)
+
+
+@pytest.mark.parametrize(
+    "doi, track",
+    [
+        ("10.18653/v1/2023.acl-long.1", "long"),
+        ("10.18653/v1/2024.acl-short.12", "short"),
+        ("10.18653/v1/2023.findings-acl.5", "findings"),
+        ("10.18653/v1/2023.acl-demo.3", "demo"),
+        ("10.18653/v1/2023.acl-unknownvolume.3", "main"),
+        ("10.1109/cvpr52733.2024.00042", "main"),
+        (None, "main"),
+    ],
+)
+def test_the_track_comes_from_an_anthology_doi(doi, track):
+    work = {"id": "https://openalex.org/W1", "title": "T", "doi": doi and f"https://doi.org/{doi}"}
+    (record,) = _parse(work).records
+    assert record.track == track

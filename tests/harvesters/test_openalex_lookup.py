@@ -433,9 +433,10 @@ def test_known_papers_are_those_other_sources_still_list(db):
 
 
 @responses.activate
-def test_no_lookup_for_a_venue_whose_counted_tracks_leave_out_main(
+def test_no_lookup_of_papers_whose_openalex_record_would_not_count(
     db, settings, tmp_path
 ):
+    # No DOI naming an Anthology volume: the record would be "main", which is not counted.
     store_other(db, "cvf", [("Would Not Count", None)], track="long")
     fake = FakeOpenAlex([work(1, "Would not count")])
     s = live_settings(settings, tmp_path)
@@ -445,3 +446,52 @@ def test_no_lookup_for_a_venue_whose_counted_tracks_leave_out_main(
     with pytest.raises(HarvestError):  # no OpenAlex record counts: the guard fails it
         harvest_live(db, s, job("openalex", "CVPR", 2024), client=client_for(s))
     assert fake.lookups == []
+
+
+ACL_LONG = (
+    "Proceedings of the 62nd Annual Meeting of the Association for Computational "
+    "Linguistics (Volume 1: Long Papers)"
+)
+
+
+@responses.activate
+def test_acl_papers_are_looked_up_by_their_anthology_doi_and_count_in_their_track(
+    db, settings, tmp_path
+):
+    # ACL counts long and short papers; an OpenAlex work takes its track from its DOI.
+    doi = "10.18653/v1/2024.acl-long.9"
+    papers_db.store_records(
+        db,
+        [
+            PaperRecord(
+                source="acl-anthology",
+                source_id="2024.acl-long.9",
+                venue="ACL",
+                year=2024,
+                title="Grounded Robots Talk Back",
+                authors=(AuthorRecord(name="Taro Yamada", position=1),),
+                doi=doi,
+                track="long",
+            )
+        ],
+        None,
+    )
+    found = work(1, "Grounded Robots Talk Back", doi=doi, locations=[location(ACL_LONG, doi=doi)])
+    fake = FakeOpenAlex([found])
+    s = live_settings(settings, tmp_path)
+    sources = dict(s.sources)
+    sources["openalex"] = sources["openalex"].model_copy(
+        update={"venue_ids": {"ACL 2024": OA_IDS}, "min_coverage": 0.0}
+    )
+    s = s.model_copy(update={"sources": sources})
+    outcome = harvest_live(db, s, job("openalex", "ACL", 2024), client=client_for(s))
+    assert dois(fake.lookups) == [[doi]]
+    assert outcome.status == "ok" and outcome.counts.new == 1
+    assert outcome.skipped_tracks == {"main": 2}  # the pull's two works are not ACL papers
+    (paper_id, track), = db.execute(
+        "SELECT paper_id, track FROM source_records WHERE source = 'openalex'"
+    ).fetchall()
+    anthology = db.execute(
+        "SELECT paper_id FROM source_records WHERE source = 'acl-anthology'"
+    ).fetchone()[0]
+    assert (paper_id, track) == (anthology, "long")
