@@ -100,6 +100,7 @@ LABELS = {
         "k_reading": "Target reading",
         "k_years": "Fiscal years counted",
         "k_venue_years": "Venue-years",
+        "k_not_harvested": "Venue-years with no papers harvested yet (their zero is not a count)",
         "k_rules": "Counting rule",
         "k_generated": "Exported at",
         "k_run": "Last nightly run",
@@ -161,6 +162,7 @@ LABELS = {
         "k_reading": "目標の読み方",
         "k_years": "計上対象年度",
         "k_venue_years": "対象会議・年",
+        "k_not_harvested": "論文が未収集の会議・年（0件は集計結果ではありません）",
         "k_rules": "計上ルール",
         "k_generated": "出力日時",
         "k_run": "直近の夜間実行",
@@ -322,6 +324,11 @@ def build_export(
         (lab["k_reading"], reading),
         (lab["k_years"], ", ".join(f"FY{y}" for y in report["fiscal_years_counted"])),
         (lab["k_venue_years"], ", ".join(report["venue_years"])),
+        *(
+            [(lab["k_not_harvested"], ", ".join(report["venue_years_without_papers"]))]
+            if report.get("venue_years_without_papers")
+            else []
+        ),
         *((lab["k_rules"], r) for r in rules),
         (lab["k_generated"], generated),
         (lab["k_run"], run_text),

@@ -124,6 +124,7 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
                 "papers": papers,
             }
         )
+    stored = tally.papers_per_venue_year(db)
     return {
         "fiscal_year": fy,
         "target_total": target.total if target else None,
@@ -131,6 +132,11 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
         "target_reading": settings.program.target_reading,
         "fiscal_years_counted": years,
         "venue_years": sorted(f"{v} {y}" for v, y in editions),
+        # Counted venue-years with no paper stored yet: their zero means "not harvested",
+        # not "no papers" (an edition not yet held, or whose lists are not published).
+        "venue_years_without_papers": sorted(
+            f"{v} {y}" for v, y in editions if not stored.get((v, y))
+        ),
         "counting_rules": list(COUNTING_RULES),
         "papers_confirmed": len(all_confirmed),
         "papers_pending": len(all_pending - all_confirmed),
@@ -157,9 +163,12 @@ def theme_status(target: int | None, confirmed: int, pending: int) -> str:
 def render_table(report: dict) -> str:
     """A plain-text table for terminals."""
     reading = report["target_reading"].replace("_", " ")
+    empty = set(report.get("venue_years_without_papers", ()))
+    venue_years = [f"{vy} (no papers harvested yet)" if vy in empty else vy
+                   for vy in report["venue_years"]]
     lines = [
         f"FY{report['fiscal_year']} ({reading}; venue-years: "
-        f"{', '.join(report['venue_years']) or 'none configured in this FY'})",
+        f"{', '.join(venue_years) or 'none configured in this FY'})",
         f"{'theme':<8} {'name':<40} {'target':>6} {'confirmed':>9} {'pending':>7} {'gap':>4}",
     ]
     for t in report["themes"]:

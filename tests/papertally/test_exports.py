@@ -355,6 +355,17 @@ def test_export_sources_and_run_date(world, tmp_path):
     )
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_export_names_the_venue_years_with_no_papers_harvested(world, lang):
+    db, s = world
+    report = build_report(db, s, 2024)
+    assert report["venue_years_without_papers"]  # the world stores some venue-years only
+    data = exports.build_export(db, s, report, lang=lang)
+    key = exports.LABELS[lang]["k_not_harvested"]
+    (value,) = [v for k, v in data["meta"] if k == key]
+    assert value == ", ".join(report["venue_years_without_papers"])
+
+
 def test_chart_renders_japanese_labels_with_a_cjk_font(world, tmp_path):
     from matplotlib.ft2font import FT2Font
 

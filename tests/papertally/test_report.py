@@ -110,3 +110,14 @@ def test_csv_and_table_renderings_agree_with_json(world, settings):
     assert lines[1].startswith("2024,T01,Theme T01,,3,1")
     assert lines[-1].startswith("2024,TOTAL,,,3,1")
     assert "T02" in rep.render_table(r)
+
+
+def test_venue_years_with_no_paper_stored_are_named_as_not_harvested(world, settings):
+    r = rep.build_report(world, settings, 2024)
+    stored = {"CVPR 2024", "ACL 2024"}  # the world holds papers of these two only
+    assert set(r["venue_years"]) > stored
+    assert r["venue_years_without_papers"] == sorted(set(r["venue_years"]) - stored)
+    table = rep.render_table(r)
+    for vy in r["venue_years_without_papers"]:
+        assert f"{vy} (no papers harvested yet)" in table
+    assert "CVPR 2024 (no papers" not in table
