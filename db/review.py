@@ -7,6 +7,7 @@ import datetime as dt
 import secrets
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
@@ -73,6 +74,29 @@ def m0002_sessions(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX review_sessions_name ON review_sessions (name)")
 
 
+@review()
+def m0003_login_attempts(db: sqlite_utils.Database) -> None:
+    # Every login attempt, kept as the audit of who tried to log in from where. Failed
+    # attempts in the last few minutes slow a password guesser down (login_lockout);
+    # a successful login sets cleared_at on the account's earlier failures.
+    db.execute(
+        """
+        CREATE TABLE review_login_attempts (
+            attempt_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            client TEXT NOT NULL,
+            at TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'refused', 'locked')),
+            detail TEXT NOT NULL DEFAULT '',
+            cleared_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX review_login_attempts_name ON review_login_attempts (name, at)")
+    db.execute(
+        "CREATE INDEX review_login_attempts_client ON review_login_attempts (client, at)"
+    )
+
+
 # -- connections -----------------------------------------------------------------------
 
 
@@ -135,8 +159,9 @@ def add_user(
                    active = 1, updated_at = ? WHERE name = ?""",
                 [password_hash, lang, stamp, name],
             )
-            # A new password ends every open session of the account.
+            # A new password ends every open session of the account, and lifts a lockout.
             revoke_user_sessions(db, name)
+            _clear_failures(db, name=name, moment=dt.datetime.now(dt.UTC))
             return False
         db["review_users"].insert(
             {
@@ -237,6 +262,161 @@ def revoke_user_sessions(db: sqlite_utils.Database, name: str) -> None:
             "UPDATE review_sessions SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
             [_utc(), name],
         )
+
+
+# -- login attempts --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many failed logins within `window` lock out one account name (`per_name`) or
+    one client address (`per_client`)."""
+
+    per_name: int
+    per_client: int
+    window: dt.timedelta
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """Logins refused for `scope` ("name" or "client") until `until` (UTC) after
+    `failures` failed attempts within the window."""
+
+    scope: str
+    until: dt.datetime
+    failures: int
+
+
+MAX_NAME = 200  # longer typed names are stored cut to this length
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def _lockout(
+    db: sqlite_utils.Database,
+    name: str,
+    client: str,
+    moment: dt.datetime,
+    limits: LoginLimits,
+) -> Lockout | None:
+    """The lockout in force at `moment` for `name` or `client`, if any (the longer one)."""
+    found = []
+    for scope, column, value, most in (
+        ("name", "name", name, limits.per_name),
+        ("client", "client", client, limits.per_client),
+    ):
+        times = [
+            row[0]
+            for row in db.execute(
+                f"""SELECT at FROM review_login_attempts
+                    WHERE {column} = ? AND outcome = 'failed' AND cleared_at IS NULL
+                      AND at > ? ORDER BY at DESC""",
+                [value, _stamp(moment - limits.window)],
+            ).fetchall()
+        ]
+        if len(times) >= most:
+            # Refused until the most-th latest failure leaves the window.
+            until = dt.datetime.fromisoformat(times[most - 1]) + limits.window
+            found.append(Lockout(scope, until, len(times)))
+    return max(found, key=lambda lock: lock.until, default=None)
+
+
+def begin_login(
+    db: sqlite_utils.Database,
+    name: str,
+    client: str,
+    *,
+    moment: dt.datetime,
+    limits: LoginLimits,
+) -> tuple[int | None, Lockout | None]:
+    """Start a login attempt by `name` from `client` at `moment` (aware datetime).
+
+    Returns (None, lockout) when too many recent failures refuse it (recorded as
+    'refused'), else (attempt_id, None): the attempt is recorded as failed until
+    `login_succeeded` says otherwise, so concurrent guesses count at once.
+    """
+    name = name[:MAX_NAME]
+    with db.atomic():
+        lock = _lockout(db, name, client, moment, limits)
+        row = {"name": name, "client": client, "at": _stamp(moment)}
+        if lock is not None:
+            detail = f"{lock.scope} locked until {_stamp(lock.until)}"
+            db["review_login_attempts"].insert(
+                {**row, "outcome": "refused", "detail": detail}
+            )
+            return None, lock
+        attempt = db["review_login_attempts"].insert({**row, "outcome": "failed"})
+        return attempt.last_pk, None
+
+
+def login_failed(
+    db: sqlite_utils.Database,
+    attempt_id: int,
+    *,
+    moment: dt.datetime,
+    limits: LoginLimits,
+) -> Lockout | None:
+    """Note that attempt `attempt_id` failed. Returns the lockout this failure starts
+    (recorded as a 'locked' row), or None when logins stay open."""
+    with db.atomic():
+        name, client = db.execute(
+            "SELECT name, client FROM review_login_attempts WHERE attempt_id = ?",
+            [attempt_id],
+        ).fetchone()
+        lock = _lockout(db, name, client, moment, limits)
+        most = limits.per_name if lock and lock.scope == "name" else limits.per_client
+        if lock is None or lock.failures != most:
+            return None  # not locked, or already locked by an earlier failure
+        db["review_login_attempts"].insert(
+            {
+                "name": name,
+                "client": client,
+                "at": _stamp(moment),
+                "outcome": "locked",
+                "detail": f"{lock.failures} failed logins for this {lock.scope} "
+                f"within {limits.window}; refused until {_stamp(lock.until)}",
+            }
+        )
+        return lock
+
+
+def login_succeeded(
+    db: sqlite_utils.Database, attempt_id: int, *, moment: dt.datetime
+) -> None:
+    """Note that attempt `attempt_id` logged in: its account's failures stop counting."""
+    with db.atomic():
+        db.execute(
+            "UPDATE review_login_attempts SET outcome = 'ok' WHERE attempt_id = ?",
+            [attempt_id],
+        )
+        _clear_failures(db, attempt_id=attempt_id, moment=moment)
+
+
+def _clear_failures(
+    db: sqlite_utils.Database,
+    *,
+    moment: dt.datetime,
+    attempt_id: int | None = None,
+    name: str | None = None,
+) -> None:
+    db.execute(
+        """UPDATE review_login_attempts SET cleared_at = ?
+           WHERE name = COALESCE(?, (SELECT name FROM review_login_attempts WHERE attempt_id = ?))
+             AND outcome = 'failed' AND cleared_at IS NULL""",
+        [_stamp(moment), name, attempt_id],
+    )
+
+
+def login_attempts(db: sqlite_utils.Database, limit: int = 100) -> list[dict]:
+    """The latest login attempts and lockouts, newest first (the login audit)."""
+    return list(
+        db.query(
+            "SELECT * FROM review_login_attempts ORDER BY attempt_id DESC LIMIT ?",
+            [int(limit)],
+        )
+    )
 
 
 # -- rules -----------------------------------------------------------------------------

@@ -128,6 +128,17 @@ class Review(_Strict):
     secret_key_file: str = "review-secret.key"
     session_hours: float = Field(12.0, gt=0, le=24 * 30)
     page_size: int = Field(50, ge=1, le=1000)
+    # Failed logins within login_window_minutes that refuse further logins (HTTP 429) for
+    # one account name, or from one client address (higher: staff may share an address).
+    login_max_failures: int = Field(5, ge=1, le=1000)
+    login_max_failures_per_client: int = Field(20, ge=1, le=10000)
+    login_window_minutes: float = Field(15.0, gt=0, le=24 * 60)
+    # Mark session cookies Secure always (set when staff reach the page over HTTPS). Requests
+    # that arrive as https (uvicorn's TLS, or X-Forwarded-Proto from a trusted proxy) get
+    # Secure cookies either way.
+    secure_cookies: bool = False
+    # Proxies whose X-Forwarded-Proto/-For headers are believed (uvicorn's forwarded_allow_ips).
+    forwarded_allow_ips: str = "127.0.0.1"
 
 
 class HarvestJob(_Strict):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -27,7 +30,10 @@ from review.i18n import LANGS, from_accept_language, translate
 from review.service import short_themes
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger("papertally.review")
 FILTERS = ("theme", "venue", "year", "member", "status")
+# Kept through forms and redirects along with the filters (the page the reviewer was on).
+KEPT = (*FILTERS, "page")
 STATUS_CHOICES = (
     "pending",
     "needs_review",
@@ -58,8 +64,54 @@ def _int_or_none(value: str | None) -> int | None:
         raise HTTPException(400, f"'{value}' is not a number") from None
 
 
-def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
-    """The review app for the database at `db_path` (migrated here, once)."""
+class SecureCookies:
+    """Adds `Secure` to the cookies of responses to https requests (uvicorn's TLS, or a
+    trusted proxy's X-Forwarded-Proto), or of every response when `always`."""
+
+    def __init__(self, app, always: bool = False):
+        self.app = app
+        self.always = always
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not (self.always or scope.get("scheme") == "https"):
+            return await self.app(scope, receive, send)
+
+        async def send_secure(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    (k, v + b"; secure")
+                    if k.lower() == b"set-cookie" and b"secure" not in v.lower()
+                    else (k, v)
+                    for k, v in message["headers"]
+                ]
+            await send(message)
+
+        return await self.app(scope, receive, send_secure)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:
+    """The page links to show: the first, the last and `around` either side of `current`,
+    with None where pages are left out."""
+    keep = {1, last, *range(current - around, current + around + 1)}
+    out: list[int | None] = []
+    for n in sorted(k for k in keep if 1 <= k <= last):
+        if out and n - out[-1] > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+def create_app(
+    settings: Settings,
+    db_path: str | Path,
+    clock: Callable[[], dt.datetime] = _utcnow,
+) -> FastAPI:
+    """The review app for the database at `db_path` (migrated here, once). `clock` gives
+    the current UTC time for the login limits (tests pass their own)."""
     db_path = Path(db_path)
     open_db(db_path).close()
     secret = auth.load_secret_key(settings.resolve(settings.review.secret_key_file))
@@ -72,6 +124,12 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         session_cookie="papertally_review",
         max_age=int(settings.review.session_hours * 3600),
         same_site="lax",
+    )
+    app.add_middleware(SecureCookies, always=settings.review.secure_cookies)
+    limits = review_db.LoginLimits(
+        per_name=settings.review.login_max_failures,
+        per_client=settings.review.login_max_failures_per_client,
+        window=dt.timedelta(minutes=settings.review.login_window_minutes),
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -165,8 +223,8 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
     def flash(request: Request, kind: str, text: str) -> None:
         request.session["flash"] = {"kind": kind, "text": text}
 
-    def queue_query(values: dict) -> dict:
-        return {k: values.get(k) for k in FILTERS if values.get(k) not in (None, "")}
+    def queue_query(values: dict, keys: tuple[str, ...] = FILTERS) -> dict:
+        return {k: values.get(k) for k in keys if values.get(k) not in (None, "")}
 
     def fiscal_years() -> list[int]:
         years = {
@@ -269,16 +327,41 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         form = await checked_form(request)
         name = (form.get("name") or "").strip()
         password = form.get("password") or ""
+        # uvicorn puts a trusted proxy's X-Forwarded-For here (forwarded_allow_ips).
+        client = request.client.host if request.client else "unknown"
         db = connect()
         try:
-            user = review_db.get_user(db, name) if name else None
+            attempt, lock = review_db.begin_login(
+                db, name, client, moment=clock(), limits=limits
+            )
+            user = review_db.get_user(db, name) if name and lock is None else None
         finally:
             db.close()
+        if lock is not None:
+            log.warning(
+                "review login refused for %r from %s: too many failed logins (%s) until %s",
+                name, client, lock.scope, lock.until.isoformat(timespec="seconds"),
+            )
+            return too_many_attempts(request, form, name, lock)
         ok = auth.verify_password(
             user["password_hash"] if user else auth.DUMMY_HASH, password
         )
         lang = lang_of(request, user)
         if not (user and ok):
+            db = connect()
+            try:
+                started = review_db.login_failed(
+                    db, attempt, moment=clock(), limits=limits
+                )
+            finally:
+                db.close()
+            if started is not None:
+                log.warning(
+                    "review login locked for %r from %s: %d failed logins for this %s; "
+                    "refused until %s",
+                    name, client, started.failures, started.scope,
+                    started.until.isoformat(timespec="seconds"),
+                )
             return render(
                 request,
                 "login.html",
@@ -290,6 +373,7 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
             )
         db = connect()
         try:
+            review_db.login_succeeded(db, attempt, moment=clock())
             sid = review_db.create_session(
                 db, user["name"], settings.review.session_hours
             )
@@ -298,6 +382,28 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         request.session.clear()  # a fresh session (and CSRF token) at login
         request.session.update({"sid": sid, "csrf": auth.new_csrf_token()})
         return RedirectResponse(safe_next(form.get("next")), status_code=303)
+
+    def too_many_attempts(
+        request: Request, form: dict, name: str, lock: review_db.Lockout
+    ) -> HTMLResponse:
+        lang = lang_of(request)
+        wait = max(1, math.ceil((lock.until - clock()).total_seconds()))
+        response = render(
+            request,
+            "login.html",
+            lang,
+            429,
+            next=safe_next(form.get("next")),
+            error=translate(
+                lang,
+                f"login.locked_{lock.scope}",
+                minutes=math.ceil(wait / 60),
+                until=lock.until.astimezone(dt.UTC).strftime("%H:%M"),
+            ),
+            name=name,
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     @app.post("/logout")
     async def logout(request: Request):
@@ -344,6 +450,7 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
         member: str | None = None,
         status: str | None = None,
         item: str | None = None,
+        page: str | None = None,
     ):
         db = connect()
         try:
@@ -372,10 +479,29 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
                 person_id=member or None,
                 short_themes=short,
             )
-            page = rows[: settings.review.page_size]
+            size = settings.review.page_size
+            last_page = max(1, math.ceil(len(rows) / size))
+            ids = [r["link_id"] for r in rows]
+            position = {link_id: i for i, link_id in enumerate(ids)}
+            page_no = _int_or_none(page)
+            if page_no is not None and page_no < 1:
+                raise HTTPException(400, f"page {page_no} does not exist; pages start at 1")
             item_id = _int_or_none(item)
-            if item_id is None and page:
-                item_id = page[0]["link_id"]
+            notice = None
+            if item_id in position:
+                # The list shows the page holding the item (it moves as others are decided).
+                page_no = position[item_id] // size + 1
+            elif page_no is None:
+                page_no = 1
+            elif page_no > last_page:
+                notice = translate(
+                    user.lang, "queue.no_such_page", page=page_no, last=last_page
+                )
+                page_no = last_page
+            first = (page_no - 1) * size
+            shown = rows[first : first + size]
+            if item_id is None and shown:
+                item_id = shown[0]["link_id"]
             detail = similar = confirmed = None
             next_id = prev_id = None
             if item_id is not None:
@@ -388,19 +514,35 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
                     )
                     if p["link_id"] != item_id
                 ]
-                ids = [r["link_id"] for r in page]
-                if item_id in ids:
-                    i = ids.index(item_id)
+                # Next and previous run through the whole queue, across pages.
+                if item_id in position:
+                    i = position[item_id]
                     next_id = ids[i + 1] if i + 1 < len(ids) else None
                     prev_id = ids[i - 1] if i > 0 else None
+
+            def page_url(n: int) -> str:
+                return "/queue?" + urlencode({**filters, "page": n})
+
+            def item_url(link_id: int | None) -> str:
+                return "/queue?" + urlencode({**filters, "item": link_id}) if link_id else ""
+
             return render(
                 request,
                 "queue.html",
                 user.lang,
                 user=user,
-                rows=page,
+                rows=shown,
                 total=len(rows),
+                first=first + 1,
+                last=first + len(shown),
+                page=page_no,
+                last_page=last_page,
+                pages=page_numbers(page_no, last_page),
+                page_url=page_url,
+                item_url=item_url,
+                notice=notice,
                 filters=filters,
+                kept={**filters, "page": page_no},
                 facets=links_db.queue_facets(db),
                 statuses=STATUS_CHOICES,
                 short=short,
@@ -411,13 +553,12 @@ def create_app(settings: Settings, db_path: str | Path) -> FastAPI:
                 next_id=next_id,
                 prev_id=prev_id,
                 recent=review_db.recent_decisions(db, limit=6),
-                qs=urlencode(filters),
             )
         finally:
             db.close()
 
     def back_to_queue(form: dict, item: int | None) -> RedirectResponse:
-        query = queue_query(form)
+        query = queue_query(form, KEPT)
         if item is not None:
             query["item"] = item
         return RedirectResponse(

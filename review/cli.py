@@ -247,7 +247,16 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     host = host or settings.review.host
     port = port or settings.review.port
     click.echo(f"papertally review on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # Behind a reverse proxy in [review] forwarded_allow_ips, its X-Forwarded-For gives the
+    # client address the login limits count, and X-Forwarded-Proto: https makes cookies Secure.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.review.forwarded_allow_ips,
+    )
 
 
 @click.group()

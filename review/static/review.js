@@ -4,10 +4,9 @@
   function typing(el) {
     return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
   }
-  function go(id) {
-    if (!id) return;
-    var a = document.querySelector('ol.items a[data-link="' + id + '"]');
-    if (a) window.location.href = a.href;
+  function go(url) {
+    // The next or previous item of the whole queue, on this page or the next one.
+    if (url && url.charAt(0) === "/") window.location.href = url;
   }
   var busy = false;
   function submit(button) {
@@ -42,8 +41,8 @@
       return;
     }
     if (!item) return;
-    if (key === "j") { e.preventDefault(); go(item.dataset.next); return; }
-    if (key === "k") { e.preventDefault(); go(item.dataset.prev); return; }
+    if (key === "j") { e.preventDefault(); go(item.dataset.nextUrl); return; }
+    if (key === "k") { e.preventDefault(); go(item.dataset.prevUrl); return; }
     var button = document.querySelector('form.decide button[data-key="' + key + '"]');
     if (button) { e.preventDefault(); submit(button); }
   });

@@ -331,3 +331,32 @@ def data():
         roster=ROSTER,
         papers=PAPERS,
     )
+
+
+@pytest.fixture
+def make_app(tmp_path, review_config, db, links):
+    """make_app(clock=None, **review_settings) -> a LiveServer of the review app with those
+    [review] settings (e.g. page_size=2) and, when given, an injected clock; staff accounts
+    sato (ja) and tanaka (en). Servers stop at the end of the test."""
+    from db.review import add_user
+    from papertally.config import load_settings
+    from review.app import create_app
+
+    add_user(db, "sato", CHEAP_HASH, "ja")
+    add_user(db, "tanaka", CHEAP_HASH, "en")
+    servers: list[LiveServer] = []
+
+    def make(clock=None, **review) -> LiveServer:
+        settings = load_settings(review_config)
+        settings = settings.model_copy(
+            update={"review": settings.review.model_copy(update=review)}
+        )
+        extra = {"clock": clock} if clock else {}
+        servers.append(
+            LiveServer(create_app(settings, tmp_path / "papertally.db", **extra))
+        )
+        return servers[-1].__enter__()
+
+    yield make
+    for server in servers:
+        server.__exit__(None, None, None)

@@ -32,7 +32,7 @@ def test_every_key_used_in_a_template_exists():
     used = (used - families) | {
         *(f"status.{s}" for s in STATUS_CHOICES),
         *(f"action.{a}" for a in ("accept", "reject", "unsure", "undo")),
-        *(f"error.{c}" for c in (400, 401, 403, 404, 405, 409, 422)),
+        *(f"error.{c}" for c in (400, 401, 403, 404, 405, 409, 422, 429)),
         *(f"rules.kind.{k}" for k in RULE_KINDS),
         *(f"summary.reading.{r}" for r in ("per_fiscal_year", "cumulative")),
         *(f"bulk.{g}" for g in ("orcid", "name_org")),
@@ -62,6 +62,16 @@ def test_every_key_used_in_a_template_exists():
 )
 def test_accept_language(header, lang):
     assert from_accept_language(header) == lang
+
+
+def test_every_key_used_in_the_app_code_exists():
+    code = (TEMPLATES.parent / "app.py").read_text(encoding="utf-8")
+    used = set(re.findall(r"""translate\(\s*[a-z_.]+,\s*f?["']([a-z0-9_.{}]+)["']""", code))
+    assert {"login.failed", "queue.no_such_page", "login.locked_{lock.scope}"} <= used
+    keys = {k for k in used if "{" not in k} | {
+        f"login.locked_{scope}" for scope in ("name", "client")
+    }
+    assert keys <= set(messages("en")) & set(messages("ja")), keys - set(messages("ja"))
 
 
 def test_translate_formats_and_falls_back():
