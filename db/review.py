@@ -294,14 +294,14 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-def _lockout(
+def _lockouts(
     db: sqlite_utils.Database,
     name: str,
     client: str,
     moment: dt.datetime,
     limits: LoginLimits,
-) -> Lockout | None:
-    """The lockout in force at `moment` for `name` or `client`, if any (the longer one)."""
+) -> list[Lockout]:
+    """The lockouts in force at `moment` for `name` and for `client`."""
     found = []
     for scope, column, value, most in (
         ("name", "name", name, limits.per_name),
@@ -320,7 +320,7 @@ def _lockout(
             # Refused until the most-th latest failure leaves the window.
             until = dt.datetime.fromisoformat(times[most - 1]) + limits.window
             found.append(Lockout(scope, until, len(times)))
-    return max(found, key=lambda lock: lock.until, default=None)
+    return found
 
 
 def begin_login(
@@ -339,7 +339,11 @@ def begin_login(
     """
     name = name[:MAX_NAME]
     with db.atomic():
-        lock = _lockout(db, name, client, moment, limits)
+        lock = max(
+            _lockouts(db, name, client, moment, limits),
+            key=lambda found: found.until,
+            default=None,
+        )
         row = {"name": name, "client": client, "at": _stamp(moment)}
         if lock is not None:
             detail = f"{lock.scope} locked until {_stamp(lock.until)}"
@@ -359,27 +363,32 @@ def login_failed(
     limits: LoginLimits,
 ) -> Lockout | None:
     """Note that attempt `attempt_id` failed. Returns the lockout this failure starts
-    (recorded as a 'locked' row), or None when logins stay open."""
+    (each one recorded as a 'locked' row; the longer when both the name and the client
+    address reach their limit), or None when logins stay open."""
+    most = {"name": limits.per_name, "client": limits.per_client}
     with db.atomic():
         name, client = db.execute(
             "SELECT name, client FROM review_login_attempts WHERE attempt_id = ?",
             [attempt_id],
         ).fetchone()
-        lock = _lockout(db, name, client, moment, limits)
-        most = limits.per_name if lock and lock.scope == "name" else limits.per_client
-        if lock is None or lock.failures != most:
-            return None  # not locked, or already locked by an earlier failure
-        db["review_login_attempts"].insert(
-            {
-                "name": name,
-                "client": client,
-                "at": _stamp(moment),
-                "outcome": "locked",
-                "detail": f"{lock.failures} failed logins for this {lock.scope} "
-                f"within {limits.window}; refused until {_stamp(lock.until)}",
-            }
-        )
-        return lock
+        # Only the failure that reaches a limit starts (and records) a lockout.
+        started = [
+            lock
+            for lock in _lockouts(db, name, client, moment, limits)
+            if lock.failures == most[lock.scope]
+        ]
+        for lock in started:
+            db["review_login_attempts"].insert(
+                {
+                    "name": name,
+                    "client": client,
+                    "at": _stamp(moment),
+                    "outcome": "locked",
+                    "detail": f"{lock.failures} failed logins for this {lock.scope} "
+                    f"within {limits.window}; refused until {_stamp(lock.until)}",
+                }
+            )
+        return max(started, key=lambda lock: lock.until, default=None)
 
 
 def login_succeeded(

@@ -120,3 +120,42 @@ def test_staff_review_in_a_real_browser(review_app, db, page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "review-queue.png"), full_page=True)
     assert (ARTIFACTS / "review-queue.png").stat().st_size > 10_000
+
+
+def test_keyboard_review_across_queue_pages(make_app, db, links, page):
+    server = make_app(page_size=2)
+    url = server.url
+    page.goto(f"{url}/login")
+    page.fill("input[name=name]", "sato")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r"/queue"))
+
+    def listed():
+        return page.locator("ol.items a").evaluate_all(
+            "els => els.map(e => Number(e.dataset.link))"
+        )
+
+    page.goto(f"{url}/queue?theme=T01&item={links['c2']}")
+    assert listed() == [links["c1"], links["c2"]]
+    # J on the last item of page 1 opens the first item of page 2, filter kept
+    page.keyboard.press("j")
+    page.wait_for_url(re.compile(rf"item={links['c4']}"))
+    assert "theme=T01" in page.url
+    assert listed() == [links["c4"], links["c3"]]
+    assert page.locator(".pager .current").first.inner_text() == "2"
+    assert "4 件中 3–4 件目" in page.locator(".filters .count").inner_text()
+    # K goes back across the edge
+    page.keyboard.press("k")
+    page.wait_for_url(re.compile(rf"item={links['c2']}"))
+    assert listed() == [links["c1"], links["c2"]]
+    # the pager's next link, then a decision by key on page 2
+    page.locator(".pager a.next").first.click()
+    page.wait_for_url(re.compile(r"page=2"))
+    assert page.locator("#item").get_attribute("data-link") == str(links["c4"])
+    page.keyboard.press("a")
+    page.wait_for_url(re.compile(rf"item={links['c3']}"))
+    assert links_db.get_link(db, links["c4"])["status"] == "confirmed"
+    assert "theme=T01" in page.url and listed() == [links["c3"]]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review-queue-page2.png"), full_page=True)

@@ -209,3 +209,17 @@ def test_odd_names_are_counted_without_error(make_app, web, db, name):
     r = attempt(web, server.url, name, "wrong password")
     assert r.status_code == 401
     assert len(attempts(db)[-1]["name"]) == min(len(name), review_db.MAX_NAME)
+
+
+def test_reaching_both_limits_at_once_records_both_lockouts(db):
+    both = review_db.LoginLimits(per_name=2, per_client=2, window=dt.timedelta(minutes=15))
+    for minute in (0, 1):
+        moment = START + dt.timedelta(minutes=minute)
+        attempt_id, _ = review_db.begin_login(db, "sato", "10.0.0.1", moment=moment, limits=both)
+        lock = review_db.login_failed(db, attempt_id, moment=moment, limits=both)
+    assert lock.until == START + dt.timedelta(minutes=15)
+    locked = [r for r in attempts(db) if r["outcome"] == "locked"]
+    assert [r["detail"].split(";")[0] for r in locked] == [
+        "2 failed logins for this name within 0:15:00",
+        "2 failed logins for this client within 0:15:00",
+    ]
