@@ -326,4 +326,25 @@ def user_list(ctx: Context) -> None:
         )
 
 
+@user.command("logins")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@pass_ctx
+def user_logins(ctx: Context, limit: int) -> None:
+    """Recent logins to the review page, newest first: ok, failed, refused (locked out) and
+    the lockouts themselves, with the client address.
+
+    \b
+    Example:
+      papertally user logins --limit 20
+    """
+    from db.review import login_attempts
+
+    for a in login_attempts(ctx.db, limit):
+        detail = f"  {a['detail']}" if a["detail"] else ""
+        cleared = "  (cleared by a later login)" if a["cleared_at"] else ""
+        click.echo(
+            f"{a['at']} {a['outcome']:<8} {a['name'][:40]!r:<22} from {a['client']}{detail}{cleared}"
+        )
+
+
 commands = [review, user]

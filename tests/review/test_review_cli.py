@@ -99,3 +99,20 @@ def test_user_add_hashes_the_password(run, db):
     assert not verify_password(user["password_hash"], "wrong")
     code, _, err = run("user", "add", "kato", "--password-stdin", stdin="short\n")
     assert code == 1 and "too short" in err
+
+
+def test_user_logins_lists_attempts_and_lockouts(run, db):
+    import datetime as dt
+
+    limits = review_db.LoginLimits(per_name=2, per_client=10, window=dt.timedelta(minutes=15))
+    moment = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
+    for _ in range(2):
+        attempt_id, _ = review_db.begin_login(db, "sato", "192.0.2.1", moment=moment, limits=limits)
+        review_db.login_failed(db, attempt_id, moment=moment, limits=limits)
+    review_db.begin_login(db, "sato", "192.0.2.1", moment=moment, limits=limits)
+    code, out, _ = run("user", "logins", "--limit", "3")
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split()[1] for line in lines] == ["refused", "locked", "failed"]
+    assert "'sato'" in lines[0] and "from 192.0.2.1" in lines[0]
+    assert "name locked until 2026-11-28T09:15:00+00:00" in lines[0]
