@@ -11,6 +11,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
+from prefect.states import Failed, State
 
 from papertally import nightly as steps
 
@@ -66,16 +67,22 @@ def _reason(state) -> str:
     return str(exc) if isinstance(exc, BaseException) else (state.message or state.name)
 
 
-@flow(name="papertally-nightly", log_prints=False)
+# retries=0, whatever PREFECT_FLOWS_DEFAULT_RETRIES says: a night that ends Failed has already
+# run every step (harvests retry on their own), and a flow retry would run the whole night
+# again (a second run summary, every harvest again) instead of reporting the first one.
+@flow(name="papertally-nightly", log_prints=False, retries=0)
 def nightly(
     config_path: str = "config.toml",
     db_path: str | None = None,
     offline: bool = False,
     trigger: str = "manual",
-) -> dict:
+) -> dict | State:
     """Harvest every [[harvest]] job (batched per venue-year, a few at a time, each with
     retries), then match, tally and export; a failed step is reported, the rest still run.
-    Returns the run summary (also stored in run_summaries and logged)."""
+    Returns the run summary (also stored in run_summaries and logged): as the flow run's
+    result when every step succeeded (Completed), else inside a Failed state whose message
+    says what failed (the flow run ends Failed in Prefect). Call it through run_nightly()
+    to get the summary either way."""
     from papertally.config import load_settings
 
     logger = get_run_logger()
@@ -147,4 +154,25 @@ def nightly(
         failures=failures,
     )
     logger.info("run summary\n%s", steps.render_summary(summary))
+    if summary["failures"]:
+        message = steps.failure_message(summary)
+        logger.error("night failed: %s", message)
+        return Failed(message=message, data=summary)
     return summary
+
+
+def run_nightly(**parameters) -> tuple[dict, State]:
+    """Run the nightly flow once in this process with `parameters`; returns the run summary
+    and the flow run's final state (Failed when any step failed, Completed otherwise).
+    Raises what the flow raised when it ended without a summary (e.g. a config that no
+    longer loads, or the summary step itself failing)."""
+    state = nightly(**parameters, return_state=True)
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, BaseException):
+        raise summary
+    if not isinstance(summary, dict):
+        state.result()  # raises the run's own error
+        raise TypeError(
+            f"the nightly flow returned {type(summary).__name__}, not a summary"
+        )
+    return summary, state

@@ -357,14 +357,14 @@ def run(ctx: Context, offline: bool) -> None:
     from flows import prefect_defaults, quiet_console_tracebacks
 
     prefect_defaults()
-    from flows.nightly import nightly
+    from flows.nightly import run_nightly
 
     quiet_console_tracebacks()
     from papertally import nightly as steps
     from papertally import report as rep
 
     settings = ctx.settings  # a bad config fails here, before Prefect starts
-    summary = nightly(
+    summary, _state = run_nightly(
         config_path=str(Path(ctx.config_path).resolve()),
         db_path=str(ctx.db_path.resolve()),
         offline=offline,

@@ -253,6 +253,67 @@ def harvest_row(outcome: dict) -> dict:
     }
 
 
+def _short(reason: object, limit: int = 200) -> str:
+    text = " ".join(str(reason).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{noun}s" if n != 1 else noun
+
+
+def failure_message(summary: dict) -> str:
+    """One line for the flow run's Failed state: what failed (each with its reason) and how
+    the other steps ended, e.g. "1 of 5 harvests failed: paperlists ICRA 2024 (...);
+    matching ok; 8 exports written". Empty when nothing failed."""
+    failures = summary["failures"]
+    if not failures:
+        return ""
+
+    def of(step: str) -> list[dict]:
+        return [f for f in failures if f["step"] == step]
+
+    def failed(f: dict, label: str) -> str:
+        reason = _short(f["reason"])
+        return f"{label} ({reason})" if reason else label
+
+    parts = [failed(f, f"roster {f['what']} failed") for f in of("roster")]
+    harvests = of("harvest")
+    total = len(summary["harvests"]) + len(harvests)
+    if harvests:
+        parts.append(
+            f"{len(harvests)} of {total} {_plural(total, 'harvest')} failed: "
+            + ", ".join(failed(f, f["what"]) for f in harvests)
+        )
+    else:
+        parts.append(f"{total} {_plural(total, 'harvest')} ok")
+    match = of("match")
+    parts.append(failed(match[0], "matching failed") if match else "matching ok")
+    tally, exported = of("tally"), of("export")
+    written = len(summary["exports"])
+    if tally:
+        parts.append(failed(tally[0], "tally and export failed"))
+    elif exported:
+        total = written + len(exported)
+        parts.append(
+            f"{len(exported)} of {total} {_plural(total, 'export')} failed: "
+            + ", ".join(failed(f, f["what"]) for f in exported)
+        )
+    else:
+        parts.append(
+            f"{written} {_plural(written, 'export')} written"
+            if written
+            else "no exports"
+        )
+    known = {"roster", "harvest", "match", "tally", "export"}
+    parts.extend(
+        failed(f, f"{f['step']} {f['what']} failed")
+        for f in failures
+        if f["step"] not in known
+    )
+    return "; ".join(parts)
+
+
 def render_summary(summary: dict) -> str:
     """The run summary as the plain text `papertally run` prints and the flow logs."""
     lines = [

@@ -24,13 +24,13 @@ SAMPLES = {
 @pytest.fixture(scope="session")
 def first_run(tmp_path_factory, prefect_harness):
     """One flow run of the offline samples plus a broken ICRA 2024 job (1 retry)."""
-    from flows.nightly import nightly
+    from flows.nightly import run_nightly
 
     folder = tmp_path_factory.mktemp("nightly")
     config = write_config(folder, retries=1)
     db_path = folder / "papertally.db"
     start = time.monotonic()
-    summary = nightly(
+    summary, state = run_nightly(
         config_path=str(config), db_path=str(db_path), offline=True, trigger="test"
     )
     return {
@@ -38,6 +38,7 @@ def first_run(tmp_path_factory, prefect_harness):
         "config": config,
         "db_path": db_path,
         "summary": summary,
+        "state": state,
         "seconds": time.monotonic() - start,
     }
 
@@ -66,27 +67,50 @@ def test_failing_source_is_reported_and_the_rest_completes(first_run):
     assert [t[0] for t in tries] == ["failed", "failed"]
 
 
-def test_failed_task_is_failed_in_prefect_and_the_flow_completed(first_run):
+def read_flow_run(flow_run_id):
+    """The flow run and its task runs as the Prefect API has them."""
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    flow_run_id = first_run["summary"]["flow_run_id"]
     with get_client(sync_client=True) as client:
         flow_run = client.read_flow_run(flow_run_id)
         tasks = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
         )
-    assert flow_run.state.is_completed()
-    states = {t.name: t.state.type.value for t in tasks}
+    return flow_run, {t.name: t.state.type.value for t in tasks}
+
+
+def test_a_night_with_a_failed_harvest_ends_failed_in_prefect(first_run):
+    s, state = first_run["summary"], first_run["state"]
+    flow_run, states = read_flow_run(s["flow_run_id"])
+    # the API's flow run, not only the state handed back in this process
+    assert flow_run.state.type.value == "FAILED"
+    written = len(s["exports"])
+    assert written > 0
+    message = flow_run.state.message
+    assert message.startswith("1 of 5 harvests failed: paperlists ICRA 2024 (")
+    assert message.endswith(f"); matching ok; {written} exports written")
+    assert state.is_failed() and state.message == message
+    assert state.result(raise_on_failure=False) == s
+    # every step after the failed harvest ran and completed
     assert states["harvest paperlists ICRA 2024"] == "FAILED"
     for source, venue, year in SAMPLES:
         assert states[f"harvest {source} {venue} {year}"] == "COMPLETED"
-    assert {n.rsplit("-", 1)[0] for n in states if not n.startswith("harvest ")} == {
-        "begin",
-        "match",
-        "tally and export",
-        "summary and notify",
+    others = {
+        n.rsplit("-", 1)[0]: v
+        for n, v in states.items()
+        if not n.startswith("harvest ")
     }
+    assert others == {
+        "begin": "COMPLETED",
+        "match": "COMPLETED",
+        "tally and export": "COMPLETED",
+        "summary and notify": "COMPLETED",
+    }
+    # Failed is the end: the flow was not retried (one attempt, one run summary)
+    assert flow_run.run_count == 1
+    db = open_db(first_run["db_path"])
+    assert db.execute("SELECT COUNT(*) FROM run_summaries").fetchone()[0] == 1
 
 
 def test_run_summary_is_stored_and_exports_match_the_report(first_run):
@@ -139,7 +163,7 @@ def test_second_run_adds_nothing_and_keeps_staff_decisions(first_run, tmp_path):
     import shutil
 
     from db.links import decide
-    from flows.nightly import nightly
+    from flows.nightly import run_nightly
 
     db_path = tmp_path / "copy.db"
     src = open_db(first_run["db_path"])
@@ -157,10 +181,14 @@ def test_second_run_adds_nothing_and_keeps_staff_decisions(first_run, tmp_path):
     papers_before = db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
     db.close()
     config = write_config(tmp_path / "cfg", broken_job=False)
-    s = nightly(
+    s, state = run_nightly(
         config_path=str(config), db_path=str(db_path), offline=True, trigger="test"
     )
     assert s["failures"] == []
+    assert state.is_completed() and state.result() == s
+    flow_run, states = read_flow_run(s["flow_run_id"])
+    assert flow_run.state.type.value == "COMPLETED" and flow_run.run_count == 1
+    assert set(states.values()) == {"COMPLETED"} and len(states) == 4 + 4
     assert all(h["new"] == 0 and h["unchanged"] == h["seen"] for h in s["harvests"])
     db = open_db(db_path)
     assert db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == papers_before
@@ -180,7 +208,7 @@ def test_second_run_adds_nothing_and_keeps_staff_decisions(first_run, tmp_path):
 
 
 def test_concurrency_limit_holds(tmp_path, monkeypatch):
-    from flows.nightly import nightly
+    from flows.nightly import run_nightly
     from papertally import nightly as steps
 
     running, peak, lock = [0], [0], threading.Lock()
@@ -198,13 +226,13 @@ def test_concurrency_limit_holds(tmp_path, monkeypatch):
     config = write_config(
         tmp_path, broken_job=True, concurrency=2, formats="[]", chart=""
     )
-    s = nightly(
+    s, state = run_nightly(
         config_path=str(config),
         db_path=str(tmp_path / "c.db"),
         offline=True,
         trigger="test",
     )
-    assert len(s["harvests"]) == 5 and s["failures"] == []
+    assert len(s["harvests"]) == 5 and s["failures"] == [] and state.is_completed()
     assert peak[0] == 2
 
 
@@ -225,6 +253,26 @@ def test_papertally_run_prints_the_summary_and_exits_1_on_failure(first_run, tmp
     assert "CVPR 2024 paperlists: 56 papers, 56 new" in result.output
     assert "FAILED harvest paperlists ICRA 2024" in result.output
     assert "review queue:" in result.output
+
+
+def test_papertally_run_exits_0_after_a_clean_night(first_run, tmp_path):
+    from papertally.cli import cli
+
+    config = write_config(tmp_path, broken_job=False, formats='["json"]', chart="")
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "--db", str(tmp_path / "r.db"), "run", "--offline"],
+    )
+    assert result.exit_code == 0, result.output
+    assert ": all steps ok" in result.output and "FAILED" not in result.output
+
+
+def test_run_nightly_raises_what_a_flow_without_a_summary_raised(first_run, tmp_path):
+    from flows.nightly import run_nightly
+    from papertally.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="config file not found"):
+        run_nightly(config_path=str(tmp_path / "missing.toml"), offline=True)
 
 
 def test_papertally_export_command_writes_each_format(first_run, tmp_path):

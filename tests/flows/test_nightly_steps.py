@@ -73,11 +73,77 @@ def test_steps_through_fn_build_the_summary(cfg):
     )
     assert len(s["exports"]) == len(s["tally"])  # one json per fiscal year
 
+    message = steps_message(s)
+    assert message.startswith("1 of 5 harvests failed: paperlists ICRA 2024 (")
+    written = len(s["exports"])
+    assert message.endswith(
+        f"); matching ok; {written} export{'s' if written != 1 else ''} written"
+    )
+
     # a second run: nothing new, every harvest unchanged, no new links
     s2 = run_steps(config, db_path)
     assert all(h["new"] == 0 and h["unchanged"] == h["seen"] for h in s2["harvests"])
     m = s2["matching"]
     assert (m["confirmed"], m["needs_review"], m["rejected"]) == (0, 0, 0)
+
+
+def steps_message(summary):
+    from papertally.nightly import failure_message
+
+    return failure_message(summary)
+
+
+def _summary(harvests=3, exports=2, failures=()):
+    return {
+        "harvests": [{"venue": f"V{i}"} for i in range(harvests)],
+        "exports": [f"out/{i}.json" for i in range(exports)],
+        "failures": [
+            {"step": step, "what": what, "reason": reason}
+            for step, what, reason in failures
+        ],
+    }
+
+
+def test_failure_message_names_each_failure_and_how_the_other_steps_ended():
+    assert steps_message(_summary()) == ""
+    two = _summary(
+        harvests=3,
+        failures=[
+            (
+                "harvest",
+                "openalex CVPR 2024",
+                "HTTP 503 from\n  https://api.openalex.org",
+            ),
+            ("harvest", "paperlists ICRA 2024", "not JSON"),
+        ],
+    )
+    assert steps_message(two) == (
+        "2 of 5 harvests failed: openalex CVPR 2024 (HTTP 503 from https://api.openalex.org), "
+        "paperlists ICRA 2024 (not JSON); matching ok; 2 exports written"
+    )
+    later = _summary(
+        harvests=1,
+        exports=0,
+        failures=[
+            ("roster", "roster.csv", "not re-imported, stored roster kept: bad header"),
+            ("match", "matching", "database is locked"),
+            ("tally", "tally and export", "no fiscal year"),
+        ],
+    )
+    assert steps_message(later) == (
+        "roster roster.csv failed (not re-imported, stored roster kept: bad header); "
+        "1 harvest ok; matching failed (database is locked); "
+        "tally and export failed (no fiscal year)"
+    )
+    export = _summary(
+        harvests=0,
+        exports=3,
+        failures=[("export", "out/FY2024.png", "x" * 500), ("notify", "webhook", "")],
+    )
+    assert steps_message(export) == (
+        f"0 harvests ok; matching ok; 1 of 4 exports failed: out/FY2024.png ({'x' * 197}...); "
+        "notify webhook failed"
+    )
 
 
 def test_bad_roster_is_a_failure_and_the_stored_roster_is_kept(cfg, tmp_path):
