@@ -147,6 +147,7 @@ def tally_rows(report: dict) -> dict:
         "target_total": report["target_total"],
         "papers_confirmed": report["papers_confirmed"],
         "papers_pending": report["papers_pending"],
+        "venue_years_without_papers": report["venue_years_without_papers"],
         "themes": themes,
     }
 
@@ -359,6 +360,11 @@ def render_summary(summary: dict) -> str:
         lines.append(
             f"FY{t['fiscal_year']} ({reading}): {t['papers_confirmed']} confirmed, "
             f"{t['papers_pending']} pending, target {total}"
+            + (
+                f"; no papers harvested yet for {', '.join(t['venue_years_without_papers'])}"
+                if t.get("venue_years_without_papers")
+                else ""
+            )
         )
         for th in t["themes"]:
             target = "-" if th["target"] is None else th["target"]

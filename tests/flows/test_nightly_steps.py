@@ -72,6 +72,13 @@ def test_steps_through_fn_build_the_summary(cfg):
         for th in fy2026["themes"]
     )
     assert len(s["exports"]) == len(s["tally"])  # one json per fiscal year
+    # FY2026's editions have no papers in this world: the summary says so, not just 0.
+    assert fy2026["venue_years_without_papers"] == [
+        "ACL 2026", "CVPR 2026", "ICRA 2026", "NeurIPS 2026"
+    ]
+    assert (
+        "no papers harvested yet for ACL 2026, CVPR 2026, ICRA 2026, NeurIPS 2026" in text
+    )
 
     message = steps_message(s)
     assert message.startswith("1 of 5 harvests failed: paperlists ICRA 2024 (")
