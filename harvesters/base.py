@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from harvesters.records import PaperRecord
-from papertally.errors import ParseError
+from papertally.errors import HarvestError, ParseError
 
 
 @dataclass(frozen=True)
@@ -48,3 +48,17 @@ def feed_html(parser: HTMLParser, text: str, expected: str) -> None:
         parser.close()
     except Exception as exc:  # html.parser is lenient; anything it raises is a broken page
         raise ParseError(f"unreadable HTML: {exc}") from exc
+
+
+def unusable(what: str, expected: str, exc: Exception, *, source: str, url: str) -> HarvestError:
+    """The error for an answer that does not have the shape the fetcher needs.
+
+    "CVPR 2024: the page is not an OpenAlex list response (KeyError: 'results'); truncated
+    or the API changed" -- naming the venue-year, what was expected, why, and the URL.
+    """
+    return HarvestError(
+        f"{what}: {expected} ({type(exc).__name__}: {str(exc)[:120]}); truncated or the API "
+        "changed",
+        source=source,
+        url=url,
+    )

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from harvesters.base import ParseResult
+from harvesters.base import ParseResult, unusable
 from harvesters.http import Fetched, HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
 from matching.text import normalise_doi
@@ -183,10 +183,8 @@ def fetch_dblp(
             total = int(hits.get("@total", 0))
             sent = len(_as_list(hits.get("hit")))
         except (ValueError, KeyError, TypeError) as exc:
-            raise HarvestError(
-                f"{what}: the response is not a dblp search result ({type(exc).__name__}); "
-                "truncated or the API changed",
-                source=SOURCE,
+            raise unusable(
+                what, "the response is not a dblp search result", exc, source=SOURCE,
                 url=page.url,
             ) from None
         yield page

@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pyalex import Works
+from pyalex import Sources, Works
 
 from harvesters.acl_anthology import VOLUME_TRACKS
-from harvesters.base import ParseResult, json_kind
+from harvesters.base import ParseResult, json_kind, unusable
 from harvesters.http import Fetched, HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
 from matching.text import (
@@ -345,11 +345,8 @@ def count_works(client: HttpClient, query: Query) -> tuple[int, Fetched]:
     try:
         return int(json.loads(page.text)["meta"]["count"]), page
     except (ValueError, KeyError, TypeError) as exc:
-        raise HarvestError(
-            f"{query.what}: the count response has no meta.count ({type(exc).__name__}); "
-            "truncated or the API changed",
-            source=SOURCE,
-            url=page.url,
+        raise unusable(
+            query.what, "the count response has no meta.count", exc, source=SOURCE, url=page.url
         ) from None
 
 
@@ -416,11 +413,8 @@ def _list_response(page: Fetched, what: str, kind: str) -> dict:
         if not isinstance(data["results"], list):
             raise TypeError("'results' is not a list")
     except (ValueError, KeyError, TypeError) as exc:
-        raise HarvestError(
-            f"{what}: {kind} is not an OpenAlex list response "
-            f"({type(exc).__name__}: {str(exc)[:120]}); truncated or the API changed",
-            source=SOURCE,
-            url=page.url,
+        raise unusable(
+            what, f"{kind} is not an OpenAlex list response", exc, source=SOURCE, url=page.url
         ) from None
     return data
 
@@ -739,3 +733,81 @@ class GapLookup:
                 "not read)"
             )
         return text
+
+
+# -- finding a venue-year's source IDs -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceCandidate:
+    """An OpenAlex source that may be a venue-year's proceedings."""
+
+    source_id: str  # bare S id
+    display_name: str
+    type: str | None
+    works_count: int | None  # all years, as OpenAlex states it
+    works_in_year: int | None = None  # works of the asked year in any location
+
+    def names(self, venue: str, year: int) -> bool:
+        """True when the name carries the year or the venue's key as a word ("CVPR")."""
+        text = self.display_name.lower()
+        return str(year) in text or re.search(rf"\b{re.escape(venue.lower())}\b", text) is not None
+
+
+def sources_url(base_url: str, text: str) -> str:
+    """The /sources search URL for `text` on the configured host (pyalex builds it)."""
+    url = Sources().search(text).select(["id", "display_name", "type", "works_count"]).url
+    return url.replace("https://api.openalex.org", base_url.rstrip("/"), 1)
+
+
+def find_sources(
+    client: HttpClient,
+    base_url: str,
+    *,
+    venue: str,
+    year: int,
+    name: str,
+    api_key: str | None = None,
+    limit: int = 10,
+) -> list[SourceCandidate]:
+    """Candidate proceedings sources of one venue-year, with their works of that year.
+
+    One search call ("<year> <name>"), then one count call for each of the first `limit`
+    candidates (those naming the year or the venue first). OpenAlex keeps one source per
+    edition, so the answer for 2026 is the source whose name says 2026 and holds its works.
+
+    Raises:
+        HarvestError: the search answer is not a /sources list (naming the URL).
+    """
+    what = f"{venue} {year}"
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    page = client.get(
+        sources_url(base_url, f"{year} {name}"),
+        params={"per-page": 25},
+        source=SOURCE,
+        what=f"{what} sources",
+        headers=headers,
+    )
+    try:
+        results = json.loads(page.text)["results"]
+        found = [
+            SourceCandidate(
+                source_id=bare_openalex_id(r["id"]),
+                display_name=_clean(r.get("display_name")),
+                type=r.get("type"),
+                works_count=r.get("works_count"),
+            )
+            for r in results
+            if isinstance(r, dict) and isinstance(r.get("id"), str)
+        ]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise unusable(
+            what, "the /sources answer is not a list of sources", exc, source=SOURCE, url=page.url
+        ) from None
+    found.sort(key=lambda c: (not c.names(venue, year), -(c.works_count or 0)))
+    counted = []
+    for candidate in found[:limit]:
+        query = Query(base_url, (candidate.source_id,), year, what, api_key=api_key)
+        count, _ = count_works(client, query)
+        counted.append(dataclasses.replace(candidate, works_in_year=count))
+    return counted + found[limit:]

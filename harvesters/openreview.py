@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from harvesters.base import ParseResult
+from harvesters.base import ParseResult, unusable
 from harvesters.http import Fetched, HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
 from papertally.errors import HarvestError, ParseError
@@ -179,10 +179,8 @@ def fetch_openreview(
             notes = data["notes"]
             total = data.get("count")
         except (ValueError, KeyError, TypeError) as exc:
-            raise HarvestError(
-                f"{what}: the /notes response is not a notes page ({type(exc).__name__}: "
-                f"{str(exc)[:120]}); truncated or the API changed",
-                source=SOURCE,
+            raise unusable(
+                what, "the /notes response is not a notes page", exc, source=SOURCE,
                 url=page.url,
             ) from None
         if not notes:

@@ -18,7 +18,7 @@ import click
 from papertally.errors import PapertallyError
 
 # "module" -> its `commands` (a list of click commands/groups) are added to the CLI.
-COMMAND_MODULES: list[str] = ["flows.cli", "review.cli"]
+COMMAND_MODULES: list[str] = ["flows.cli", "review.cli", "harvesters.cli"]
 
 
 class Context:
