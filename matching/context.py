@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from matching.names import name_splits, romaji_key
+from matching.names import german_spelling, name_splits, romaji_key, spellings
 from matching.text import bare_openalex_id, normalise_orcid
 
 RuleKind = Literal["id_is", "id_is_not", "never_at_org"]
@@ -76,14 +76,26 @@ class NameStats:
             if not splits:
                 continue
             total += 1
-            counts[splits[0].family_key] += 1
+            # A printed "Müller" counts under "muller" and "mueller": it agrees with both.
+            counts.update({s.family_key for s in spellings(splits[0])})
         return cls(dict(counts), total, common_share)
+
+    def count(self, family: str) -> int:
+        """Mentions printed with a family name that agrees with `family`.
+
+        A name with an umlaut takes the larger count of its two spellings: "Müller" agrees
+        with printed Muller, Mueller and Müller, and the larger count is a lower bound that
+        counts no mention twice.
+        """
+        spelled = german_spelling(family)
+        names = (family,) if spelled is None else (family, spelled)
+        return max(self.counts.get(romaji_key(n), 0) for n in names)
 
     def share(self, family: str) -> float:
         """Share of mentions with this family name (0 when never seen)."""
         if not self.total:
             return 0.0
-        return self.counts.get(romaji_key(family), 0) / self.total
+        return self.count(family) / self.total
 
     def is_common(self, family: str) -> bool:
         """True when the family name is common enough that the name alone proves little."""
@@ -95,7 +107,7 @@ class NameStats:
         """-1 (very common) .. +1 (very rare): log-scaled inverse frequency."""
         if not self.total:
             return -1.0
-        count = self.counts.get(romaji_key(family), 0)
+        count = self.count(family)
         # 1 in 10,000 or rarer -> +1; 1 in 100 or commoner -> -1.
         share = max(count, 1) / self.total
         value = -math.log10(share) - 3.0

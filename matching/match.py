@@ -16,6 +16,7 @@ from matching.names import (
     Part,
     compare_given,
     describe,
+    german_spelling,
     has_cjk,
     is_japanese_like,
     ja_key,
@@ -23,6 +24,7 @@ from matching.names import (
     name_readings,
     name_splits,
     romaji_key,
+    spellings,
     split_of,
     token_keys,
 )
@@ -38,7 +40,7 @@ __all__ = [
 ]
 
 # Bump whenever scoring or decisions change: stored with every machine decision.
-MATCHER_VERSION = "1.1.0"
+MATCHER_VERSION = "1.1.1"
 
 # Log-odds weights. The score is the logistic of their sum, so 0.85 needs a sum of 1.73
 # and 0.45 a sum of -0.2 (the config defaults).
@@ -134,12 +136,15 @@ class PersonIndex:
                 variants.append(
                     (split_of(reading[0], reading[1], True), "roster kana reading")
                 )
-        for s, label in variants:
+        # German spellings are entries of their own (Müller also under "mueller"); they
+        # show the name as the roster writes it.
+        spelled = [(sp, s, label) for s, label in variants for sp in spellings(s)]
+        for s, shown, label in spelled:
             if (s.family_key, s.given_parts) in seen or not s.given_parts:
                 continue
             seen.add((s.family_key, s.given_parts))
             entry = _NameEntry(
-                i, s.family, s.given, s.family_letters, s.given_parts, label
+                i, shown.family, shown.given, s.family_letters, s.given_parts, label
             )
             fk = s.family_key
             self.family_tokens.add(fk)
@@ -236,22 +241,26 @@ def _name_candidates(
     for rank, (family, given, certain) in enumerate(
         name_readings(m.name, m.given, m.family)
     ):
-        if romaji_key(family) not in family_keys:
+        spelled = german_spelling(family)
+        if romaji_key(family) not in family_keys and (
+            spelled is None or romaji_key(spelled) not in family_keys
+        ):
             continue  # no member has this family name: no need to parse the reading
-        s = split_of(family, given, certain)
-        primary = rank == 0 or s.certain
-        for entry in index.lookup(s):
-            key = (id(entry), m.name, s.family_letters, s.given_parts)
-            hit = cache.get(key, False)
-            if hit is False:
-                hit = _agree(index, entry, s, m.name)
-                cache[key] = hit
-            if hit is None:
-                continue
-            level, strength, ev = hit
-            old = found.get(entry.person)
-            if old is None or (strength, primary) > (old[1], old[3]):
-                found[entry.person] = (level, strength, ev, primary)
+        reading = split_of(family, given, certain)
+        primary = rank == 0 or reading.certain
+        for s in spellings(reading):
+            for entry in index.lookup(s):
+                key = (id(entry), m.name, s.family_letters, s.given_parts)
+                hit = cache.get(key, False)
+                if hit is False:
+                    hit = _agree(index, entry, s, m.name)
+                    cache[key] = hit
+                if hit is None:
+                    continue
+                level, strength, ev = hit
+                old = found.get(entry.person)
+                if old is None or (strength, primary) > (old[1], old[3]):
+                    found[entry.person] = (level, strength, ev, primary)
     return found
 
 

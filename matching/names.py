@@ -71,6 +71,24 @@ _JA_SYLLABLES = re.compile(
 )
 
 
+# German umlauts are printed without the dots ("Muller", which is what `fold` gives) or
+# with an e ("Mueller"); ß is already "ss" after casefold. Only a printed umlaut yields the
+# e-spelling: "ue" is never read back as "ü", because Japanese names are full of it (Inoue,
+# Ueda), and "Mueller" and "Muller" stay two names.
+_UMLAUT_E = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
+)
+
+
+def german_spelling(text: str) -> str | None:
+    """`text` with ä/ö/ü written ae/oe/ue ("Müller" -> "Mueller"); None without umlauts."""
+    if text.isascii():
+        return None
+    composed = unicodedata.normalize("NFC", text)
+    spelled = composed.translate(_UMLAUT_E)
+    return spelled if spelled != composed else None
+
+
 def letters(text: str) -> str:
     """Folded text with everything but a-z removed: "Shun'ichi" -> "shunichi"."""
     if text.isascii() and "&" not in text:
@@ -91,7 +109,9 @@ def token_keys(printed: str) -> frozenset[str]:
     among these, so most mentions are dismissed without parsing.
     """
     text = html.unescape(printed) if "&" in printed else printed
-    return frozenset(romaji_key(t) for t in _TOKEN_SPLIT.split(text) if t)
+    tokens = [t for t in _TOKEN_SPLIT.split(text) if t]
+    spelled = (german_spelling(t) for t in tokens)
+    return frozenset(romaji_key(t) for t in (*tokens, *spelled) if t)
 
 
 @lru_cache(maxsize=200_000)
@@ -233,6 +253,29 @@ def name_readings(
 def split_of(family: str, given: str, certain: bool) -> NameSplit:
     """The parsed form of one reading (cached: readings repeat across mentions)."""
     return _split(family, given, certain)
+
+
+def spellings(s: NameSplit) -> tuple[NameSplit, ...]:
+    """The reading, then its German spellings when family or given has ä/ö/ü.
+
+    "Jürgen Müller" gives the keys of "Jurgen Muller", "Juergen Muller", "Jurgen Mueller"
+    and "Juergen Mueller", so that either side may print the umlaut, the bare vowel or the
+    e-spelling and still agree exactly.
+    """
+    if s.family.isascii() and s.given.isascii():
+        return (s,)  # the common case, on the hot path of every mention
+    return (s, *_german_splits(s.family, s.given, s.certain))
+
+
+@lru_cache(maxsize=100_000)
+def _german_splits(family: str, given: str, certain: bool) -> tuple[NameSplit, ...]:
+    spelled_family, spelled_given = german_spelling(family), german_spelling(given)
+    return tuple(
+        split_of(f, g, certain)
+        for f in (family, spelled_family)
+        for g in (given, spelled_given)
+        if f is not None and g is not None and (f, g) != (family, given)
+    )
 
 
 @lru_cache(maxsize=500_000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matching.context import MatchContext, NameStats
-from matching.match import match_all
+from matching.match import W_NAME, match_all
 from matching.model import Mention, Person
 
 # A corpus in which the test names are rare and Wang/Li/Chen common.
@@ -34,7 +34,7 @@ def person(
     )
 
 
-def status(
+def candidate(
     p: Person,
     printed: str,
     affiliation: str = "The University of Tokyo",
@@ -57,7 +57,16 @@ def status(
         review_threshold=0.45,
         context=MatchContext(name_stats=STATS, keep_rejected_from=keep),
     )
-    return got[0].status if got else None
+    return got[0] if got else None
+
+
+def name_weights(c):
+    return [e.weight for e in c.evidence if e.kind == "name"]
+
+
+def status(p: Person, printed: str, **kwargs):
+    got = candidate(p, printed, **kwargs)
+    return got.status if got else None
 
 
 @pytest.mark.parametrize(
@@ -95,6 +104,20 @@ def status(
         ("de la Torre", "Fernando", "Fernando De la Torre"),
         ("Wang", "Wei", "Wei Wang"),
         ("Kim", "Minjoon", "KIM Minjoon"),
+        ("Müller", "Jan", "Jan Mueller"),
+        ("Mueller", "Jan", "Jan Müller"),
+        ("Müller", "Jan", "Jan Muller"),
+        ("Muller", "Jan", "Jan Müller"),
+        ("Müller", "Jan", "MÜLLER Jan"),
+        ("Schröder", "Anna", "Anna Schroeder"),
+        ("Schroeder", "Anna", "Anna Schröder"),
+        ("Gößling", "Lena", "Lena Goessling"),
+        ("Goessling", "Lena", "Lena Gößling"),
+        ("Groß", "Lena", "Lena Gross"),
+        ("Gross", "Lena", "Lena Groß"),
+        ("Bär", "Jürgen", "Juergen Baer"),
+        ("Baer", "Juergen", "Jürgen Bär"),
+        ("Müller-Lüdenscheidt", "Jan", "Jan Mueller-Luedenscheidt"),
     ],
 )
 def test_name_variants_with_affiliation_are_confirmed(
@@ -140,10 +163,48 @@ def test_initials_are_weaker_evidence_and_go_to_review(
         ("Shi", "Wei", "Wei Si"),
         ("Li", "Wei", "Wei Lee"),
         ("Ohara", "Ken", "Ken Ora"),
+        # "ue" is a German ü only where a ü was printed: Japanese names keep their "ue".
+        ("Inoue", "Takashi", "Takashi Inou"),
+        ("Inoue", "Takashi", "Takashi Ino"),
+        ("Inou", "Takashi", "Takashi Inoue"),
+        ("Ueda", "Kenji", "Kenji Uda"),
+        ("Uda", "Kenji", "Kenji Ueda"),
+        ("Fukue", "Kenji", "Kenji Fuku"),
+        ("Müller", "Jan", "Jan Miller"),
     ],
 )
 def test_different_names_do_not_match(roster_family, roster_given, printed):
     assert status(person(roster_family, roster_given), printed, keep=0.0) is None
+
+
+@pytest.mark.parametrize(
+    "roster_family, roster_given, printed",
+    [
+        ("Müller", "Jan", "Jan Mueller"),
+        ("Mueller", "Jan", "Jan Müller"),
+        ("Müller", "Jan", "Jan Muller"),
+        ("Schroeder", "Anna", "Anna Schröder"),
+        ("Gößling", "Lena", "Lena Goessling"),
+        ("Bär", "Jürgen", "Juergen Baer"),
+        ("Müller", "Jürgen", "Jurgen Mueller"),
+    ],
+)
+def test_german_transliteration_is_as_strong_as_the_exact_name(
+    roster_family, roster_given, printed
+):
+    exact = candidate(
+        person(roster_family, roster_given), f"{roster_given} {roster_family}"
+    )
+    got = candidate(person(roster_family, roster_given), printed)
+    assert got.status == "confirmed"
+    assert name_weights(got) == name_weights(exact) == [W_NAME["exact"]]
+    assert got.score == exact.score
+
+
+def test_japanese_romanization_variant_is_unchanged_by_german_spellings():
+    # Ōta/Ohta stays a romanization variant (0.95 of exact), not an exact match.
+    got = candidate(person("Ōta", "Hiroshi"), "Hiroshi Ohta")
+    assert name_weights(got) == [W_NAME["variant"] * 0.95]
 
 
 def test_kana_reading_in_name_ja_is_used():

@@ -269,6 +269,27 @@ def test_name_stats_rank_common_and_rare_names():
     )  # romanization variants count together
 
 
+@pytest.mark.parametrize(
+    "family, count",
+    [
+        ("Mueller", 15),  # printed Mueller and Müller
+        ("Muller", 13),  # printed Muller and Müller
+        ("Müller", 15),  # the larger of the two, never a mention twice
+        ("Inoue", 4),  # "ue" without an umlaut is not German: Inou is another name
+        ("Inou", 2),
+    ],
+)
+def test_name_stats_count_german_spellings_with_the_umlaut(family, count):
+    stats = NameStats.from_names(
+        ["Jan Müller"] * 10
+        + ["Jan Mueller"] * 5
+        + ["Jan Muller"] * 3
+        + ["Takashi Inoue"] * 4
+        + ["Takashi Inou"] * 2
+    )
+    assert stats.count(family) == count
+
+
 def test_rule_rejects_unknown_kind_and_scheme():
     with pytest.raises(ValueError):
         Rule("always", "p1", "x", scheme="orcid")

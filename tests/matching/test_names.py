@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from matching.names import compare_given, is_japanese_like, name_splits, romaji_key
+from matching.names import (
+    compare_given,
+    is_japanese_like,
+    name_splits,
+    romaji_key,
+    spellings,
+    token_keys,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,6 +55,57 @@ def test_romanization_variants_share_a_key(a, b):
 )
 def test_different_names_keep_different_keys(a, b):
     assert romaji_key(a) != romaji_key(b)
+
+
+def _spelled_keys(printed):
+    return {
+        (sp.family_letters, tuple(p.text for p in sp.given_parts))
+        for s in name_splits(printed)[:1]
+        for sp in spellings(s)
+    }
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Jan Müller", "Jan Mueller"),
+        ("Jan Müller", "Jan Muller"),
+        ("Anna Schröder", "Anna Schroeder"),
+        ("Lena Gößling", "Lena Goessling"),
+        ("Lena Groß", "Lena Gross"),
+        ("Jürgen Bär", "Juergen Baer"),
+        ("Jürgen Müller", "Jurgen Mueller"),
+        ("JÜRGEN MÜLLER", "Juergen Mueller"),
+        ("Ju\u0308rgen Mu\u0308ller", "Juergen Mueller"),  # decomposed umlauts
+    ],
+)
+def test_german_spellings_share_a_key(a, b):
+    assert _spelled_keys(a) & _spelled_keys(b)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Jan Mueller", "Jan Muller"),  # no printed umlaut: two names
+        ("Takashi Inoue", "Takashi Inou"),
+        ("Kenji Ueda", "Kenji Uda"),
+    ],
+)
+def test_e_spellings_without_an_umlaut_stay_apart(a, b):
+    assert not _spelled_keys(a) & _spelled_keys(b)
+
+
+@pytest.mark.parametrize(
+    "printed", ["Takashi Inoue", "Kenji Ueda", "Hiroshi Ōta", "Jan Muller"]
+)
+def test_names_without_umlauts_have_one_spelling(printed):
+    s = name_splits(printed)[0]
+    assert spellings(s) == (s,)
+
+
+def test_token_keys_hold_the_german_spelling_too():
+    assert token_keys("Jan Müller") == {"jan", "muller", "mueller"}
+    assert token_keys("Takashi Inoue") == {"takashi", romaji_key("Inoue")}
 
 
 @pytest.mark.parametrize(
