@@ -7,6 +7,8 @@ import time: the config is read and the database opened inside the tasks.
 
 from __future__ import annotations
 
+import logging
+
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
@@ -153,7 +155,13 @@ def nightly(
         tallied=tallied,
         failures=failures,
     )
-    logger.info("run summary\n%s", steps.render_summary(summary))
+    # The run's log holds the summary (Prefect's UI, scheduled nights); `papertally run`
+    # prints it itself, so there it is logged at debug level rather than shown twice.
+    logger.log(
+        logging.DEBUG if trigger == "cli" else logging.INFO,
+        "run summary\n%s",
+        steps.render_summary(summary),
+    )
     if summary["failures"]:
         message = steps.failure_message(summary)
         logger.error("night failed: %s", message)

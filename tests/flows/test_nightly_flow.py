@@ -236,8 +236,14 @@ def test_concurrency_limit_holds(tmp_path, monkeypatch):
     assert peak[0] == 2
 
 
-def test_papertally_run_prints_the_summary_and_exits_1_on_failure(first_run, tmp_path):
+def test_papertally_run_prints_the_summary_and_exits_1_on_failure(
+    first_run, tmp_path, caplog
+):
+    import logging
+
     from papertally.cli import cli
+
+    caplog.set_level(logging.INFO)
 
     config = write_config(
         tmp_path, broken_job=True, retries=0, formats='["json"]', chart=""
@@ -253,6 +259,11 @@ def test_papertally_run_prints_the_summary_and_exits_1_on_failure(first_run, tmp
     assert "CVPR 2024 paperlists: 56 papers, 56 new" in result.output
     assert "FAILED harvest paperlists ICRA 2024" in result.output
     assert "review queue:" in result.output
+    # The flow's log reaches the terminal too: it names the failure, but leaves the summary
+    # to the command (logged at debug level), so that it is not shown twice.
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("night failed: ") for m in messages), messages
+    assert not any(m.startswith("run summary") for m in messages)
 
 
 def test_papertally_run_exits_0_after_a_clean_night(first_run, tmp_path):
