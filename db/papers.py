@@ -123,8 +123,8 @@ class _Batch:
         self.by_doi: dict[tuple, str] = {}  # (venue, year, doi) -> paper_id
         self.by_title: dict[tuple, list[str]] = {}  # (venue, year, title_norm) -> paper_ids
         self.claimed: set[tuple[str, str]] = set()  # (source, paper_id) already held
-        self.paper_ids: set[str] = set()  # every paper_id that exists (of those asked)
-        self.place: dict[str, tuple[str, int]] = {}  # paper_id -> (venue, year)
+        # paper_id -> (venue, year), for every paper that exists (of those asked)
+        self.place: dict[str, tuple[str, int]] = {}
         self.doi: dict[str, str] = {}  # paper_id -> its DOI
         self.existing: dict[tuple[str, str], tuple[str, str]] = {}  # -> (paper_id, hash)
         self.names: dict[str, list[str]] = {}  # author names this batch gives each paper
@@ -161,7 +161,7 @@ class _Batch:
                         rows[rowid] = tuple(row)
         for rowid in sorted(rows):
             self.know(*rows[rowid])
-        known = sorted(self.paper_ids)
+        known = sorted(self.place)
         for chunk in _chunks(known):
             marks = ",".join("?" * len(chunk))
             self.claimed.update(
@@ -174,9 +174,8 @@ class _Batch:
 
     def know(self, paper_id: str, venue: str, year: int, doi: str | None, norm: str) -> None:
         """Add a paper (read, or inserted by this batch) to what the batch can join."""
-        if paper_id in self.paper_ids:
+        if paper_id in self.place:
             return
-        self.paper_ids.add(paper_id)
         self.place[paper_id] = (venue, year)
         self.fill_doi(paper_id, doi)
         self.by_title.setdefault((venue, year, norm), []).append(paper_id)
@@ -218,7 +217,7 @@ class _Batch:
         pid = _paper_id(rec.venue, rec.year, title_norm)
         # A paper under this id has this venue, year and title_norm (they are stored
         # together and never changed), so the title query read it if it exists.
-        if pid in self.paper_ids:
+        if pid in self.place:
             # A different paper with the same normalised title: key it by its source ID too.
             pid = _paper_id(rec.venue, rec.year, title_norm, rec.source, rec.source_id)
         return pid
@@ -269,7 +268,7 @@ def _store_batch(
                 known.claimed.add((rec.source, paper_id))
             if not created:  # a paper this record just made has its DOI and URL already
                 fills.append((rec.doi, rec.url, stamp, paper_id))
-                if paper_id in known.paper_ids:
+                if paper_id in known.place:
                     known.fill_doi(paper_id, rec.doi)
             values = (
                 paper_id, rec.venue, rec.year, rec.track, rec.title, rec.doi, rec.url,
