@@ -24,13 +24,3 @@ def countable_links(db: sqlite_utils.Database) -> list[dict]:
     """Confirmed and pending links of active members (filters by venue-year, track and
     membership window are applied by papertally.report, which knows the config)."""
     return list(db.query(COUNTABLE_LINKS))
-
-
-def papers_per_venue_year(db: sqlite_utils.Database) -> dict[tuple[str, int], int]:
-    """(venue, year) -> papers stored (from any source) for that venue-year."""
-    return {
-        (venue, year): n
-        for venue, year, n in db.execute(
-            "SELECT venue, year, COUNT(*) FROM papers GROUP BY venue, year"
-        )
-    }

@@ -9,6 +9,7 @@ import json
 
 import sqlite_utils
 
+from db import papers as papers_db
 from db import roster as roster_db
 from db import tally
 from papertally.config import Settings
@@ -124,7 +125,6 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
                 "papers": papers,
             }
         )
-    stored = tally.papers_per_venue_year(db)
     return {
         "fiscal_year": fy,
         "target_total": target.total if target else None,
@@ -135,7 +135,7 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
         # Counted venue-years with no paper stored yet: their zero means "not harvested",
         # not "no papers" (an edition not yet held, or whose lists are not published).
         "venue_years_without_papers": sorted(
-            f"{v} {y}" for v, y in editions if not stored.get((v, y))
+            f"{v} {y}" for v, y in editions if not papers_db.paper_count(db, v, y)
         ),
         "counting_rules": list(COUNTING_RULES),
         "papers_confirmed": len(all_confirmed),
