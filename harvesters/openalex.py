@@ -325,7 +325,12 @@ class Query:
         )
 
     def headers(self) -> dict:
-        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        return auth_headers(self.api_key)
+
+
+def auth_headers(api_key: str | None) -> dict:
+    """The API key as OpenAlex (and pyalex) send it: a Bearer header, never in the URL."""
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
 
 def api_key_from_env(variable: str | None) -> str | None:
@@ -780,13 +785,12 @@ def find_sources(
         HarvestError: the search answer is not a /sources list (naming the URL).
     """
     what = f"{venue} {year}"
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     page = client.get(
         sources_url(base_url, f"{year} {name}"),
         params={"per-page": 25},
         source=SOURCE,
         what=f"{what} sources",
-        headers=headers,
+        headers=auth_headers(api_key),
     )
     try:
         results = json.loads(page.text)["results"]
