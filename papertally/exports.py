@@ -326,7 +326,7 @@ def build_export(
         (lab["k_venue_years"], ", ".join(report["venue_years"])),
         *(
             [(lab["k_not_harvested"], ", ".join(report["venue_years_without_papers"]))]
-            if report.get("venue_years_without_papers")
+            if report["venue_years_without_papers"]
             else []
         ),
         *((lab["k_rules"], r) for r in rules),

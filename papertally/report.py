@@ -163,7 +163,7 @@ def theme_status(target: int | None, confirmed: int, pending: int) -> str:
 def render_table(report: dict) -> str:
     """A plain-text table for terminals."""
     reading = report["target_reading"].replace("_", " ")
-    empty = set(report.get("venue_years_without_papers", ()))
+    empty = set(report["venue_years_without_papers"])
     venue_years = [f"{vy} (no papers harvested yet)" if vy in empty else vy
                    for vy in report["venue_years"]]
     lines = [
