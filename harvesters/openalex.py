@@ -278,6 +278,7 @@ def _extra(work: dict) -> dict:
 
 # -- live fetching: queries built with pyalex, HTTP through the shared client --------
 
+PYALEX_HOST = "https://api.openalex.org"  # where pyalex's URLs point, whatever config says
 MAX_PER_PAGE = 100  # the current documented cap (older docs: 200)
 # Only the fields parse_openalex reads: every other field costs bytes, and OpenAlex
 # prices calls, so nothing more is asked for.
@@ -320,12 +321,15 @@ class Query:
             )
             .select(list(SELECT))
         )
-        return works.url.replace(
-            "https://api.openalex.org", self.base_url.rstrip("/"), 1
-        )
+        return on_host(works.url, self.base_url)
 
     def headers(self) -> dict:
         return auth_headers(self.api_key)
+
+
+def on_host(url: str, base_url: str) -> str:
+    """A URL pyalex built, moved to the configured host (pyalex hard-codes its own)."""
+    return url.replace(PYALEX_HOST, base_url.rstrip("/"), 1)
 
 
 def auth_headers(api_key: str | None) -> dict:
@@ -538,7 +542,7 @@ def work_keys(work: object) -> tuple[str | None, str | None, str]:
 def lookup_url(query: Query, **filters) -> str:
     """A /works URL for a gap lookup: the given filters, every location selected."""
     works = Works().filter(**filters).select(list(LOOKUP_SELECT))
-    return works.url.replace("https://api.openalex.org", query.base_url.rstrip("/"), 1)
+    return on_host(works.url, query.base_url)
 
 
 def doi_lookup_url(query: Query, dois: list[str]) -> str:
@@ -761,8 +765,10 @@ class SourceCandidate:
 
 def sources_url(base_url: str, text: str) -> str:
     """The /sources search URL for `text` on the configured host (pyalex builds it)."""
-    url = Sources().search(text).select(["id", "display_name", "type", "works_count"]).url
-    return url.replace("https://api.openalex.org", base_url.rstrip("/"), 1)
+    return on_host(
+        Sources().search(text).select(["id", "display_name", "type", "works_count"]).url,
+        base_url,
+    )
 
 
 def find_sources(
