@@ -26,7 +26,7 @@ import sqlite_utils
 from db import runs as runs_db
 from papertally.config import Settings
 from papertally.errors import PapertallyError
-from papertally.report import gap, theme_status
+from papertally.report import gap, theme_row, theme_status
 
 FORMATS = ("xlsx", "csv", "json")
 
@@ -246,19 +246,8 @@ def build_export(
 
     summary = []
     for t in report["themes"]:
-        status = theme_status(t["target"], t["confirmed"], t["pending"])
-        summary.append(
-            {
-                "theme_id": t["theme_id"],
-                "theme_name": t["theme_name"],
-                "target": t["target"],
-                "confirmed": t["confirmed"],
-                "pending": t["pending"],
-                "gap": gap(t["target"], t["confirmed"]),
-                "status": lab[status],
-                "status_code": status,
-            }
-        )
+        row = theme_row(t)
+        summary.append({**row, "status": lab[row["status"]], "status_code": row["status"]})
     total_status = theme_status(
         report["target_total"], report["papers_confirmed"], report["papers_pending"]
     )

@@ -127,20 +127,9 @@ def match_step(config_path: str, db_path: str | None) -> dict:
 
 def tally_rows(report: dict) -> dict:
     """The per-theme counts against target that a run summary keeps for one fiscal year."""
-    from papertally.report import gap, theme_status
+    from papertally.report import theme_row
 
-    themes = [
-        {
-            "theme_id": t["theme_id"],
-            "theme_name": t["theme_name"],
-            "target": t["target"],
-            "confirmed": t["confirmed"],
-            "pending": t["pending"],
-            "gap": gap(t["target"], t["confirmed"]),
-            "status": theme_status(t["target"], t["confirmed"], t["pending"]),
-        }
-        for t in report["themes"]
-    ]
+    themes = [theme_row(t) for t in report["themes"]]
     return {
         "fiscal_year": report["fiscal_year"],
         "target_reading": report["target_reading"],

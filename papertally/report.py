@@ -160,6 +160,20 @@ def theme_status(target: int | None, confirmed: int, pending: int) -> str:
     return "below"
 
 
+def theme_row(theme: dict) -> dict:
+    """One theme of a report as the run summary and the exports show it: counts, the gap
+    to the target and the status code (met, met_with_pending, below, no_target)."""
+    return {
+        "theme_id": theme["theme_id"],
+        "theme_name": theme["theme_name"],
+        "target": theme["target"],
+        "confirmed": theme["confirmed"],
+        "pending": theme["pending"],
+        "gap": gap(theme["target"], theme["confirmed"]),
+        "status": theme_status(theme["target"], theme["confirmed"], theme["pending"]),
+    }
+
+
 def render_table(report: dict) -> str:
     """A plain-text table for terminals."""
     reading = report["target_reading"].replace("_", " ")
