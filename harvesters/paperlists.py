@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 from harvesters.base import ParseResult, json_kind
 from harvesters.records import AuthorRecord, PaperRecord
+from matching.text import normalise_dblp_pid, normalise_orcid
 from papertally.errors import ParseError
 
 SOURCE = "paperlists"
@@ -192,7 +193,11 @@ def _authors(entry: dict) -> tuple[tuple[AuthorRecord, ...], tuple[str, ...]]:
     per_author_affs: list[tuple[str, ...]] = [()] * count
     paper_affs: tuple[str, ...] = ()
     if semicolons or "aff_unique_index" in entry or "authorids" in entry:
-        raw = _per_author(_split(entry.get("aff"), "; "), count)
+        # ICRA separates affiliations with "; " (an address may hold a bare ";"); CoRL
+        # and RSS with ";".
+        raw = _per_author(_split(entry.get("aff"), "; "), count) or _per_author(
+            _split(entry.get("aff"), ";"), count
+        )
         norms = _split(entry.get("aff_unique_norm"), ";")
         indexes = _per_author(_split(entry.get("aff_unique_index"), ";"), count)
         for i in range(count):
@@ -207,13 +212,21 @@ def _authors(entry: dict) -> tuple[tuple[AuthorRecord, ...], tuple[str, ...]]:
     else:
         paper_affs = tuple(dict.fromkeys(a for a in _split(entry.get("aff"), ";") if a))
 
-    ieee_ids = _per_author(_split(entry.get("authorids"), ";"), count) or [""] * count
+    # `authorids` follow the byline: IEEE ids (ICRA, IROS) or OpenReview profile ids
+    # (CoRL, NeurIPS, ICLR). `or_profile` lists the same profiles in another order, so it
+    # is not read per author.
+    author_ids = _per_author(_split(entry.get("authorids"), ";"), count) or [""] * count
+    orcids = _per_author(_split(entry.get("orcid"), ";"), count) or [""] * count
+    dblp = _per_author(_split(entry.get("dblp"), ";"), count) or [""] * count
     authors = tuple(
         AuthorRecord(
             name=name,
             position=i + 1,
             affiliations=per_author_affs[i],
-            ieee_id=_ieee_id(ieee_ids[i]),
+            ieee_id=_ieee_id(author_ids[i]),
+            openreview_id=author_ids[i] if author_ids[i].startswith("~") else None,
+            orcid=normalise_orcid(orcids[i]),
+            dblp_pid=normalise_dblp_pid(dblp[i]),
         )
         for i, name in enumerate(names)
     )

@@ -46,6 +46,21 @@ def normalise_orcid(value: str | None) -> str | None:
     return m.group(1).upper() if m else None
 
 
+_DBLP_PID = re.compile(r"^(?:https?://dblp[^/]*/pid/)?(\d+/\d+(?:-\d+)?|[a-z]/[\w-]+)(?:\.html)?/?$")
+
+
+def normalise_dblp_pid(value: str | None) -> str | None:
+    """Bare dblp person id (`129/2382`) from a pid or a `dblp.org/pid/...` URL.
+
+    Paper Copilot writes both `129/2382` and `https://dblp.uni-trier.de/pid/67/4241`;
+    OpenReview profiles hold the URL. Old `dblp.org/pers/hd/...` URLs name no pid: None.
+    """
+    if not value:
+        return None
+    m = _DBLP_PID.match(value.strip())
+    return m.group(1) if m else None
+
+
 def bare_openalex_id(value: str | None) -> str | None:
     """`A5023888391` from `https://openalex.org/A5023888391` (or the bare id)."""
     if not value:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -173,3 +174,18 @@ def test_batches_larger_than_one_query_chunk_are_stored_whole(db):
     assert store_records(db, recs, None, batch_size=1200).new == 1234
     again = store_records(db, recs, None, batch_size=1200)
     assert (again.unchanged, count(db, "papers")) == (1234, 1234)
+
+
+def test_author_ids_from_paper_copilot_survive_to_the_database(db):
+    """CoRL's byline-aligned OpenReview ids, ORCIDs and dblp pids reach authorships (the
+    enrichment step reads the profile ids from there)."""
+    from harvesters.paperlists import parse_paperlists
+
+    text = (Path(__file__).parents[1] / "fixtures" / "paperlists" / "corl2023_sample.json").read_text()
+    store_records(db, parse_paperlists(text, "CoRL", 2023).records, None)
+    rows = db.execute(
+        "SELECT name, openreview_id, orcid, dblp_pid FROM authorships "
+        "WHERE source_id = '5JMGq83yf1N' ORDER BY position"
+    ).fetchall()
+    assert rows[0] == ("Jana Pavlasek", "~Jana_Pavlasek1", "0000-0001-6332-2646", None)
+    assert rows[4] == ("Tucker Hermans", "~Tucker_Hermans2", "0000-0003-2496-2768", "67/4241")

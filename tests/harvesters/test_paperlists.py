@@ -288,3 +288,34 @@ def test_cvpr_doubly_escaped_entity_is_resolved_before_splitting():
         "Guido M. D'Amely di Melendugno",
         "Leonardo Plini",
     ]
+
+
+def test_corl_openreview_profile_ids_follow_the_byline(fixture_text):
+    # authorids are in byline order; or_profile names Heni Ben Amor as ~Heni_Amor1 and
+    # puts people in another order elsewhere: the byline's ids are the ones kept.
+    result = parse_paperlists(fixture_text("paperlists/corl2023_sample.json"), "CoRL", 2023)
+    paper = _by_id(result)["0hQMcWfjG9"]
+    assert [(a.name, a.openreview_id) for a in paper.authors] == [
+        ("Xiao Liu", "~Xiao_Liu16"),
+        ("Yifan Zhou", "~Yifan_Zhou4"),
+        ("Shuhei Ikemoto", "~Shuhei_Ikemoto1"),
+        ("Heni Ben Amor", "~Heni_Ben_Amor4"),
+    ]
+    assert all(a.ieee_id is None for a in paper.authors)
+
+
+def test_corl_affiliations_orcids_and_dblp_pids_per_author(fixture_text):
+    result = parse_paperlists(fixture_text("paperlists/corl2023_sample.json"), "CoRL", 2023)
+    ikemoto = _by_id(result)["0hQMcWfjG9"].authors[2]
+    assert ikemoto.affiliations == ("Kyushu Institute of Technology",)
+    paper = _by_id(result)["5JMGq83yf1N"]
+    assert [a.orcid for a in paper.authors] == [
+        "0000-0001-6332-2646", None, None, None, "0000-0003-2496-2768",
+    ]
+    # bare, ".html" and dblp.uni-trier.de URL spellings all give the bare pid
+    assert [a.dblp_pid for a in paper.authors] == [None, "149/8180", None, "22/2488", "67/4241"]
+
+
+def test_ieee_author_ids_are_not_openreview_ids(fixture_text):
+    result = parse_paperlists(fixture_text("paperlists/icra2023_sample.json"), "ICRA", 2023)
+    assert all(a.openreview_id is None for r in result.records for a in r.authors)
