@@ -39,6 +39,15 @@ class QuotaExhausted(HarvestError):
     """The source refuses more requests for a long time (a spent daily budget): stop it."""
 
 
+class Unreachable(HarvestError):
+    """No connection to the host at all (no DNS, no route, refused): the machine is offline
+    or the base_url is wrong. Callers that can do without the source say "offline"."""
+
+
+class NotFound(HarvestError):
+    """HTTP 404: the source has no such thing (a DOI OpenAlex does not know, a wrong URL)."""
+
+
 @dataclass
 class HttpStats:
     """Requests made and bytes downloaded (bodies as received), since the client was made."""
@@ -272,21 +281,21 @@ class HttpClient:
                 self.stats.requests += 1
                 detail = str(exc)
                 if any(h in detail for h in _HOPELESS):
-                    raise HarvestError(
+                    raise Unreachable(
                         f"{prefix}host not found (DNS lookup failed): no network, or a wrong "
                         "base_url in config",
                         source=source,
                         url=full_url,
                     ) from None
                 if any(h in detail for h in _UNREACHABLE):
-                    raise HarvestError(
+                    raise Unreachable(
                         f"{prefix}network unreachable: no network or no route to the host",
                         source=source,
                         url=full_url,
                     ) from None
                 if any(h in detail for h in _REFUSED):
                     if attempt >= 1:
-                        raise HarvestError(
+                        raise Unreachable(
                             f"{prefix}connection refused (tried twice): the service is down "
                             "or a firewall blocks it",
                             source=source,
@@ -340,7 +349,7 @@ class HttpClient:
                 self._wait(wait if wait is not None else self.backoff * 2**attempt)
                 continue
             if resp.status_code >= 400:
-                raise HarvestError(
+                raise (NotFound if resp.status_code == 404 else HarvestError)(
                     f"{prefix}HTTP {resp.status_code} {resp.reason or ''}".rstrip()
                     + _hint(resp.status_code),
                     source=source,
