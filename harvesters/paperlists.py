@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 from harvesters.base import ParseResult, json_kind
 from harvesters.records import AuthorRecord, PaperRecord
+from harvesters.roboticsproceedings import doi_from_url
 from matching.text import normalise_dblp_pid, normalise_orcid
 from papertally.errors import ParseError
 
@@ -86,6 +87,8 @@ def parse_paperlists(text: str, venue: str, year: int) -> ParseResult:
                 title=title,
                 authors=authors,
                 track=_track(entry.get("track")),
+                # RSS lists link roboticsproceedings.org, whose paper numbers give the DOIs.
+                doi=doi_from_url(_clean(entry.get("site"))) or doi_from_url(_clean(entry.get("pdf"))),
                 url=_clean(entry.get("oa")) or _clean(entry.get("site")) or None,
                 paper_affiliations=paper_affs,
                 extra={"status": status} if status else {},
@@ -168,20 +171,66 @@ def _ieee_id(value: str) -> str | None:
     return bare if bare.isdigit() else None
 
 
+def _openreview_id(value: str) -> str | None:
+    """`~Bibit_Bianchini1` (an OpenReview profile id) as is; None for anything else."""
+    bare = value.strip()
+    return bare if bare.startswith("~") and len(bare) > 1 else None
+
+
+def _aligned(entry: dict, key: str, count: int) -> list[str]:
+    """A `;`-separated per-author field aligned to `count` authors ('' where absent/misaligned)."""
+    return _per_author(_split(entry.get(key), ";"), count) or [""] * count
+
+
+def _raw_affiliations(value: object, count: int) -> list[str] | None:
+    """The per-author raw `aff` strings, aligned to the byline, or None.
+
+    IEEE-derived lists (ICRA, IROS) separate authors with `; ` (addresses hold commas, never
+    `;`); OpenReview-derived ones (CoRL) with a bare `;`, and RSS 2024 has `;;;;` for six
+    authors with none. The first split that yields one part per author wins.
+    """
+    for sep in ("; ", ";"):
+        parts = _per_author(_split(value, sep), count)
+        if parts is not None:
+            return parts
+    return None
+
+
+def _parts(raw: str, index: str, domain: str) -> list[str]:
+    """One author's raw affiliation split into its affiliations.
+
+    Paper Copilot joins an author's several affiliations with `+` (`Princeton
+    University+University of Utah`), mirrored in that author's `aff_unique_index` (`0+1`) and
+    `aff_domain` (`princeton.edu+utah.edu`). The raw string is split only when one of those
+    confirms the same number of parts: a `+` inside a name (`AI+X Lab`) is kept. Empty leading
+    parts (`, University of Utah`: no department) are trimmed.
+    """
+    pieces = [raw]
+    if "+" in raw:
+        split = [p.strip() for p in raw.split("+")]
+        if len(split) in {len(index.split("+")), len(domain.split("+"))} - {1}:
+            pieces = split
+    return [p.strip(" ,") for p in pieces if p.strip(" ,")]
+
+
 def _authors(entry: dict) -> tuple[tuple[AuthorRecord, ...], tuple[str, ...]]:
     """Author mentions and the paper-level affiliation list of one entry.
 
-    ICRA (`;`-separated names) carries per-author data: raw `aff` strings (`; `-separated),
-    Paper Copilot's normalised institution via `aff_unique_index` into `aff_unique_norm`, and
-    IEEE author ids in `authorids`. A per-author list whose length does not fit the byline is
-    ignored rather than misassigned. CVPR's `aff` is a de-duplicated paper-level list.
+    `;`-separated bylines (ICRA, IROS, CoRL, RSS) carry per-author data: raw `aff` strings,
+    Paper Copilot's normalised institution via `aff_unique_index` into `aff_unique_norm`
+    (`0+1` for two), and per-author ids: `authorids` (IEEE author ids `/37087322448`, or
+    OpenReview profile ids `~Name1` for CoRL), `orcid` and `dblp`. `or_profile` lists the
+    same profiles in another order (and a profile's newer id), so it is not read per author.
+    A per-author list whose length does not fit the byline is ignored rather than
+    misassigned; an empty per-author value means "not given". CVPR's `aff` is a
+    de-duplicated paper-level list.
     """
     raw_names = entry.get("author", entry.get("authors"))
     if raw_names is not None and not isinstance(raw_names, str):
         raise ValueError(
             f"author field is a {json_kind(raw_names)}, expected a string"
         )
-    # IEEE-derived lists (ICRA) separate names with ";"; the others with ",".
+    # IEEE- and OpenReview-derived lists separate names with ";"; the others with ",".
     semicolons = "authorids" in entry or (
         isinstance(raw_names, str) and ";" in _unescape(raw_names)
     )
@@ -193,40 +242,37 @@ def _authors(entry: dict) -> tuple[tuple[AuthorRecord, ...], tuple[str, ...]]:
     per_author_affs: list[tuple[str, ...]] = [()] * count
     paper_affs: tuple[str, ...] = ()
     if semicolons or "aff_unique_index" in entry or "authorids" in entry:
-        # ICRA separates affiliations with "; " (an address may hold a bare ";"); CoRL
-        # and RSS with ";".
-        raw = _per_author(_split(entry.get("aff"), "; "), count) or _per_author(
-            _split(entry.get("aff"), ";"), count
-        )
+        raw = _raw_affiliations(entry.get("aff"), count)
         norms = _split(entry.get("aff_unique_norm"), ";")
         indexes = _per_author(_split(entry.get("aff_unique_index"), ";"), count)
+        domains = _aligned(entry, "aff_domain", count)
         for i in range(count):
+            index = indexes[i] if indexes else ""
             found: list[str] = []
             if raw and raw[i]:
-                found.append(raw[i])
-            if indexes and indexes[i].isdigit() and int(indexes[i]) < len(norms):
-                norm = norms[int(indexes[i])]
-                if norm and norm not in found:
-                    found.append(norm)
-            per_author_affs[i] = tuple(found)
+                found.extend(_parts(raw[i], index, domains[i]))
+            for one in index.split("+"):
+                one = one.strip()
+                if one.isdigit() and int(one) < len(norms):
+                    norm = norms[int(one)]
+                    if norm and norm not in found:
+                        found.append(norm)
+            per_author_affs[i] = tuple(dict.fromkeys(found))
     else:
         paper_affs = tuple(dict.fromkeys(a for a in _split(entry.get("aff"), ";") if a))
 
-    # `authorids` follow the byline: IEEE ids (ICRA, IROS) or OpenReview profile ids
-    # (CoRL, NeurIPS, ICLR). `or_profile` lists the same profiles in another order, so it
-    # is not read per author.
-    author_ids = _per_author(_split(entry.get("authorids"), ";"), count) or [""] * count
-    orcids = _per_author(_split(entry.get("orcid"), ";"), count) or [""] * count
-    dblp = _per_author(_split(entry.get("dblp"), ";"), count) or [""] * count
+    ids = _aligned(entry, "authorids", count)
+    orcids = _aligned(entry, "orcid", count)
+    dblps = _aligned(entry, "dblp", count)
     authors = tuple(
         AuthorRecord(
             name=name,
             position=i + 1,
             affiliations=per_author_affs[i],
-            ieee_id=_ieee_id(author_ids[i]),
-            openreview_id=author_ids[i] if author_ids[i].startswith("~") else None,
+            ieee_id=_ieee_id(ids[i]),
+            openreview_id=_openreview_id(ids[i]),
             orcid=normalise_orcid(orcids[i]),
-            dblp_pid=normalise_dblp_pid(dblp[i]),
+            dblp_pid=normalise_dblp_pid(dblps[i]),
         )
         for i, name in enumerate(names)
     )

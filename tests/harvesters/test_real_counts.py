@@ -85,3 +85,53 @@ def test_acl_2023_program_chairs_report_is_the_only_skip():
     result = _parse("acl-anthology", "acl-anthology/2023.acl.xml", "ACL", 2023)
     assert len(result.skipped) == 1 and "2023.acl-long.report" in result.skipped[0]
     assert len(result.records) == 1248
+
+
+@pytest.mark.parametrize(
+    ("name", "venue", "year", "papers", "authors", "affiliated", "openreview", "orcid", "dblp"),
+    [
+        ("paperlists/corl2023.json", "CoRL", 2023, 199, 1148, 1012, 1112, 203, 577),
+        ("paperlists/corl2024.json", "CoRL", 2024, 264, 1526, 1339, 1473, 312, 723),
+        ("paperlists/corl2025.json", "CoRL", 2025, 263, 1751, 1464, 1691, 412, 687),
+        ("paperlists/rss2024.json", "RSS", 2024, 134, 897, 546, 0, 0, 0),
+        ("paperlists/rss2025.json", "RSS", 2025, 163, 1024, 746, 0, 0, 0),
+        ("paperlists/iros2023.json", "IROS", 2023, 1195, 5523, 5440, 0, 0, 0),
+    ],
+)
+def test_robotics_lists_exact_counts_with_per_author_ids(
+    name, venue, year, papers, authors, affiliated, openreview, orcid, dblp
+):
+    result = _parse("paperlists", name, venue, year)
+    assert len(result.records) == papers
+    assert result.skipped == [] and result.excluded == {}
+    assert len({r.source_id for r in result.records}) == papers
+    mentions = [a for r in result.records for a in r.authors]
+    assert len(mentions) == authors
+    assert sum(1 for a in mentions if a.affiliations) == affiliated
+    assert sum(1 for a in mentions if a.openreview_id) == openreview
+    assert sum(1 for a in mentions if a.orcid) == orcid
+    assert sum(1 for a in mentions if a.dblp_pid) == dblp
+
+
+def test_corl_2025_double_affiliations_are_split():
+    result = _parse("paperlists", "paperlists/corl2025.json", "CoRL", 2025)
+    mentions = [a for r in result.records for a in r.authors]
+    assert not any("+" in aff for a in mentions for aff in a.affiliations)
+
+
+def test_iros_2023_ieee_ids_for_every_author_and_japanese_affiliations():
+    result = _parse("paperlists", "paperlists/iros2023.json", "IROS", 2023)
+    assert all(a.ieee_id for r in result.records for a in r.authors)
+    japan = [
+        r
+        for r in result.records
+        if any("Japan" in aff for a in r.authors for aff in a.affiliations)
+    ]
+    assert len(japan) == 66
+
+
+@pytest.mark.parametrize(("year", "with_doi"), [(2024, 134), (2025, 160)])
+def test_rss_dois_from_roboticsproceedings_links(year, with_doi):
+    result = _parse("paperlists", f"paperlists/rss{year}.json", "RSS", year)
+    dois = [r.doi for r in result.records if r.doi]
+    assert len(dois) == len(set(dois)) == with_doi
