@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from harvesters.records import PaperRecord
+from harvesters.records import AuthorRecord, PaperRecord
 from papertally.errors import HarvestError, ParseError
 
 
@@ -62,3 +63,48 @@ def unusable(what: str, expected: str, exc: Exception, *, source: str, url: str)
         source=source,
         url=url,
     )
+
+
+def mentions(names: Iterable[str]) -> tuple[AuthorRecord, ...]:
+    """Author mentions in byline order from printed names (whitespace collapsed, blanks dropped)."""
+    cleaned = (" ".join(n.split()) for n in names)
+    return tuple(AuthorRecord(name=n, position=i) for i, n in enumerate((n for n in cleaned if n), 1))
+
+
+class Listing:
+    """The records of one listing page as a parser reads it: each paper key once.
+
+    A key seen again is named in `skipped` ("entry 7 (v305/agia25a): listed twice, kept
+    once"), so that the run's message says which entries a parser dropped.
+    """
+
+    def __init__(self, source: str, venue: str, year: int) -> None:
+        self.source, self.venue, self.year = source, venue, year
+        self.records: list[PaperRecord] = []
+        self.skipped: list[str] = []
+        self._seen: set[str] = set()
+
+    def skip(self, index: int, label: str, why: str) -> None:
+        """Leave entry `index` out, with what identifies it and why."""
+        self.skipped.append(f"entry {index} ({label}): {why}")
+
+    def add(self, index: int, key: str, title: str, names: Iterable[str], **fields) -> None:
+        """Keep entry `index` as paper `key` unless that key was already kept."""
+        if key in self._seen:
+            self.skip(index, key, "listed twice, kept once")
+            return
+        self._seen.add(key)
+        self.records.append(
+            PaperRecord(
+                source=self.source,
+                source_id=key,
+                venue=self.venue,
+                year=self.year,
+                title=" ".join(title.split()),
+                authors=mentions(names),
+                **fields,
+            )
+        )
+
+    def result(self) -> ParseResult:
+        return ParseResult(records=self.records, skipped=self.skipped)

@@ -6,9 +6,8 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
-from harvesters.base import ParseResult, feed_html
+from harvesters.base import Listing, ParseResult, feed_html
 from harvesters.http import Fetched, HttpClient
-from harvesters.records import AuthorRecord, PaperRecord
 from papertally.errors import ParseError
 
 SOURCE = "ecva"
@@ -110,41 +109,26 @@ def parse_ecva(
             "the layout changed"
         )
     root = base_url.rstrip("/") + "/"
-    records: list[PaperRecord] = []
-    skipped: list[str] = []
-    seen: set[str] = set()
+    listing = Listing(SOURCE, venue, year)
     for index, paper in enumerate(parser.papers):
         title = _SPACES.sub(" ", paper["title"]).strip().strip('"').strip()
         match = _KEY.search(paper["href"])
         if not title or not match:
-            skipped.append(f"entry {index} ({paper['href']!r}): no title or no paper link")
+            listing.skip(index, repr(paper["href"]), "no title or no paper link")
             continue
-        key = f"eccv_{match.group('year')}/{match.group('key')}"
-        if key in seen:
-            skipped.append(f"entry {index} ({key}): listed twice, kept once")
-            continue
-        seen.add(key)
         doi = next(
             (m.group("doi").lower() for h in paper["links"] if (m := _SPRINGER_DOI.search(h))),
             None,
         )
-        names = [_SPACES.sub(" ", _MARKERS.sub("", n)).strip() for n in paper["authors"].split(",")]
-        records.append(
-            PaperRecord(
-                source=SOURCE,
-                source_id=key,
-                venue=venue,
-                year=year,
-                title=title,
-                authors=tuple(
-                    AuthorRecord(name=n, position=i)
-                    for i, n in enumerate((n for n in names if n), 1)
-                ),
-                doi=doi,
-                url=urljoin(root, paper["href"]),
-            )
+        listing.add(
+            index,
+            f"eccv_{match.group('year')}/{match.group('key')}",
+            title,
+            (_MARKERS.sub("", n) for n in paper["authors"].split(",")),
+            doi=doi,
+            url=urljoin(root, paper["href"]),
         )
-    return ParseResult(records=records, skipped=skipped)
+    return listing.result()
 
 
 def fetch_ecva(client: HttpClient, base_url: str, venue: str, year: int) -> Fetched:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from harvesters.base import ParseResult, feed_html
+from harvesters.base import Listing, ParseResult, feed_html
 from harvesters.http import Fetched, HttpClient
-from harvesters.records import AuthorRecord, PaperRecord
 from papertally.errors import ParseError
 
 SOURCE = "pmlr"
@@ -109,9 +108,7 @@ def parse_pmlr(text: str, venue: str, year: int) -> ParseResult:
         raise ParseError(
             'no <div class="paper"> entries: not a PMLR volume page, or its layout changed'
         )
-    records: list[PaperRecord] = []
-    skipped: list[str] = []
-    seen: set[str] = set()
+    listing = Listing(SOURCE, venue, year)
     for index, paper in enumerate(parser.papers):
         title = _SPACES.sub(" ", paper["title"]).strip()
         abs_link = next(
@@ -123,14 +120,9 @@ def parse_pmlr(text: str, venue: str, year: int) -> ParseResult:
             None,
         )
         if not title or abs_link is None:
-            skipped.append(f"entry {index} ({title[:60]!r}): no title or no abs link")
+            listing.skip(index, repr(title[:60]), "no title or no abs link")
             continue
         match = _KEY.search(abs_link)
-        key = f"{match.group('volume')}/{match.group('key')}"
-        if key in seen:
-            skipped.append(f"entry {index} ({key}): listed twice, kept once")
-            continue
-        seen.add(key)
         extra: dict = {}
         section = _SPACES.sub(" ", paper["section"]).strip()
         if section:
@@ -140,23 +132,15 @@ def parse_pmlr(text: str, venue: str, year: int) -> ParseResult:
             if found:
                 extra["openreview_forum"] = found.group("id")
         # Authors are joined with ",&nbsp;" (listperson.html); &nbsp; is whitespace here.
-        names = [_SPACES.sub(" ", n).strip() for n in paper["authors"].split(",")]
-        records.append(
-            PaperRecord(
-                source=SOURCE,
-                source_id=key,
-                venue=venue,
-                year=year,
-                title=title,
-                authors=tuple(
-                    AuthorRecord(name=n, position=i)
-                    for i, n in enumerate((n for n in names if n), 1)
-                ),
-                url=abs_link,
-                extra=extra,
-            )
+        listing.add(
+            index,
+            f"{match.group('volume')}/{match.group('key')}",
+            title,
+            paper["authors"].split(","),
+            url=abs_link,
+            extra=extra,
         )
-    return ParseResult(records=records, skipped=skipped)
+    return listing.result()
 
 
 def fetch_pmlr(client: HttpClient, base_url: str, venue: str, year: int, volume: str) -> Fetched:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from harvesters.base import ParseResult, feed_html
+from harvesters.base import Listing, ParseResult, feed_html
 from harvesters.http import Fetched, HttpClient
-from harvesters.records import AuthorRecord, PaperRecord
 from papertally.errors import ParseError
 
 SOURCE = "roboticsproceedings"
-_SPACES = re.compile(r"\s+")
 _PAPER = re.compile(r"^p(?P<number>\d+)\.html$")
 # A paper page or PDF anywhere: https://www.roboticsproceedings.org/rss20/p067.html
 _PAPER_URL = re.compile(r"roboticsproceedings\.org/rss(?P<volume>\d+)/p(?P<number>\d+)\.(?:html|pdf)")
@@ -117,36 +115,21 @@ def parse_roboticsproceedings(
         )
     volume = f"rss{volume_of(year):02d}"
     root = f"{base_url.rstrip('/')}/{volume}/"
-    records: list[PaperRecord] = []
-    skipped: list[str] = []
-    seen: set[str] = set()
+    listing = Listing(SOURCE, venue, year)
     for index, paper in enumerate(parser.papers):
-        title = _SPACES.sub(" ", paper["title"]).strip()
         key = f"{volume}/p{paper['number']}"
-        if not title:
-            skipped.append(f"entry {index} ({key}): link without a title")
+        if not paper["title"].strip():
+            listing.skip(index, key, "link without a title")
             continue
-        if key in seen:
-            skipped.append(f"entry {index} ({key}): listed twice, kept once")
-            continue
-        seen.add(key)
-        names = [_SPACES.sub(" ", n).strip() for n in _AND.split(paper["authors"] or "")]
-        records.append(
-            PaperRecord(
-                source=SOURCE,
-                source_id=key,
-                venue=venue,
-                year=year,
-                title=title,
-                authors=tuple(
-                    AuthorRecord(name=n, position=i)
-                    for i, n in enumerate((n for n in names if n), 1)
-                ),
-                doi=rss_doi(year, paper["number"]),
-                url=f"{root}p{paper['number']}.html",
-            )
+        listing.add(
+            index,
+            key,
+            paper["title"],
+            _AND.split(paper["authors"] or ""),
+            doi=rss_doi(year, paper["number"]),
+            url=f"{root}p{paper['number']}.html",
         )
-    return ParseResult(records=records, skipped=skipped)
+    return listing.result()
 
 
 def fetch_roboticsproceedings(client: HttpClient, base_url: str, venue: str, year: int) -> Fetched:
