@@ -1,0 +1,225 @@
+"""Evidence from enrichment: a member's OpenReview profile and OpenAlex's record of the paper.
+
+Pure: the enrichment step (papertally's use-case layer) fetches profiles and works, turns
+them into the values below and hands them to the matcher on each mention. Each function
+returns the Evidence of one kind with its own sentence, or None when it has nothing to say.
+
+- `profile_history`: the profile's history places the author at the member's organisation
+  in the paper's year: strong, like a printed affiliation that matches.
+- `profile_ids`: an ORCID on the profile agrees with (or differs from) the roster's.
+- `openalex_ids`: OpenAlex's author id or ORCID for this byline position agrees or differs.
+- `openalex_institution`: OpenAlex's institution (ROR) for this author is the member's.
+- `openalex_awards`: OpenAlex lists one of the program's grant numbers for the paper
+  (acknowledgement evidence: it says the paper is the program's, not who the author is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from matching.model import Evidence, Person
+from matching.names import token_keys
+from matching.orgs import compare_orgs_cached
+from matching.text import bare_openalex_id, normalise_orcid
+
+# Log-odds weights, on the scale of matching.match's (affiliation match 3.0, id 6.0).
+W_PROFILE_PLACES = 3.0
+W_ID_AGREE = 6.0
+W_ID_DISAGREE = -6.0
+W_INSTITUTION = 3.0
+W_AWARD = 0.5
+
+AGREE = ("same", "part_of", "fuzzy_same")
+
+# One sentence per evidence key (templates filled with the params of each Evidence).
+SENTENCES = {
+    "openreview.places": "OpenReview {profile}: {position}{org} {years}, covering {year}",
+    "openreview.orcid_agree": "ORCID on OpenReview {profile} matches ({orcid})",
+    "openreview.orcid_differs": "ORCID on OpenReview {profile} differs ({orcid}; roster {roster})",
+    "openalex.author_agree": "OpenAlex {work}: {label} of this author matches ({value})",
+    "openalex.author_differs": "OpenAlex {work}: {label} of this author differs ({value}; roster {roster})",
+    "openalex.institution": "OpenAlex {work}: institution {org}{ror} matches",
+    "openalex.award": "OpenAlex {work} lists award {award}, the program's grant number",
+}
+
+
+@dataclass(frozen=True)
+class Stint:
+    """One entry of a profile's history."""
+
+    org: str
+    start: int | None = None
+    end: int | None = None
+    position: str | None = None
+    domain: str | None = None
+
+    def covers(self, year: int) -> bool:
+        return (self.start is None or self.start <= year) and (self.end is None or self.end >= year)
+
+    def years(self) -> str:
+        if self.start is None and self.end is None:
+            return "(no years given)"
+        return f"{self.start or '?'}–{self.end or 'present'}"
+
+
+@dataclass(frozen=True)
+class ProfileFacts:
+    """What an OpenReview profile says about an author."""
+
+    profile_id: str
+    stints: tuple[Stint, ...] = ()
+    email_domains: tuple[str, ...] = ()
+    orcid: str | None = None
+    dblp_pid: str | None = None
+
+
+@dataclass(frozen=True)
+class Institution:
+    name: str
+    ror: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenAlexAuthorFacts:
+    """What OpenAlex's record of the paper says about the author at one byline position."""
+
+    work_id: str
+    openalex_id: str | None = None
+    orcid: str | None = None
+    institutions: tuple[Institution, ...] = ()
+
+
+def _evidence(kind: str, key: str, weight: float, **params: str) -> Evidence:
+    return Evidence(kind, weight, SENTENCES[key].format(**params))
+
+
+def _orgs(person: Person) -> tuple[str, ...]:
+    return tuple(a for a in (person.affiliation, *person.affiliation_aliases) if a.strip())
+
+
+def profile_history(person: Person, profile: ProfileFacts, year: int) -> Evidence | None:
+    """The first history entry covering `year` at the member's organisation, as evidence."""
+    orgs = _orgs(person)
+    if not orgs:
+        return None
+    for stint in profile.stints:
+        if not stint.covers(year):
+            continue
+        verdict = compare_orgs_cached(orgs, (stint.org,))
+        if verdict.kind in AGREE:
+            return _evidence(
+                "openreview", "openreview.places", W_PROFILE_PLACES,
+                profile=profile.profile_id,
+                position=f"{stint.position} at " if stint.position else "",
+                org=stint.org, years=stint.years(), year=str(year),
+            )
+    return None
+
+
+def profile_ids(person: Person, profile: ProfileFacts) -> Evidence | None:
+    """The profile's ORCID against the roster's (nothing when either is missing)."""
+    ours, theirs = normalise_orcid(person.orcid), normalise_orcid(profile.orcid)
+    if not ours or not theirs:
+        return None
+    if ours == theirs:
+        return _evidence(
+            "id", "openreview.orcid_agree", W_ID_AGREE, profile=profile.profile_id, orcid=theirs
+        )
+    return _evidence(
+        "id", "openreview.orcid_differs", W_ID_DISAGREE,
+        profile=profile.profile_id, orcid=theirs, roster=ours,
+    )
+
+
+def openalex_ids(person: Person, author: OpenAlexAuthorFacts) -> list[Evidence]:
+    """OpenAlex's ORCID and author id for this author against the roster's."""
+    found = []
+    for label, theirs, ours in (
+        ("ORCID", normalise_orcid(author.orcid), normalise_orcid(person.orcid)),
+        (
+            "OpenAlex author ID",
+            bare_openalex_id(author.openalex_id),
+            bare_openalex_id(person.openalex_id),
+        ),
+    ):
+        if not theirs or not ours:
+            continue
+        if theirs == ours:
+            found.append(
+                _evidence(
+                    "id", "openalex.author_agree", W_ID_AGREE,
+                    work=author.work_id, label=label, value=theirs,
+                )
+            )
+        else:
+            found.append(
+                _evidence(
+                    "id", "openalex.author_differs", W_ID_DISAGREE,
+                    work=author.work_id, label=label, value=theirs, roster=ours,
+                )
+            )
+    return found
+
+
+def openalex_institution(person: Person, author: OpenAlexAuthorFacts) -> Evidence | None:
+    """An institution OpenAlex resolved for this author that is the member's organisation
+    (by ROR through the organisation table, else by name)."""
+    orgs = _orgs(person)
+    for inst in author.institutions:
+        verdict = compare_orgs_cached(
+            orgs, (inst.name,) if inst.name else (), (inst.ror,) if inst.ror else ()
+        )
+        if orgs and verdict.kind in AGREE:
+            return _evidence(
+                "affiliation", "openalex.institution", W_INSTITUTION,
+                work=author.work_id, org=inst.name or "?",
+                ror=f" (ROR {inst.ror})" if inst.ror else "",
+            )
+    return None
+
+
+def grant_key(text: str) -> str:
+    """A grant number reduced for comparison: upper case, letters and digits only."""
+    return "".join(c for c in text.upper() if c.isalnum())
+
+
+def openalex_awards(
+    work_id: str, awards: Iterable[str], grant_numbers: Iterable[str]
+) -> Evidence | None:
+    """The first of OpenAlex's awards for the paper that is one of the program's numbers."""
+    program = {grant_key(g): g for g in grant_numbers if grant_key(g)}
+    for award in awards:
+        if grant_key(award) in program:
+            return _evidence(
+                "funding", "openalex.award", W_AWARD, work=work_id, award=program[grant_key(award)]
+            )
+    return None
+
+
+def align_authors(byline: list[str], other: list[str]) -> dict[int, int]:
+    """Which author of another source's byline (OpenAlex's) is which printed author.
+
+    Returns {index in `byline`: index in `other`}. The same position is taken when the
+    names share a token (romanization-insensitive: "Ohta" = "Ota"); otherwise the one
+    author in `other` sharing a token with it, if exactly one does. An author with no
+    partner is left out: evidence is never given to the wrong person.
+    """
+    keys = [token_keys(n) for n in other]
+    aligned: dict[int, int] = {}
+    taken: set[int] = set()
+    for i, name in enumerate(byline):
+        mine = token_keys(name)
+        if i < len(other) and mine & keys[i]:
+            aligned[i] = i
+            taken.add(i)
+    for i, name in enumerate(byline):
+        if i in aligned:
+            continue
+        mine = token_keys(name)
+        partners = [j for j, k in enumerate(keys) if j not in taken and mine & k]
+        if len(partners) == 1:
+            aligned[i] = partners[0]
+            taken.add(partners[0])
+    return aligned
