@@ -38,6 +38,7 @@ from harvesters.openalex import (
     doi_lookup_url,
     title_lookup_url,
 )
+from matching.enriched import Institution, OpenAlexAuthorFacts, align_authors
 from matching.text import bare_openalex_id, normalise_doi, normalise_title
 from papertally.errors import HarvestError
 
@@ -57,14 +58,6 @@ class PaperAsk:
     year: int
     doi: str | None = None
     openalex_id: str | None = None  # a W id another source already gave
-
-
-@dataclass(frozen=True)
-class Institution:
-    name: str
-    ror: str | None = None  # bare ROR id
-    country: str | None = None  # ISO-2
-    openalex_id: str | None = None  # bare I id
 
 
 @dataclass(frozen=True)
@@ -90,6 +83,21 @@ class WorkFacts:
     authors: tuple[WorkAuthor, ...] = ()
     funders: tuple[str, ...] = ()  # funder names
     awards: tuple[str, ...] = ()  # award numbers, split ("18K13235, 20K20132" -> two)
+
+
+    def author_facts(self, byline: list[str]) -> dict[int, OpenAlexAuthorFacts]:
+        """What OpenAlex says of each printed author: {0-based byline index: facts}, for
+        the authors OpenAlex's list can be aligned with (matching.enriched.align_authors)."""
+        aligned = align_authors(byline, [a.name for a in self.authors])
+        return {
+            i: OpenAlexAuthorFacts(
+                work_id=self.work_id,
+                openalex_id=self.authors[j].openalex_id,
+                orcid=self.authors[j].orcid,
+                institutions=self.authors[j].institutions,
+            )
+            for i, j in aligned.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -210,7 +218,6 @@ def parse_work(work: object) -> WorkFacts | None:
                 name=_clean(i.get("display_name")),
                 ror=_bare_ror(i.get("ror")),
                 country=_clean(i.get("country_code")).upper() or None,
-                openalex_id=bare_openalex_id(i["id"]) if isinstance(i.get("id"), str) else None,
             )
             for i in map(_dict, _list(_dict(authorship).get("institutions")))
             if _clean(i.get("display_name")) or i.get("ror")

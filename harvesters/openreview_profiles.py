@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from harvesters.base import json_kind, unusable
 from harvesters.http import Fetched, HttpClient
 from harvesters.openreview import PROFILE_BATCH
+from matching.enriched import ProfileFacts, Stint
 from matching.text import normalise_dblp_pid, normalise_orcid
 from papertally.errors import ParseError
 
@@ -58,6 +59,18 @@ class Profile:
     def positions_in(self, year: int) -> tuple[Position, ...]:
         """The history entries that cover `year`."""
         return tuple(p for p in self.history if p.covers(year))
+
+    def facts(self) -> ProfileFacts:
+        """What the matcher reads of this profile (matching.enriched)."""
+        return ProfileFacts(
+            profile_id=self.profile_id,
+            stints=tuple(
+                Stint(p.institution, p.start, p.end, p.position, p.domain) for p in self.history
+            ),
+            email_domains=self.email_domains,
+            orcid=self.orcid,
+            dblp_pid=self.dblp_pid,
+        )
 
 
 @dataclass(frozen=True)

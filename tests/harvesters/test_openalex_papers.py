@@ -55,7 +55,7 @@ def test_work_authors_ids_institutions_and_awards(fixture_text):
     yamada, suzuki = work.authors
     assert (yamada.openalex_id, yamada.orcid) == ("A5099000001", "0000-0002-1825-0097")
     (tokyo,) = yamada.institutions
-    assert (tokyo.ror, tokyo.country, tokyo.openalex_id) == ("057zh3y96", "JP", "I74801974")
+    assert (tokyo.ror, tokyo.country) == ("057zh3y96", "JP")
     assert yamada.affiliations[0].startswith("Graduate School of Information Science")
     # Every field null: a name from display_name, nothing else, no crash.
     assert (suzuki.name, suzuki.openalex_id, suzuki.orcid, suzuki.institutions) == (
@@ -274,3 +274,12 @@ def test_a_paper_with_nothing_to_ask_says_so_without_a_call():
         (got,), _ = run([ask("P1", title="", doi="not a doi")])
         assert len(mock.calls) == 0
     assert got.status == "not_fetched" and "nothing to ask" in got.reason
+
+
+def test_work_facts_per_printed_author(fixture_text):
+    work = parse_work(json.loads(fixture_text(AWARDS)))
+    facts = work.author_facts(["Hanako Suzuki", "T. Yamada", "Ken Ito"])
+    assert set(facts) == {0, 1}  # Ken Ito is not in OpenAlex's list
+    assert facts[1].orcid == "0000-0002-1825-0097"
+    assert facts[1].institutions[0].ror == "057zh3y96"
+    assert facts[0].openalex_id is None and facts[0].work_id == "W4999000001"

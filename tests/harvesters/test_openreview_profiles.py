@@ -186,3 +186,13 @@ def test_requests_error_is_not_swallowed():
         mock.get(f"{BASE}/profiles", body=requests.ConnectionError("Name or service not known"))
         with pytest.raises(HarvestError, match="host not found"):
             get_profiles(client(), BASE, ["~A_B1"])
+
+
+def test_profile_facts_for_the_matcher(parsed):
+    facts = parsed.profiles[0].facts()
+    assert facts.profile_id == "~Taro_Yamada3"
+    assert [(s.org, s.start, s.end) for s in facts.stints][:2] == [
+        ("National Institute of Advanced Industrial Science and Technology", 2023, None),
+        ("The University of Tokyo", 2019, 2022),
+    ]
+    assert (facts.orcid, facts.email_domains[0]) == ("0000-0002-1825-0097", "aist.go.jp")
