@@ -11,7 +11,27 @@ import sqlite_utils
 
 from db.papers import now
 from matching.model import Person
-from papertally.roster import RosterRow
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One checked member row of the roster CSV (`line`: its line in the file)."""
+
+    line: int
+    theme_id: str
+    theme_name: str
+    project_id: str
+    person_id: str
+    family_name: str
+    given_name: str | None
+    name_ja: str | None
+    aliases: tuple[str, ...]
+    affiliation: str
+    affiliation_aliases: tuple[str, ...]
+    orcid: str | None
+    openalex_id: str | None
+    start_date: dt.date | None
+    end_date: dt.date | None
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""papertally: the Prefect flows (the nightly job) and the commands that run them."""
+"""papertally: the Prefect flows (the nightly job) and the Prefect settings they need."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The nightly Prefect flow: harvest every configured venue-year, match, tally, export, report.
 
-Only wiring: each task calls a plain step of papertally.nightly (which calls harvesters/,
+Only wiring: each task calls a plain step of papertally.steps (which calls harvesters/,
 matching/ and db/ through papertally.harvesting and papertally.pipeline). Nothing runs at
 import time: the config is read and the database opened inside the tasks.
 """
@@ -15,7 +15,7 @@ from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
-from papertally import nightly as steps
+from papertally import steps
 
 # Results are never cached or persisted: a harvest must run every night, and results
 # stored under PREFECT_HOME would leak from one run (or test) into the next.

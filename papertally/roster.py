@@ -6,11 +6,13 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from matching.text import bare_openalex_id, normalise_orcid
+from db.roster import RosterRow
 from papertally.errors import RosterError
+
+__all__ = ["COLUMNS", "REQUIRED", "RosterRow", "read_roster"]
 
 COLUMNS = (
     "theme_id",
@@ -32,25 +34,6 @@ REQUIRED = ("theme_id", "project_id", "person_id", "family_name", "affiliation")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _ORCID = re.compile(r"^(https?://orcid\.org/)?\d{4}-\d{4}-\d{4}-\d{3}[\dX]$", re.IGNORECASE)
 _OPENALEX = re.compile(r"^(https?://openalex\.org/)?A\d+$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class RosterRow:
-    line: int
-    theme_id: str
-    theme_name: str
-    project_id: str
-    person_id: str
-    family_name: str
-    given_name: str | None
-    name_ja: str | None
-    aliases: tuple[str, ...]
-    affiliation: str
-    affiliation_aliases: tuple[str, ...]
-    orcid: str | None
-    openalex_id: str | None
-    start_date: dt.date | None
-    end_date: dt.date | None
 
 
 def _split(value: str) -> tuple[str, ...]:

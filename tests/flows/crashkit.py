@@ -69,7 +69,7 @@ def main(mode: str, config: str, db_path: str) -> None:
     from flows import nightly as fl
     from papertally.config import load_settings
     from papertally.errors import PapertallyError
-    from papertally.nightly import failure
+    from papertally.steps import failure
 
     arm(mode)
     begun = fl.begin.fn(config, db_path, "crash-test", None)

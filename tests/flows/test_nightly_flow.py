@@ -209,7 +209,7 @@ def test_second_run_adds_nothing_and_keeps_staff_decisions(first_run, tmp_path):
 
 def test_concurrency_limit_holds(tmp_path, monkeypatch):
     from flows.nightly import run_nightly
-    from papertally import nightly as steps
+    from papertally import steps
 
     running, peak, lock = [0], [0], threading.Lock()
 

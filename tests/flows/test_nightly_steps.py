@@ -19,7 +19,7 @@ def run_steps(config, db_path, trigger="test"):
     from flows import nightly as fl
     from papertally.config import load_settings
     from papertally.errors import PapertallyError
-    from papertally.nightly import failure
+    from papertally.steps import failure
 
     begun = fl.begin.fn(config, db_path, trigger, None)
     harvests, failures = [], []
@@ -49,7 +49,7 @@ def run_steps(config, db_path, trigger="test"):
 
 
 def test_steps_through_fn_build_the_summary(cfg):
-    from papertally.nightly import render_summary
+    from papertally.steps import render_summary
 
     config, db_path = cfg
     s = run_steps(config, db_path)
@@ -95,7 +95,7 @@ def test_steps_through_fn_build_the_summary(cfg):
 
 
 def steps_message(summary):
-    from papertally.nightly import failure_message
+    from papertally.steps import failure_message
 
     return failure_message(summary)
 
@@ -154,7 +154,7 @@ def test_failure_message_names_each_failure_and_how_the_other_steps_ended():
 
 
 def test_bad_roster_is_a_failure_and_the_stored_roster_is_kept(cfg, tmp_path):
-    from papertally import nightly as steps
+    from papertally import steps
 
     config, db_path = cfg
     steps.begin_step(config, db_path, "test", None)  # imports the example roster
@@ -218,7 +218,7 @@ def test_step_connections_take_the_write_lock_at_begin(tmp_path):
     import subprocess
     import sys
 
-    from papertally import nightly as steps
+    from papertally import steps
 
     config = write_config(tmp_path, broken_job=False)
     path = tmp_path / "c.db"

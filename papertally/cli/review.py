@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from papertally.cli import Context, pass_ctx
+from papertally.cli.common import Context, format_option, limit_option, pass_ctx, venue_option, year_option
 from papertally.errors import PapertallyError
 
 STATUSES = (
@@ -38,13 +38,7 @@ def _name(row: dict) -> str:
 
 
 @review.command("list")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "json")
 @click.option(
     "--status",
     type=click.Choice(STATUSES),
@@ -53,10 +47,10 @@ def _name(row: dict) -> str:
     help="pending = needs review or flagged for a second look.",
 )
 @click.option("--theme", help="Only this theme (e.g. T01).")
-@click.option("--venue", help="Only this venue (e.g. CVPR).")
-@click.option("--year", type=int, help="Only this conference year.")
+@venue_option(help="Only this venue (e.g. CVPR).")
+@year_option(help="Only this conference year.")
 @click.option("--member", help="Only this member (person_id).")
-@click.option("--limit", type=int, default=None, help="At most this many items.")
+@limit_option(None, "At most this many items.")
 @pass_ctx
 def list_cmd(ctx: Context, fmt, status, theme, venue, year, member, limit) -> None:
     """The review queue, most important first (themes short of their target this fiscal
@@ -184,14 +178,8 @@ def undo(ctx: Context, link_id: int, by: str, reason: str | None) -> None:
 @review.command()
 @click.option("--link", "link_id", type=int, help="Only this link.")
 @click.option("--by", "decided_by", help="Only decisions by this person.")
-@click.option("--limit", type=int, default=100, show_default=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@limit_option(100, "At most this many decisions.")
+@format_option("table", "json")
 @pass_ctx
 def log(ctx: Context, link_id, decided_by, limit, fmt) -> None:
     """The audit trail: every decision, newest first (who, when, what, why, score shown).
@@ -327,7 +315,7 @@ def user_list(ctx: Context) -> None:
 
 
 @user.command("logins")
-@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@limit_option(50, "At most this many login attempts.", maximum=10_000)
 @pass_ctx
 def user_logins(ctx: Context, limit: int) -> None:
     """Recent logins to the review page, newest first: ok, failed, refused (locked out) and
@@ -346,5 +334,3 @@ def user_logins(ctx: Context, limit: int) -> None:
             f"{a['at']} {a['outcome']:<8} {a['name'][:40]!r:<22} from {a['client']}{detail}{cleared}"
         )
 
-
-commands = [review, user]

@@ -1,4 +1,5 @@
-"""The `papertally schedule`, `papertally export` and `papertally runs` commands."""
+"""`papertally run` (the nightly flow once), `papertally runs` (past run summaries) and
+`papertally schedule` (the nightly flow on its cron)."""
 
 from __future__ import annotations
 
@@ -13,83 +14,50 @@ from pathlib import Path
 
 import click
 
-from papertally.cli import Context, pass_ctx
+from papertally.cli.common import Context, format_option, limit_option, pass_ctx
 from papertally.errors import PapertallyError
-
-# -- export -----------------------------------------------------------------------------
 
 
 @click.command()
-@click.option(
-    "--fy", type=int, required=True, help="Fiscal year (FY N starts in April of N)."
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["xlsx", "csv", "json"]),
-    default="xlsx",
-    show_default=True,
-)
-@click.option(
-    "--lang",
-    type=click.Choice(["ja", "en"]),
-    default=None,
-    help="Language of labels (default: [export] lang).",
-)
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="File to write (default: [export] out_dir/papertally_FY<fy>_<lang>.<format>).",
-)
-@click.option(
-    "--chart",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Also draw per-theme confirmed + pending vs target to FILE.png or FILE.svg.",
-)
+@click.option("--offline", is_flag=True, help="Do not try the live sources; use the offline files.")
 @pass_ctx
-def export(
-    ctx: Context,
-    fy: int,
-    fmt: str,
-    lang: str | None,
-    out: str | None,
-    chart: str | None,
-) -> None:
-    """Write the indicator for a fiscal year: summary per theme (target, confirmed,
-    pending, gap, status), the evidence behind every counted paper, and the run date,
-    data sources, target reading and counting rules. Excel (frozen headers), CSV (UTF-8
-    with BOM, for Excel) or JSON; Japanese or English. Files are replaced atomically.
+def run(ctx: Context, offline: bool) -> None:
+    """The main job, once, as the nightly Prefect flow: re-import the roster, harvest every
+    configured venue-year (falling back to the offline samples when a source cannot be
+    reached), match, tally, write the exports of [export], store and print the run summary
+    and the report of each fiscal year. Uses the Prefect API in PREFECT_API_URL if set,
+    otherwise a temporary local one (about 15 s to start). Exits 1 if any step failed.
 
     \b
     Example:
-      papertally export --fy 2024 --format xlsx --lang ja --out FY2024.xlsx --chart FY2024.png
-      papertally export --fy 2026 --format csv --lang en --out fy2026.csv
+      papertally run
+      papertally run --offline
+      papertally --db /srv/papertally/papertally.db run
     """
-    from papertally import exports
-    from papertally.report import build_report
+    from flows import prefect_defaults, quiet_console_tracebacks
 
-    settings = ctx.settings
-    lang = lang or settings.export.lang
-    path = (
-        Path(out)
-        if out
-        else settings.resolve(settings.export.out_dir)
-        / f"papertally_FY{fy}_{lang}.{fmt}"
+    prefect_defaults()
+    from flows.nightly import run_nightly
+
+    quiet_console_tracebacks()
+    from papertally import steps
+    from papertally import report as rep
+
+    settings = ctx.settings  # a bad config fails here, before Prefect starts
+    summary, _state = run_nightly(
+        config_path=str(Path(ctx.config_path).resolve()),
+        db_path=str(ctx.db_path.resolve()),
+        offline=offline,
+        trigger="cli",
     )
-    data = exports.build_export(
-        ctx.db, settings, build_report(ctx.db, settings, fy), lang=lang
-    )
-    exports.write_export(data, fmt, path)
-    click.echo(
-        f"wrote {path}: {len(data['summary']) - 1} theme(s), {len(data['evidence'])} evidence row(s); "
-        f"{data['reading']}"
-    )
-    if chart:
-        exports.write_chart(data, chart, settings=settings)
-        click.echo(f"wrote {chart}")
+    click.echo(steps.render_summary(summary))
+    for fy in sorted({t["fiscal_year"] for t in summary["tally"]}):
+        click.echo("")
+        click.echo(rep.render_table(rep.build_report(ctx.db, settings, fy)))
+    if summary["failures"]:
+        raise PapertallyError(
+            f"{len(summary['failures'])} step(s) failed (listed above); the rest completed"
+        )
 
 
 # -- runs -------------------------------------------------------------------------------
@@ -99,20 +67,8 @@ def export(
 @click.option(
     "--show", "show", type=int, default=None, help="Print one run's full summary."
 )
-@click.option(
-    "--limit",
-    type=int,
-    default=10,
-    show_default=True,
-    help="How many recent runs to list.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@limit_option(10, "How many recent runs to list.")
+@format_option("table", "json")
 @pass_ctx
 def runs(ctx: Context, show: int | None, limit: int, fmt: str) -> None:
     """Past nightly runs: when, how they ended, failures, review queue; or one run's summary.
@@ -124,7 +80,7 @@ def runs(ctx: Context, show: int | None, limit: int, fmt: str) -> None:
     """
     from db import runs as runs_db
     from papertally.errors import NotFoundError
-    from papertally.nightly import render_summary
+    from papertally.steps import render_summary
 
     if show is not None:
         run = runs_db.get_run(ctx.db, show)
@@ -325,5 +281,3 @@ def schedule(ctx: Context, offline: bool) -> None:
             code = server.stop()
             click.echo(f"local Prefect server stopped (exit code {code})", err=True)
 
-
-commands = [export, runs, schedule]
