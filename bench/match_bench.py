@@ -854,7 +854,7 @@ def main() -> int:
     ok = wall <= 20 and total_rss_mb <= 2048 and base / args.workers / wall >= 50
     data = ROOT / ".." / "shared" / "data"
     if (data / "paperlists").exists():
-        from matching.evaluate import evaluate
+        from papertally.evaluation import evaluate
 
         for labels in (
             ROOT / "bench" / "labels" / "links.csv",

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from matching.evaluate import evaluate
+from papertally.evaluation import evaluate
 
 
 def main() -> int:

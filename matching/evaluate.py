@@ -1,23 +1,16 @@
-"""Evaluation of matching against a labelled set: precision, recall, review share, queue."""
+"""Measuring matching against a labelled set: precision, recall, review share, queue.
+
+Pure: the files of a labelled set are read by papertally/evaluation.py."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import time
-import tomllib
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from matching.context import MatchContext, NameStats
 from matching.match import MATCHER_VERSION, match_all
 from matching.model import Candidate, Mention, Person
-from papertally import roster
-from papertally.errors import PapertallyError
-
-ROSTER_COLUMNS = roster.COLUMNS
 
 
 @dataclass
@@ -109,131 +102,31 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}" if x >= 0.995 or x == 0 else f"{x:.3f}"
 
 
-def read_roster(path: Path) -> list[Person]:
-    """Persons from a roster CSV in the roster import format (issue 2 columns).
-
-    Raises:
-        PapertallyError: a column is missing (the message names the file and the column).
-    """
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in ROSTER_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise PapertallyError(f"{path}: missing column(s) {', '.join(missing)}")
-        out = []
-        for row in reader:
-            out.append(
-                Person(
-                    person_id=row["person_id"],
-                    project_id=row["project_id"],
-                    theme_id=row["theme_id"],
-                    family_name=row["family_name"],
-                    given_name=row["given_name"] or None,
-                    name_ja=row["name_ja"] or None,
-                    aliases=tuple(
-                        a.strip() for a in row["aliases"].split(";") if a.strip()
-                    ),
-                    affiliation=row["affiliation"],
-                    affiliation_aliases=tuple(
-                        a.strip()
-                        for a in row["affiliation_aliases"].split(";")
-                        if a.strip()
-                    ),
-                    orcid=row["orcid"] or None,
-                    openalex_id=row["openalex_id"] or None,
-                    start_date=dt.date.fromisoformat(row["start_date"])
-                    if row["start_date"]
-                    else None,
-                    end_date=dt.date.fromisoformat(row["end_date"])
-                    if row["end_date"]
-                    else None,
-                )
-            )
-        return out
-
-
-def read_labels(path: Path) -> set[tuple[str, str]]:
-    """The true (paper_id, person_id) links of a labels CSV (columns paper_id, person_id, is_link)."""
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return {
-            (r["paper_id"], r["person_id"])
-            for r in csv.DictReader(f)
-            if r["is_link"].strip() == "1"
-        }
-
-
-def load_mentions(manifest: dict, data_dir: Path) -> Iterator[Mention]:
-    """Mentions from the manifest's source files, parsed by the project's harvesters.
-
-    paper_id is "<VENUE><YEAR>:<source id>", as in the labels.
-    """
-    from harvesters.registry import parse_file  # the harvesters are outside matching/
-
-    for spec in manifest["file"]:
-        path = data_dir / spec["path"]
-        if not path.exists():
-            raise PapertallyError(
-                f"{path}: source file of the labelled set not found (data dir {data_dir})"
-            )
-        day = spec["conference_date"]
-        for rec in parse_file(
-            spec["source"], path, spec["venue"], int(spec["year"])
-        ).records:
-            paper_id = f"{rec.venue}{rec.year}:{rec.source_id}"
-            names = [a.name for a in rec.authors]
-            for a in rec.authors:
-                yield Mention(
-                    key=f"{rec.source}:{rec.source_id}#{a.position}",
-                    paper_id=paper_id,
-                    name=a.name,
-                    given=a.given,
-                    family=a.family,
-                    affiliations=a.affiliations,
-                    paper_affiliations=rec.paper_affiliations,
-                    orcid=a.orcid,
-                    openalex_id=a.openalex_id,
-                    openreview_id=a.openreview_id,
-                    dblp_pid=a.dblp_pid,
-                    rors=a.rors,
-                    conference_date=day,
-                    funders=rec.funders,
-                    awards=rec.awards,
-                    coauthors=tuple(n for n in names if n != a.name),
-                )
-
-
-def evaluate(labels_path: Path | str, data_dir: Path | str) -> Report:
-    """Run matching over the labelled set and measure it.
+def score_labelled_set(
+    persons: list[Person],
+    mentions: list[Mention],
+    truth: set[tuple[str, str]],
+    *,
+    confirm_threshold: float = 0.85,
+    review_threshold: float = 0.45,
+) -> Report:
+    """Match `mentions` against `persons` and measure the result against the true links.
 
     Args:
-        labels_path: links.csv of a labelled set (or its folder); roster.csv and
-            manifest.toml are read from the same folder.
-        data_dir: the shared data directory the manifest's paths are relative to.
+        persons: the labelled set's roster.
+        mentions: every author mention of the set's papers.
+        truth: the true (paper_id, person_id) links.
+        confirm_threshold, review_threshold: the matching thresholds to measure.
     Returns:
         A Report (print it with `.format()`).
-    Raises:
-        PapertallyError: a file of the set or a source file is missing or malformed.
     """
-    labels_path = Path(labels_path)
-    folder = labels_path if labels_path.is_dir() else labels_path.parent
-    links_file = folder / "links.csv" if labels_path.is_dir() else labels_path
-    for needed in (links_file, folder / "roster.csv", folder / "manifest.toml"):
-        if not needed.exists():
-            raise PapertallyError(
-                f"{needed}: missing; a labelled set needs links.csv, roster.csv and manifest.toml"
-            )
-    manifest = tomllib.loads((folder / "manifest.toml").read_text(encoding="utf-8"))
-    persons = read_roster(folder / "roster.csv")
-    truth = read_labels(links_file)
-    mentions = list(load_mentions(manifest, Path(data_dir)))
     started = time.perf_counter()
     stats = NameStats.from_names(m.name for m in mentions)
-    thresholds = manifest.get("matching", {})
     candidates = match_all(
         mentions,
         persons,
-        confirm_threshold=float(thresholds.get("confirm_threshold", 0.85)),
-        review_threshold=float(thresholds.get("review_threshold", 0.45)),
+        confirm_threshold=confirm_threshold,
+        review_threshold=review_threshold,
         # Every rejection is kept here so that "dropped" counts only what blocking lost.
         context=MatchContext(name_stats=stats, keep_rejected_from=0.0),
     )

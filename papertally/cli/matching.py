@@ -49,7 +49,7 @@ def evaluate_cmd(ctx: Context, labels: str, data_dir: str | None) -> None:
       papertally eval --labels bench/labels/links.csv
       papertally eval --labels bench/labels/holdout/links.csv --data ../shared/data
     """
-    from matching.evaluate import evaluate
+    from papertally.evaluation import evaluate
 
     folder = Path(data_dir) if data_dir else ctx.settings.base_dir.parent / "shared" / "data"
     click.echo(evaluate(labels, folder).format())

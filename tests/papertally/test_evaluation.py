@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from matching.evaluate import evaluate, read_roster
+from papertally.evaluation import evaluate, read_roster
 from papertally.errors import PapertallyError
 
 REPO = Path(__file__).resolve().parents[2]
