@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import importlib.util
 import io
 import json
 import os
@@ -523,6 +524,9 @@ def write_export(data: dict, fmt: str, path: str | Path) -> Path:
 
 # -- chart -----------------------------------------------------------------------------------
 
+# IPAexGothic, shipped by the matplotlib-fontja package (a dependency of papertally).
+BUNDLED_FONT_PACKAGE = "matplotlib_fontja"
+BUNDLED_FONT_FILE = "ipaexg.ttf"
 CJK_FAMILIES = (
     "Noto Sans CJK JP",
     "Noto Sans JP",
@@ -553,10 +557,26 @@ def _needs_cjk(texts: list[str]) -> bool:
     return any(ord(ch) > 0x2E80 for t in texts for ch in t)
 
 
-def cjk_font(settings: Settings | None = None):
-    """A matplotlib FontProperties with Japanese glyphs, or None if none is installed.
+def bundled_font() -> Path | None:
+    """The Japanese font file of the matplotlib-fontja package, or None if it is missing.
 
-    [export] font_file wins; then the installed families in CJK_FAMILIES.
+    Found without importing the package: its import sets matplotlib's global font family.
+    """
+    spec = importlib.util.find_spec(BUNDLED_FONT_PACKAGE)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "fonts" / BUNDLED_FONT_FILE
+        if path.is_file():
+            return path
+    return None
+
+
+def cjk_font(settings: Settings | None = None):
+    """A matplotlib FontProperties with Japanese glyphs, or None if there is none.
+
+    [export] font_file wins; then IPAexGothic as the matplotlib-fontja package ships it
+    (a dependency, so charts need no font from the system and look the same everywhere),
+    registered by path so that matplotlib's font cache never decides; then the installed
+    families in CJK_FAMILIES.
     """
     from matplotlib import font_manager
 
@@ -568,6 +588,10 @@ def cjk_font(settings: Settings | None = None):
             )
         font_manager.fontManager.addfont(str(path))
         return font_manager.FontProperties(fname=str(path))
+    bundled = bundled_font()
+    if bundled is not None:
+        font_manager.fontManager.addfont(str(bundled))
+        return font_manager.FontProperties(fname=str(bundled))
     for family in CJK_FAMILIES:
         faces = [f for f in font_manager.fontManager.ttflist if f.name == family]
         if faces:
@@ -625,8 +649,9 @@ def write_chart(
     font = cjk_font(settings)
     if font is None and _needs_cjk(texts):
         raise PapertallyError(
-            "no font with Japanese glyphs is installed, so the chart would show empty boxes: "
-            "install one (Debian/Ubuntu: apt-get install fonts-noto-cjk) or set [export] font_file"
+            "no font with Japanese glyphs, so the chart would show empty boxes: the "
+            "matplotlib-fontja package that papertally installs is missing (reinstall: "
+            "pip install -e .), or set [export] font_file to a .ttf/.otf with Japanese glyphs"
         )
     fp = {"fontproperties": font} if font is not None else {}
 

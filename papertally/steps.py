@@ -146,14 +146,16 @@ def tally_export_step(
 ) -> dict:
     """Tally every fiscal year to report and write the configured exports and charts.
 
-    Returns {"tally": [...], "exports": [paths], "failures": [...]}; one export that
-    fails (a missing font, a full disk) is a failure entry, the others are still written.
+    Returns {"tally": [...], "exports": [paths], "failures": [...], "warnings": [...]}.
+    A data file (xlsx, csv, json) that cannot be written is a failure entry; a chart that
+    cannot be drawn is only a warning (a decoration never fails the night); either way the
+    other files are still written.
     """
     from papertally import exports
     from papertally.pipeline import fiscal_years_to_report
     from papertally.report import build_report
 
-    out: dict = {"tally": [], "exports": [], "failures": []}
+    out: dict = {"tally": [], "exports": [], "failures": [], "warnings": []}
     with store(config_path, db_path) as (settings, db):
         out_dir = settings.resolve(settings.export.out_dir)
         lang = settings.export.lang
@@ -176,7 +178,8 @@ def tally_export_step(
                         exports.write_export(data, fmt, path)
                     out["exports"].append(str(path))
                 except (PapertallyError, OSError) as exc:
-                    out["failures"].append(failure("export", str(path), exc))
+                    kind = "warnings" if fmt == "chart" else "failures"
+                    out[kind].append(failure("chart" if fmt == "chart" else "export", str(path), exc))
     return out
 
 
@@ -216,6 +219,7 @@ def finish_step(
                 *failures,
                 *(tallied or {}).get("failures", []),
             ],
+            "warnings": [*begun.get("warnings", []), *(tallied or {}).get("warnings", [])],
             "notifications": [],
         }
         summary["notifications"] = notify.notify(settings, summary)
@@ -314,6 +318,7 @@ def render_summary(summary: dict) -> str:
             if summary["failures"]
             else "all steps ok"
         )
+        + (f", {len(summary['warnings'])} warning(s)" if summary.get("warnings") else "")
     ]
     if summary.get("interrupted_runs"):
         lines.append(
@@ -365,6 +370,8 @@ def render_summary(summary: dict) -> str:
         lines.append(f"wrote {path}")
     for n in summary.get("notifications", []):
         lines.append(f"notification: {n}")
+    for w in summary.get("warnings", []):
+        lines.append(f"warning: {w['step']} {w['what']}: {w['reason']}")
     for f in summary["failures"]:
         lines.append(f"FAILED {f['step']} {f['what']}: {f['reason']}")
     return "\n".join(lines)

@@ -336,3 +336,24 @@ def test_run_with_a_failure_and_new_review_items_notifies_the_webhook(tmp_path):
 
     stored = runs_db.get_run(open_db(tmp_path / "n.db"), s["run_id"])
     assert stored["summary"]["notifications"] == s["notifications"]
+
+
+def test_a_chart_that_cannot_be_drawn_is_a_warning_not_a_failed_night(tmp_path, monkeypatch):
+    from papertally import exports, steps
+
+    config = str(write_config(tmp_path, broken_job=False, formats='["json"]', chart="png"))
+    db_path = str(tmp_path / "w.db")
+    steps.begin_step(config, db_path, "test", None)
+    monkeypatch.setattr(exports, "cjk_font", lambda settings=None: None)  # no Japanese font
+    out = steps.tally_export_step(config, db_path)
+    assert out["failures"] == []
+    assert out["warnings"] and all(w["step"] == "chart" for w in out["warnings"])
+    assert all(p.endswith(".json") and Path(p).is_file() for p in out["exports"])
+    begun = {"run_id": 1, "started_at": "x", "interrupted_runs": [], "roster": "", "failures": []}
+    summary = steps.finish_step(
+        config, db_path, begun, trigger="test", offline=True, flow_run_id=None,
+        harvests=[], matching=None, tallied=out, failures=[],
+    )
+    text = steps.render_summary(summary)
+    assert summary["failures"] == [] and "all steps ok, " in text
+    assert "warning: chart " in text and "matplotlib-fontja" in text

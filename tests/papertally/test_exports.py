@@ -7,6 +7,7 @@ import io
 import json
 import os
 import warnings
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -372,7 +373,7 @@ def test_chart_renders_japanese_labels_with_a_cjk_font(world, tmp_path):
     db, s = world
     data = exports.build_export(db, s, build_report(db, s, 2024), lang="ja")
     font = exports.cjk_font(s)
-    assert font is not None, "no CJK font installed: apt-get install fonts-noto-cjk"
+    assert font is not None
     face = FT2Font(font.get_file())
     assert all(face.get_char_index(ord(ch)) for ch in "確定保留目標論文数視覚基盤")
     with warnings.catch_warnings(record=True) as caught:
@@ -386,11 +387,52 @@ def test_chart_renders_japanese_labels_with_a_cjk_font(world, tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+@pytest.fixture
+def no_system_cjk_font(monkeypatch):
+    """matplotlib sees no installed font with Japanese glyphs, as on a fresh machine."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    def japanese(fname: str) -> bool:
+        try:
+            return bool(FT2Font(fname).get_char_index(ord("確")))
+        except (OSError, RuntimeError):
+            return False
+
+    kept = [f for f in font_manager.fontManager.ttflist if not japanese(f.fname)]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", kept)
+
+
+def test_chart_draws_japanese_with_no_font_from_the_system(world, tmp_path, no_system_cjk_font):
+    from matplotlib.ft2font import FT2Font
+
+    db, s = world
+    data = exports.build_export(db, s, build_report(db, s, 2024), lang="ja")
+    font = exports.cjk_font(s)
+    assert font is not None and Path(font.get_file()).name == "ipaexg.ttf"
+    assert all(FT2Font(font.get_file()).get_char_index(ord(ch)) for ch in "確定保留目標論文数視覚基盤")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = exports.write_chart(data, tmp_path / "fy.png", settings=s)
+    assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_font_file_overrides_the_bundled_font(world, tmp_path):
+    import shutil
+
+    db, s = world
+    own = tmp_path / "own-font.ttf"
+    shutil.copy(exports.bundled_font(), own)
+    s = s.model_copy(update={"export": s.export.model_copy(update={"font_file": str(own)})})
+    assert Path(exports.cjk_font(s).get_file()) == own
+
+
 def test_chart_without_a_cjk_font_refuses_japanese(world, tmp_path, monkeypatch):
     db, s = world
     monkeypatch.setattr(exports, "cjk_font", lambda settings=None: None)
     data = exports.build_export(db, s, build_report(db, s, 2024), lang="ja")
-    with pytest.raises(PapertallyError, match="fonts-noto-cjk"):
+    with pytest.raises(PapertallyError, match="matplotlib-fontja"):
         exports.write_chart(data, tmp_path / "fy.png", settings=s)
     assert not (tmp_path / "fy.png").exists()
 
