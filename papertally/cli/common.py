@@ -3,6 +3,7 @@ the option decorators that several commands repeat (--format, --fy, --limit, --v
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -79,3 +80,8 @@ def venue_option(required: bool = False, help: str = "Venue key from config.toml
 
 def year_option(required: bool = False, help: str = "Conference year."):
     return click.option("--year", type=int, required=required, help=help)
+
+
+def echo_json(data) -> None:
+    """Print `data` as indented JSON, non-ASCII (Japanese names) as is."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
-from papertally.cli.common import Context, format_option, limit_option, pass_ctx, venue_option, year_option
+from papertally.cli.common import (
+    Context,
+    echo_json,
+    format_option,
+    limit_option,
+    pass_ctx,
+    venue_option,
+    year_option,
+)
 from papertally.errors import PapertallyError
 
 STATUSES = (
@@ -97,11 +104,7 @@ def list_cmd(ctx: Context, fmt, status, theme, venue, year, member, limit) -> No
             "decided_at",
             "decision_action",
         )
-        click.echo(
-            json.dumps(
-                [{k: r[k] for k in keys} for r in rows], ensure_ascii=False, indent=2
-            )
-        )
+        echo_json([{k: r[k] for k in keys} for r in rows])
         return
     if not rows:
         click.echo("Nothing to review with these filters.")
@@ -193,7 +196,7 @@ def log(ctx: Context, link_id, decided_by, limit, fmt) -> None:
 
     rows = recent_decisions(ctx.db, limit=limit, decided_by=decided_by, link_id=link_id)
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows)
         return
     if not rows:
         click.echo("No decisions recorded.")

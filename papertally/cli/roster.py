@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 
 import click
 
-from papertally.cli.common import Context, format_option, pass_ctx
+from papertally.cli.common import Context, echo_json, format_option, pass_ctx
 
 
 @click.group()
@@ -59,7 +58,7 @@ def roster_list(ctx: Context, fmt: str, include_inactive: bool) -> None:
 
     members = list_members(ctx.db, include_inactive=include_inactive)
     if fmt == "json":
-        click.echo(json.dumps(members, ensure_ascii=False, indent=2))
+        echo_json(members)
         return
     if not members:
         click.echo("No roster loaded yet: papertally roster import FILE.csv")

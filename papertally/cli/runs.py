@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from papertally.cli.common import Context, format_option, limit_option, pass_ctx
+from papertally.cli.common import Context, echo_json, format_option, limit_option, pass_ctx
 from papertally.errors import PapertallyError
 
 
@@ -89,7 +89,7 @@ def runs(ctx: Context, show: int | None, limit: int, fmt: str) -> None:
                 f"run {show} does not exist; `papertally runs` lists them"
             )
         if fmt == "json":
-            click.echo(json.dumps(run, ensure_ascii=False, indent=2))
+            echo_json(run)
         elif run["summary"]:
             click.echo(render_summary(run["summary"]))
         else:
@@ -101,7 +101,7 @@ def runs(ctx: Context, show: int | None, limit: int, fmt: str) -> None:
     if fmt == "json":
         for r in rows:
             r["summary"] = json.loads(r["summary"])
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows)
         return
     if not rows:
         click.echo("No nightly run yet: papertally run")
