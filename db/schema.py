@@ -226,6 +226,10 @@ from db.runs import runs as _runs  # noqa: E402 (nightly run summaries)
 
 MIGRATION_SETS.append(_runs)
 
+from db.enrichment import enrichment as _enrichment  # noqa: E402 (enrichment cache)
+
+MIGRATION_SETS.append(_enrichment)
+
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the papertally database at `path` and bring its schema

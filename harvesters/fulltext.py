@@ -24,6 +24,7 @@ garbage text. PyMuPDF is AGPL and was not considered.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -238,3 +239,51 @@ def _mark_line(line: list[tuple[str, float, float, float]]) -> str:
     if in_sup:
         parts.append("}")
     return "".join(parts)
+
+
+# --- Where a paper's PDF is, from the pages its sources list -------------------------------
+# Recognised by the path's shape, not the host, so a configured base URL (a mirror, a local
+# test server) works the same. Order: the proceedings' own PDF first, arXiv last.
+_PDF_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    # CVF Open Access: /content/CVPR2024/html/X_paper.html -> /content/CVPR2024/papers/X_paper.pdf
+    ("cvf", re.compile(r"^(?P<head>.*/content/[^/]+/)html/(?P<name>[^/?#]+)\.html$"),
+     "{head}papers/{name}.pdf"),
+    # NeurIPS proceedings: .../hash/<h>-Abstract-<Track>.html -> .../file/<h>-Paper-<Track>.pdf
+    ("neurips", re.compile(r"^(?P<head>.*/)hash/(?P<h>[0-9a-f]+)-Abstract(?P<track>-[A-Za-z_]+)?\.html$"),
+     "{head}file/{h}-Paper{track}.pdf"),
+    # OpenReview: forum?id=X -> pdf?id=X
+    ("openreview", re.compile(r"^(?P<head>.*/)forum\?id=(?P<id>[^&#]+)"), "{head}pdf?id={id}"),
+    # PMLR: /v229/name23a.html -> /v229/name23a/name23a.pdf
+    ("pmlr", re.compile(r"^(?P<head>.*/v\d+/)(?P<name>[^/?#]+)\.html$"), "{head}{name}/{name}.pdf"),
+    # RSS: /rss19/p001.html -> /rss19/p001.pdf
+    ("rss", re.compile(r"^(?P<head>.*/rss\d+/)(?P<name>p\d+)\.html$"), "{head}{name}.pdf"),
+    # ACL Anthology: /2023.acl-long.1 (or /P19-1001) -> + .pdf
+    ("acl-anthology", re.compile(r"^(?P<u>.*/(?:\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4}))/?$"),
+     "{u}.pdf"),
+    # A direct PDF link
+    ("pdf", re.compile(r"^(?P<u>.+\.pdf)$"), "{u}"),
+)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(?P<id>.+)$", re.I)
+
+
+def pdf_links(urls: list[str], doi: str | None = None, arxiv_base: str = "https://arxiv.org") -> list[str]:
+    """The PDF links a paper's source pages lead to, best first, without repeats.
+
+    Args:
+      urls: the pages the sources list for the paper (CVF html, Anthology, NeurIPS hash
+        page, OpenReview forum, PMLR, RSS, or a direct .pdf).
+      doi: an arXiv DOI (10.48550/arXiv.2401.00001) adds the arXiv PDF, last.
+    Returns: PDF URLs; empty when no page has a known shape.
+    """
+    found: list[str] = []
+    for rank_name, pattern, template in _PDF_RULES:
+        for url in urls:
+            m = pattern.match((url or "").strip())
+            if m:
+                link = template.format(**{k: v or "" for k, v in m.groupdict().items()})
+                if link not in found:
+                    found.append(link)
+    m = _ARXIV_DOI.match(doi or "")
+    if m:
+        found.append(f"{arxiv_base.rstrip('/')}/pdf/{m.group('id')}")
+    return found

@@ -81,6 +81,36 @@ class Fetched:
     # The body already decoded as JSON, when the fetcher had to read it (a cursor), so
     # that the parser does not decode the same megabytes twice. None otherwise.
     document: object = field(default=None, compare=False, repr=False)
+    # A binary download (get(..., max_bytes=N)): the bytes as received, at most N + 1 of
+    # them, and whether the body was longer than N (then only its start was read).
+    content: bytes | None = field(default=None, compare=False, repr=False)
+    over_cap: bool = False
+
+
+def _read_capped(resp: requests.Response, max_bytes: int) -> bool:
+    """Read a streamed body up to max_bytes + 1 bytes into resp; True when it was longer."""
+    chunks: list[bytes] = []
+    n = 0
+    over = False
+    try:
+        announced = int(resp.headers.get("Content-Length", ""))
+    except ValueError:
+        announced = None
+    if announced is not None and announced > max_bytes:
+        resp._content = b""  # the server says it is too long: read none of it
+        resp._content_consumed = True
+        resp.close()
+        return True
+    for chunk in resp.iter_content(min(64 * 1024, max_bytes + 1)):
+        chunks.append(chunk)
+        n += len(chunk)
+        if n > max_bytes:
+            over = True
+            break
+    resp._content = b"".join(chunks)  # what resp.content returns from now on
+    resp._content_consumed = True
+    resp.close()
+    return over
 
 
 class DiskCache:
@@ -225,6 +255,7 @@ class HttpClient:
         headers: dict | None = None,
         conditional: bool = False,
         cache_key: str | None = None,
+        max_bytes: int | None = None,
     ) -> Fetched:
         """GET `url` with retries; return its body as text.
 
@@ -237,6 +268,9 @@ class HttpClient:
             conditional: send If-None-Match/If-Modified-Since from the cached copy and
                 return the cached body on 304 Not Modified.
             cache_key: key of the cached copy (default: the full URL).
+            max_bytes: a binary download (a PDF): the body is streamed, read up to
+                max_bytes + 1 bytes and returned in `content` (text ""), never cached on
+                disk; `over_cap` says it was longer.
 
         Raises:
             QuotaExhausted: a 429 whose wait is longer than max_retry_wait or that says the
@@ -261,7 +295,9 @@ class HttpClient:
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                resp = self.session.get(full_url, headers=send, timeout=self.timeout)
+                resp = self.session.get(
+                    full_url, headers=send, timeout=self.timeout, stream=max_bytes is not None
+                )
             except requests.Timeout:
                 self.stats.requests += 1
                 problem = f"no answer within {self.timeout:g} s (timeout)"
@@ -313,6 +349,7 @@ class HttpClient:
                 self._wait(self.backoff * 2**attempt)
                 continue
             self.stats.requests += 1
+            over_cap = _read_capped(resp, max_bytes) if max_bytes is not None else False
             self.stats.bytes += len(resp.content)
             if resp.status_code == 304 and cached:
                 self.stats.not_modified += 1
@@ -362,6 +399,11 @@ class HttpClient:
             ):
                 resp.encoding = (
                     "utf-8"  # requests' default for text/* without a charset
+                )
+            if max_bytes is not None:
+                return Fetched(
+                    full_url, "", resp.status_code, headers=dict(resp.headers),
+                    content=resp.content, over_cap=over_cap,
                 )
             text = resp.text
             if self.cache is not None:

@@ -25,6 +25,21 @@ class Program(_Strict):
     first_fiscal_year: int | None = Field(None, ge=1990, le=2100)
     funder_names: tuple[str, ...] = ()
     grant_numbers: tuple[str, ...] = ()
+    # The program's own name as a paper's acknowledgement would print it (English, Japanese).
+    program_names: tuple[str, ...] = ()
+    # Counting rule: "authorship" (a member's confirmed link counts the paper) or
+    # "acknowledgement" (also needs the paper's full text to name a grant number, or a
+    # staff attribution decision). Every report and export states the rule in force.
+    attribution: Literal["authorship", "acknowledgement"] = "authorship"
+
+    @model_validator(mode="after")
+    def _acknowledgement_needs_numbers(self) -> Program:
+        if self.attribution == "acknowledgement" and not any(n.strip() for n in self.grant_numbers):
+            raise ValueError(
+                'attribution = "acknowledgement" needs the program\'s grant numbers: set '
+                '[program] grant_numbers (e.g. ["JPNP20006"]) or use attribution = "authorship"'
+            )
+        return self
 
 
 class Database(_Strict):
@@ -217,6 +232,14 @@ class Export(_Strict):
     font_file: str | None = None
 
 
+class Enrichment(_Strict):
+    # Candidate papers (a link confirmed or needing review) are enriched once after matching.
+    enabled: bool = True
+    # Caps on a PDF: a larger file is "no full text (too big)", never read.
+    pdf_max_bytes: int = Field(30 * 1024 * 1024, ge=1024)
+    pdf_max_pages: int = Field(60, ge=1, le=2000)
+
+
 class Settings(_Strict):
     program: Program = Program()
     database: Database = Database()
@@ -233,6 +256,7 @@ class Settings(_Strict):
     nightly: Nightly = Nightly()
     notify: Notify = Notify()
     export: Export = Export()
+    enrichment: Enrichment = Enrichment()
     # Folder of the config file: relative paths in it are resolved against this.
     base_dir: Path = Field(default=Path("."), exclude=True)
 

@@ -1,0 +1,13 @@
+"""The enrichers the nightly runs, in order: the one place an enricher is registered."""
+
+from __future__ import annotations
+
+from papertally.config import Settings
+from papertally.enrichment import Enricher, FullTextEnricher
+
+
+def default_enrichers(settings: Settings) -> list[Enricher]:
+    """The enrichers for this config (none when [enrichment] enabled = false)."""
+    if not settings.enrichment.enabled:
+        return []
+    return [FullTextEnricher(settings)]

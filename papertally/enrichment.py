@@ -1,0 +1,301 @@
+"""The enrichment step: after matching, learn more about each candidate paper, once, cached.
+
+A *candidate* is a paper with at least one link confirmed or needing review. Each
+*enricher* (full text here; OpenReview profiles and OpenAlex per paper plug in the same way)
+is asked only about candidates it has not answered for yet, or whose inputs changed (the
+paper's sources now give another PDF link, profile id or DOI), or whose last answer was
+"not fetched" (offline, a spent budget). So a night with no new candidate makes no call.
+
+How to write an enricher (the interface other modules implement):
+
+    class MyEnricher:
+        kind = "openalex"        # cache key, one row per (paper, kind) in db.enrichment
+        version = 1              # bump when `data`'s shape or the reading changes:
+                                 # every candidate is then asked again
+        def inputs(self, c: Candidate) -> str:
+            '''What this enricher would ask about c, as a stable string (its DOI, its
+            profile ids, its PDF link). "" = nothing to ask: stored as status "none"
+            with reason "no input", no call made.'''
+        def enrich(self, todo: list[Candidate], client: HttpClient) -> dict[str, Outcome]:
+            '''Ask about each candidate (batch as you like, within your own budget) and
+            return an Outcome per paper_id. Never raise for one bad answer: return
+            Outcome(NOT_FETCHED, "offline: ...") or Outcome(NONE, "no work found").
+            A paper left out of the dict is stored as not fetched ("not asked").'''
+
+Register it in `papertally/enrichers.py` (`default_enrichers`). Its `data` (a JSON-ready
+dict) is read back with `cached(db, paper_ids, kind)` by the matching step and the reports.
+Outcome.calls / bytes / price (calls by price class) are summed into the night's summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+import sqlite_utils
+
+from db import enrichment as store
+from db.enrichment import NONE, NOT_FETCHED, OK, Enrichment
+from harvesters.fulltext import extract_text, pdf_links
+from harvesters.http import HttpClient, NotFound, QuotaExhausted, Unreachable
+from matching.attribution import find_acknowledgement, terms_from
+from matching.authorblock import read_author_block
+from papertally.config import Settings
+from papertally.errors import HarvestError
+
+__all__ = ["Candidate", "CandidateAuthor", "Outcome", "Enricher", "OK", "NONE", "NOT_FETCHED"]
+
+
+@dataclass(frozen=True)
+class CandidateAuthor:
+    """One byline position of a candidate, with the ids its sources printed."""
+
+    position: int
+    name: str
+    openreview_id: str | None = None
+    orcid: str | None = None
+    openalex_id: str | None = None
+    dblp_pid: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate paper as the enrichers see it."""
+
+    paper_id: str
+    venue: str
+    year: int
+    title: str
+    doi: str | None
+    urls: tuple[tuple[str, str], ...]  # (source, page URL) per source record
+    authors: tuple[CandidateAuthor, ...]  # the byline
+    member_positions: tuple[int, ...]  # byline positions linked to a member
+    dois: tuple[str, ...] = ()  # every DOI a source gave
+    members: dict = field(default_factory=dict, compare=False, hash=False)  # position -> person_id
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One enricher's answer for one paper."""
+
+    status: str  # OK | NONE | NOT_FETCHED
+    reason: str = ""
+    data: dict = field(default_factory=dict)
+    content_hash: str | None = None
+    calls: int = 0
+    bytes: int = 0
+    price: dict = field(default_factory=dict)  # calls by price class
+
+
+class Enricher(Protocol):
+    kind: str
+    version: int
+
+    def inputs(self, candidate: Candidate) -> str: ...
+
+    def enrich(self, todo: list[Candidate], client: HttpClient) -> dict[str, Outcome]: ...
+
+
+def load_candidates(db: sqlite_utils.Database) -> list[Candidate]:
+    """Every candidate paper, with its sources' pages and byline."""
+    rows = store.candidate_rows(db, store.candidate_paper_ids(db))
+    return [
+        Candidate(
+            paper_id=r["paper_id"],
+            venue=r["venue"],
+            year=r["year"],
+            title=r["title"],
+            doi=r["doi"],
+            urls=tuple(r["urls"]),
+            authors=tuple(CandidateAuthor(**a) for a in r["authors"]),
+            member_positions=tuple(sorted(r["member_positions"])),
+            dois=tuple(r["dois"]),
+            members=r["members"],
+        )
+        for r in rows
+    ]
+
+
+def _fingerprint(enricher: Enricher, candidate: Candidate) -> str:
+    return f"v{enricher.version}:{enricher.inputs(candidate)}"
+
+
+@dataclass
+class KindSummary:
+    """What one enricher did in one night."""
+
+    candidates: int = 0
+    asked: int = 0  # candidates it was asked about tonight
+    cached: int = 0  # answered before, inputs unchanged: no call
+    ok: int = 0
+    none: int = 0
+    not_fetched: int = 0
+    calls: int = 0
+    bytes: int = 0
+    price: dict = field(default_factory=dict)
+    reasons: dict = field(default_factory=dict)  # reason -> papers, for none/not fetched
+
+
+def run_enrichers(
+    db: sqlite_utils.Database,
+    enrichers: Sequence[Enricher],
+    client: HttpClient | None,
+    *,
+    offline_reason: str | None = None,
+    now: str | None = None,
+) -> dict[str, KindSummary]:
+    """Enrich every candidate that needs it, with each enricher; store the outcomes.
+
+    Args:
+      db: the database (candidates are read from its links).
+      enrichers: the enrichers to run, in order.
+      client: the shared HTTP client; None, or `offline_reason` set, means no call is made
+        and every candidate that needs asking is stored "not fetched: <reason>".
+    Returns: per enricher kind, a KindSummary (JSON-ready with dataclasses.asdict).
+    """
+    stamp = now or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    candidates = load_candidates(db)
+    ids = [c.paper_id for c in candidates]
+    out: dict[str, KindSummary] = {}
+    for enricher in enrichers:
+        summary = out[enricher.kind] = KindSummary(candidates=len(candidates))
+        cache = store.load(db, ids, enricher.kind)
+        todo: list[Candidate] = []
+        no_input: list[Candidate] = []
+        for c in candidates:
+            fp = _fingerprint(enricher, c)
+            row = cache.get((c.paper_id, enricher.kind))
+            if row and row.inputs == fp and row.status != NOT_FETCHED:
+                summary.cached += 1
+            elif not enricher.inputs(c):
+                no_input.append(c)
+            else:
+                todo.append(c)
+        outcomes: dict[str, Outcome] = {
+            c.paper_id: Outcome(NONE, "no input (no link or id to ask with)") for c in no_input
+        }
+        if todo and (client is None or offline_reason):
+            why = f"not fetched: {offline_reason or 'offline'}"
+            outcomes.update({c.paper_id: Outcome(NOT_FETCHED, why) for c in todo})
+        elif todo:
+            answered = enricher.enrich(todo, client)
+            for c in todo:
+                outcomes[c.paper_id] = answered.get(c.paper_id) or Outcome(NOT_FETCHED, "not asked")
+        by_id = {c.paper_id: c for c in candidates}
+        rows = []
+        for pid, o in outcomes.items():
+            summary.asked += by_id[pid] in todo
+            summary.calls += o.calls
+            summary.bytes += o.bytes
+            for k, v in o.price.items():
+                summary.price[k] = summary.price.get(k, 0) + v
+            setattr(summary, o.status, getattr(summary, o.status) + 1)
+            if o.status != OK:
+                summary.reasons[o.reason] = summary.reasons.get(o.reason, 0) + 1
+            rows.append(
+                Enrichment(pid, enricher.kind, _fingerprint(enricher, by_id[pid]), o.status,
+                           o.reason, o.data, o.content_hash, o.calls, o.bytes, stamp)
+            )
+        store.store(db, rows)
+    return out
+
+
+def cached(
+    db: sqlite_utils.Database, paper_ids: Sequence[str] | None = None, kind: str | None = None
+) -> dict[tuple[str, str], Enrichment]:
+    """The stored enrichment rows, keyed by (paper_id, kind)."""
+    return store.load(db, paper_ids, kind)
+
+
+def summary_line(summary: dict[str, KindSummary]) -> str:
+    """One line per night: 'enrichment: fulltext 3 asked (2 ok, 1 none), 5 cached, 3 calls'."""
+    parts = []
+    for kind, s in summary.items():
+        counts = Counter({"ok": s.ok, "none": s.none, "not fetched": s.not_fetched})
+        detail = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+        parts.append(
+            f"{kind} {s.asked} asked" + (f" ({detail})" if detail else "")
+            + f", {s.cached} cached, {s.calls} calls, {s.bytes:,} bytes"
+        )
+    return "enrichment: " + ("; ".join(parts) if parts else "no enricher")
+
+
+# --- The full-text enricher ----------------------------------------------------------------
+
+FULLTEXT = "fulltext"
+
+
+class FullTextEnricher:
+    """The paper's open PDF: the acknowledgement and page 1's author block. One download
+    per candidate at most (the best link only; a failure is not retried elsewhere)."""
+
+    kind = FULLTEXT
+    version = 1
+
+    def __init__(self, settings: Settings):
+        p = settings.program
+        self.terms = terms_from(p.grant_numbers, p.funder_names, p.program_names)
+        self.max_bytes = settings.enrichment.pdf_max_bytes
+        self.max_pages = settings.enrichment.pdf_max_pages
+        arxiv = settings.sources.get("arxiv")
+        self.arxiv_base = getattr(arxiv, "base_url", None) or "https://arxiv.org"
+
+    def links(self, c: Candidate) -> list[str]:
+        dois = [d for d in (c.doi, *c.dois) if d]
+        links = pdf_links([u for _s, u in c.urls], None, self.arxiv_base)
+        for d in dois:
+            for link in pdf_links([], d, self.arxiv_base):
+                if link not in links:
+                    links.append(link)
+        return links
+
+    def inputs(self, c: Candidate) -> str:
+        links = self.links(c)
+        return links[0] if links else ""
+
+    def enrich(self, todo: list[Candidate], client: HttpClient) -> dict[str, Outcome]:
+        return {c.paper_id: self.enrich_one(c, client) for c in todo}
+
+    def enrich_one(self, c: Candidate, client: HttpClient) -> Outcome:
+        url = self.inputs(c)
+        before = client.stats.copy()
+        what = f"{c.venue} {c.year} {c.paper_id}"
+        try:
+            got = client.get(url, source=FULLTEXT, what=what, max_bytes=self.max_bytes)
+        except Unreachable as exc:
+            return self._cost(Outcome(NOT_FETCHED, f"offline: {exc}"), client, before)
+        except NotFound:
+            return self._cost(Outcome(NONE, f"no full text (HTTP 404 at {url})"), client, before)
+        except QuotaExhausted as exc:
+            return self._cost(Outcome(NOT_FETCHED, f"budget: {exc}"), client, before)
+        except HarvestError as exc:  # 429 storm, 5xx, timeouts: try again another night
+            return self._cost(Outcome(NOT_FETCHED, str(exc)), client, before)
+        if got.over_cap:
+            return self._cost(
+                Outcome(NONE, f"no full text (too big: over the cap of {self.max_bytes:,} bytes)"),
+                client, before,
+            )
+        text = extract_text(got.content or b"", max_bytes=self.max_bytes, max_pages=self.max_pages)
+        if not text.ok:
+            return self._cost(
+                Outcome(NONE, text.describe(), {"url": url}, text.sha256), client, before
+            )
+        ack = find_acknowledgement(text.pages, self.terms)
+        block = read_author_block(text.first_page, [a.name for a in c.authors])
+        data = {
+            "url": url,
+            "pages": text.page_count,
+            "sha256": text.sha256,
+            "acknowledgement": asdict(ack),
+            "ack_line": ack.explain(),
+            "authors": [dict(asdict(a), line=a.explain()) for a in block],
+        }
+        return self._cost(Outcome(OK, "", data, text.sha256), client, before)
+
+    @staticmethod
+    def _cost(o: Outcome, client: HttpClient, before) -> Outcome:
+        spent = client.stats.since(before)
+        return Outcome(o.status, o.reason, o.data, o.content_hash, spent.requests, spent.bytes)
