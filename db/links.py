@@ -17,6 +17,17 @@ from papertally.errors import NotFoundError, PapertallyError
 ACTION_STATUS = {"accept": "confirmed", "reject": "rejected", "unsure": "needs_review"}
 
 
+# The identifiers a source may print with an author: scheme -> authorships column. The
+# schemes a staff rule can name are matching.context.ID_SCHEMES.
+AUTHOR_ID_SCHEMES = {
+    "orcid": "orcid",
+    "openalex": "openalex_id",
+    "openreview": "openreview_id",
+    "dblp": "dblp_pid",
+    "ieee": "ieee_id",
+}
+
+
 class ConflictError(PapertallyError):
     """The link was decided by someone else after the caller last looked at it."""
 

@@ -27,6 +27,7 @@ import sqlite_utils
 from db import runs as runs_db
 from papertally.config import Settings
 from papertally.errors import PapertallyError
+from papertally.i18n import LANGS, section
 from papertally.report import gap, theme_row, theme_status
 
 FORMATS = ("xlsx", "csv", "json")
@@ -62,147 +63,24 @@ EVIDENCE_KEYS = (
     "link_id",
 )
 
-LABELS = {
-    "en": {
-        "theme_id": "Theme ID",
-        "theme_name": "Theme",
-        "target": "Target",
-        "confirmed": "Confirmed",
-        "pending": "Pending review",
-        "gap": "Gap to target",
-        "status": "Status",
-        "paper_status": "Counted as",
-        "venue": "Venue",
-        "year": "Year",
-        "conference_date": "Conference date",
-        "fiscal_year": "Fiscal year",
-        "title": "Title",
-        "doi": "DOI",
-        "url": "URL",
-        "person_id": "Member ID",
-        "member": "Member",
-        "project_id": "Project",
-        "link_status": "Link status",
-        "score": "Score",
-        "how": "How decided",
-        "decided_by": "Decided by",
-        "decided_at": "Decided at",
-        "paper_id": "Paper ID",
-        "link_id": "Link ID",
-        "sheet_summary": "Summary",
-        "sheet_evidence": "Evidence",
-        "sheet_about": "Sources and rules",
-        "total": "TOTAL",
-        "total_name": "(distinct papers)",
-        "title_summary": "FY{fy} papers per theme against target",
-        "title_evidence": "FY{fy} evidence: every counted paper and its links",
-        "k_program": "Program",
-        "k_fiscal_year": "Fiscal year",
-        "k_reading": "Target reading",
-        "k_years": "Fiscal years counted",
-        "k_venue_years": "Venue-years",
-        "k_not_harvested": "Venue-years with no papers harvested yet (their zero is not a count)",
-        "k_rules": "Counting rule",
-        "k_generated": "Exported at",
-        "k_run": "Last nightly run",
-        "k_source": "Data source",
-        "no_run": "no nightly run yet",
-        "per_fiscal_year": "per fiscal year: the fiscal year's own papers against its target",
-        "cumulative": "cumulative: papers from FY{first} to FY{fy} against the FY{fy} target",
-        "met": "met",
-        "met_with_pending": "met if pending papers are confirmed",
-        "below": "below target",
-        "no_target": "no target set",
-        "confirmed_paper": "confirmed",
-        "pending_paper": "pending review",
-        "automatic": "automatic (matcher)",
-        "staff accept": "staff: accepted",
-        "staff unsure": "staff: unsure",
-        "staff reject": "staff: rejected",
-        "link_confirmed": "confirmed",
-        "link_needs_review": "needs review",
-        "chart_title": "FY{fy}: papers per theme (confirmed + pending) vs target",
-        "chart_y": "Papers",
-        "chart_target": "Target",
-    },
-    "ja": {
-        "theme_id": "テーマID",
-        "theme_name": "テーマ名",
-        "target": "目標",
-        "confirmed": "確定",
-        "pending": "保留（要確認）",
-        "gap": "目標との差",
-        "status": "状況",
-        "paper_status": "計上区分",
-        "venue": "会議",
-        "year": "開催年",
-        "conference_date": "会議開催日",
-        "fiscal_year": "年度",
-        "title": "論文タイトル",
-        "doi": "DOI",
-        "url": "URL",
-        "person_id": "研究者ID",
-        "member": "研究者",
-        "project_id": "プロジェクト",
-        "link_status": "紐付け状態",
-        "score": "スコア",
-        "how": "判定方法",
-        "decided_by": "判定者",
-        "decided_at": "判定日時",
-        "paper_id": "論文ID",
-        "link_id": "紐付けID",
-        "sheet_summary": "概要",
-        "sheet_evidence": "根拠",
-        "sheet_about": "出典と計上ルール",
-        "total": "合計",
-        "total_name": "（論文数・重複なし）",
-        "title_summary": "FY{fy} テーマ別採択論文数と目標",
-        "title_evidence": "FY{fy} 根拠：計上した全論文と紐付けの判定",
-        "k_program": "事業",
-        "k_fiscal_year": "年度",
-        "k_reading": "目標の読み方",
-        "k_years": "計上対象年度",
-        "k_venue_years": "対象会議・年",
-        "k_not_harvested": "論文が未収集の会議・年（0件は集計結果ではありません）",
-        "k_rules": "計上ルール",
-        "k_generated": "出力日時",
-        "k_run": "直近の夜間実行",
-        "k_source": "データ出典",
-        "no_run": "夜間実行はまだありません",
-        "per_fiscal_year": "年度ごと：各年度の論文数をその年度の目標と比較",
-        "cumulative": "累積：FY{first}からFY{fy}までの論文数をFY{fy}の目標と比較",
-        "met": "達成",
-        "met_with_pending": "保留分が確定すれば達成",
-        "below": "未達",
-        "no_target": "目標なし",
-        "confirmed_paper": "確定",
-        "pending_paper": "保留（要確認）",
-        "automatic": "自動判定（照合）",
-        "staff accept": "担当者が承認",
-        "staff unsure": "担当者が保留",
-        "staff reject": "担当者が却下",
-        "link_confirmed": "確定",
-        "link_needs_review": "要確認",
-        "chart_title": "FY{fy} テーマ別論文数（確定＋保留）と目標",
-        "chart_y": "論文数",
-        "chart_target": "目標",
-    },
-}
 
-# Japanese wording of papertally.report.COUNTING_RULES (an unknown rule is shown as is).
-RULES_JA = {
-    "distinct papers; a paper counts once per theme and once in the total": "論文は重複なしで数える。1本の論文はテーマごとに1回、合計でも1回だけ数える",
-    "a paper belongs to the fiscal year of its venue-year's conference date": "論文はその会議の開催日が属する年度に計上する",
-    "only the tracks/volumes configured for each venue count": "会議ごとに設定したトラック・巻の論文だけを数える",
-    "a link counts only if the conference date is within the member's membership window": "会議開催日が研究者の参画期間内にある場合だけ数える",
-    "confirmed = papers with at least one confirmed link; "
-    "pending = papers whose only links are needs_review": "確定＝確定した紐付けが1つ以上ある論文、保留＝紐付けがすべて要確認の論文",
-}
+
+def labels(lang: str) -> dict[str, str]:
+    """The export's wording in `lang`: the "export." entries of papertally/locales, the
+    catalogue the review page reads too."""
+    return section(lang, "export.")
+
+
+def counting_rule(lang: str, rule: str) -> str:
+    """A counting rule of papertally.report (stored in English with the run) in `lang`;
+    an unknown rule is shown as is."""
+    key = {text: k for k, text in section("en", "counting_rule.").items()}.get(rule)
+    return section(lang, "counting_rule.")[key] if key else rule
 
 
 def reading_text(report: dict, settings: Settings, lang: str) -> str:
     """The target reading in words, e.g. "per fiscal year: ..."."""
-    words = LABELS[lang][report["target_reading"]]
+    words = labels(lang)[report["target_reading"]]
     years = report.get("fiscal_years_counted") or [report["fiscal_year"]]
     return words.format(first=years[0], fy=report["fiscal_year"])
 
@@ -232,9 +110,9 @@ def build_export(
     Returns {"lang", "fiscal_year", "meta": [(label, value)], "summary": [dict],
     "evidence": [dict], "report", "run", "sources", "generated_at"}.
     """
-    if lang not in LABELS:
+    if lang not in LANGS:
         raise PapertallyError(f"unknown language {lang!r}; use ja or en")
-    lab = LABELS[lang]
+    lab = labels(lang)
     fy = report["fiscal_year"]
     generated = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     run = runs_db.get_run(db, run_id) if run_id else runs_db.last_finished_run(db)
@@ -293,7 +171,7 @@ def build_export(
                             f"link_{link['status']}", link["status"]
                         ),
                         "score": link["score"],
-                        "how": lab.get(link["how"], link["how"]),
+                        "how": lab.get(link["how"].replace(" ", "_"), link["how"]),
                         "decided_by": link["decided_by"],
                         "decided_at": link["decided_at"] or "",
                         "paper_id": p["paper_id"],
@@ -301,9 +179,7 @@ def build_export(
                     }
                 )
 
-    rules = report["counting_rules"]
-    if lang == "ja":
-        rules = [RULES_JA.get(r, r) for r in rules]
+    rules = [counting_rule(lang, r) for r in report["counting_rules"]]
     run_text = lab["no_run"]
     if run:
         run_text = f"#{run['run_id']} {run['started_at']} → {run['finished_at'] or ''} ({run['status']})"
@@ -404,7 +280,7 @@ def _cell(value: object) -> object:
 def render_csv(data: dict) -> str:
     """Three blocks separated by an empty row: sources and rules (label, value), the
     summary table, the evidence table. Each table starts with its header row."""
-    lab = LABELS[data["lang"]]
+    lab = labels(data["lang"])
     out = io.StringIO()
     w = csv.writer(out)  # \r\n line ends, as Excel writes them
     w.writerow([data["title_summary"]])
@@ -451,7 +327,7 @@ def _write_xlsx(data: dict, path: Path) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    lab = LABELS[data["lang"]]
+    lab = labels(data["lang"])
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
 
@@ -631,7 +507,7 @@ def write_chart(
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg"):
         raise PapertallyError(f"{path}: a chart is written as .png or .svg")
-    lab = LABELS[data["lang"]]
+    lab = labels(data["lang"])
     themes = data["report"]["themes"]
     fy = data["fiscal_year"]
     names = [

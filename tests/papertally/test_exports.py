@@ -123,7 +123,7 @@ def world(db, settings):
 
 
 def summary_expected(report, lang):
-    lab = exports.LABELS[lang]
+    lab = exports.labels(lang)
     rows = []
     for t in report["themes"]:
         status = exports.theme_status(t["target"], t["confirmed"], t["pending"])
@@ -190,7 +190,7 @@ def test_xlsx_summary_and_evidence_match_the_report_cell_by_cell(world, tmp_path
     data = exports.build_export(db, s, report, lang=lang)
     path = exports.write_export(data, "xlsx", tmp_path / "fy.xlsx")
     wb = load_workbook(path)
-    lab = exports.LABELS[lang]
+    lab = exports.labels(lang)
     assert wb.sheetnames == [
         lab["sheet_summary"],
         lab["sheet_evidence"],
@@ -227,7 +227,7 @@ def test_xlsx_summary_and_evidence_match_the_report_cell_by_cell(world, tmp_path
         for r in rows
     ] == evidence_expected(report)
     accepted = next(r for r in rows if r[col["decided_by"]] == "yamada")
-    assert accepted[col["how"]] == lab["staff accept"]
+    assert accepted[col["how"]] == lab["staff_accept"]
     assert accepted[col["decided_at"]]
     auto = next(
         r for r in rows if r[col["person_id"]] == "a1" and r[col["venue"]] == "CVPR"
@@ -264,7 +264,7 @@ def test_csv_has_bom_and_the_same_cells(world, tmp_path):
     meta, summary, evidence = blocks
     assert "年度ごと" in meta[0][0]  # title states the reading
     assert ["目標の読み方", exports.reading_text(report, s, "ja")] in meta
-    lab = exports.LABELS["ja"]
+    lab = exports.labels("ja")
     assert summary[0] == [lab[k] for k in exports.SUMMARY_KEYS]
     expected = [
         ["" if v is None else str(v) for v in r] for r in summary_expected(report, "ja")
@@ -362,7 +362,7 @@ def test_export_names_the_venue_years_with_no_papers_harvested(world, lang):
     report = build_report(db, s, 2024)
     assert report["venue_years_without_papers"]  # the world stores some venue-years only
     data = exports.build_export(db, s, report, lang=lang)
-    key = exports.LABELS[lang]["k_not_harvested"]
+    key = exports.labels(lang)["k_not_harvested"]
     (value,) = [v for k, v in data["meta"] if k == key]
     assert value == ", ".join(report["venue_years_without_papers"])
 

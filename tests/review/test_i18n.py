@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from db.review import RULE_KINDS
-from review.app import STATUS_CHOICES
-from review.i18n import from_accept_language, messages, translate
+from db.links import AUTHOR_ID_SCHEMES
+from db.links import QUEUE_STATUSES as STATUS_CHOICES
+from papertally.i18n import from_accept_language, messages, translate
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "review" / "templates"
 
@@ -36,6 +37,7 @@ def test_every_key_used_in_a_template_exists():
         *(f"rules.kind.{k}" for k in RULE_KINDS),
         *(f"summary.reading.{r}" for r in ("per_fiscal_year", "cumulative")),
         *(f"bulk.{g}" for g in ("orcid", "name_org")),
+        *(f"scheme.{s}" for s in AUTHOR_ID_SCHEMES),
     }
     assert families == {
         "status.",
@@ -44,6 +46,7 @@ def test_every_key_used_in_a_template_exists():
         "rules.kind.",
         "summary.reading.",
         "bulk.",
+        "scheme.",
     }
     assert used <= set(messages("en")), used - set(messages("en"))
 
@@ -65,7 +68,10 @@ def test_accept_language(header, lang):
 
 
 def test_every_key_used_in_the_app_code_exists():
-    code = (TEMPLATES.parent / "app.py").read_text(encoding="utf-8")
+    code = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (*TEMPLATES.parent.glob("*.py"), *TEMPLATES.parent.glob("views/*.py"))
+    )
     used = set(re.findall(r"""translate\(\s*[a-z_.]+,\s*f?["']([a-z0-9_.{}]+)["']""", code))
     assert {"login.failed", "queue.no_such_page", "login.locked_{lock.scope}"} <= used
     keys = {k for k in used if "{" not in k} | {

@@ -137,7 +137,7 @@ def test_bulk_decision_from_a_later_page(make_app, web, db, links):
 
 
 def test_page_numbers_leave_out_the_middle_of_long_queues():
-    from review.app import page_numbers
+    from review.views.queue import page_numbers
 
     assert page_numbers(1, 1) == [1]
     assert page_numbers(1, 3) == [1, 2, 3]

@@ -1,4 +1,5 @@
-"""Japanese and English page text: per-user choice, else the browser's Accept-Language."""
+"""Japanese and English text of the review page and the exports (papertally/locales/*.json):
+per-user choice, else the browser's Accept-Language."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ _LOCALES = Path(__file__).resolve().parent / "locales"
 
 @cache
 def messages(lang: str) -> dict[str, str]:
-    """The message catalogue of `lang` (review/locales/<lang>.json)."""
+    """The message catalogue of `lang` (papertally/locales/<lang>.json)."""
     return json.loads((_LOCALES / f"{lang}.json").read_text(encoding="utf-8"))
 
 
@@ -21,6 +22,12 @@ def translate(lang: str, key: str, **values: object) -> str:
     """The text for `key` in `lang` (falling back to English, then the key), formatted."""
     text = messages(lang).get(key) or messages("en").get(key) or key
     return text.format(**values) if values else text
+
+
+def section(lang: str, prefix: str) -> dict[str, str]:
+    """The messages of `lang` whose key starts with `prefix`, keyed without it
+    (section("ja", "export.")["title"] is the text of "export.title")."""
+    return {k[len(prefix) :]: v for k, v in messages(lang).items() if k.startswith(prefix)}
 
 
 def from_accept_language(header: str | None) -> str:

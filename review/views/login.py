@@ -1,0 +1,107 @@
+"""Logging in and out (with the login limits), and the page language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.exceptions import HTTPException
+
+from db import review as review_db
+from papertally.i18n import LANGS, translate
+from review import auth
+from review.web import Db, Form, User, lang_of, render, safe_next, state
+
+log = logging.getLogger("papertally.review")
+router = APIRouter()
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None):
+    return render(request, "login.html", lang_of(request), next=safe_next(next), error=None)
+
+
+@router.post("/login")
+def login(request: Request, form: Form, db: Db):
+    st = state(request)
+    name = (form.get("name") or "").strip()
+    password = form.get("password") or ""
+    # uvicorn puts a trusted proxy's X-Forwarded-For here (forwarded_allow_ips).
+    client = request.client.host if request.client else "unknown"
+    attempt, lock = review_db.begin_login(
+        db, name, client, moment=st.clock(), limits=st.limits
+    )
+    if lock is not None:
+        log.warning(
+            "review login refused for %r from %s: too many failed logins (%s) until %s",
+            name, client, lock.scope, lock.until.isoformat(timespec="seconds"),
+        )
+        return too_many_attempts(request, form, name, lock)
+    user = review_db.get_user(db, name) if name else None
+    ok = auth.verify_password(user["password_hash"] if user else auth.DUMMY_HASH, password)
+    lang = lang_of(request, user)
+    if not (user and ok):
+        started = review_db.login_failed(db, attempt, moment=st.clock(), limits=st.limits)
+        if started is not None:
+            log.warning(
+                "review login locked for %r from %s: %d failed logins for this %s; "
+                "refused until %s",
+                name, client, started.failures, started.scope,
+                started.until.isoformat(timespec="seconds"),
+            )
+        return render(
+            request,
+            "login.html",
+            lang,
+            401,
+            next=safe_next(form.get("next")),
+            error=translate(lang, "login.failed"),
+            name=name,
+        )
+    review_db.login_succeeded(db, attempt, moment=st.clock())
+    sid = review_db.create_session(db, user["name"], st.settings.review.session_hours)
+    request.session.clear()  # a fresh session (and CSRF token) at login
+    request.session.update({"sid": sid, "csrf": auth.new_csrf_token()})
+    return RedirectResponse(safe_next(form.get("next")), status_code=303)
+
+
+def too_many_attempts(
+    request: Request, form: dict, name: str, lock: review_db.Lockout
+) -> HTMLResponse:
+    lang = lang_of(request)
+    wait = max(1, math.ceil((lock.until - state(request).clock()).total_seconds()))
+    response = render(
+        request,
+        "login.html",
+        lang,
+        429,
+        next=safe_next(form.get("next")),
+        error=translate(
+            lang,
+            f"login.locked_{lock.scope}",
+            minutes=math.ceil(wait / 60),
+            until=lock.until.astimezone(dt.UTC).strftime("%H:%M"),
+        ),
+        name=name,
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, form: Form, db: Db):
+    review_db.revoke_session(db, request.session.get("sid"))
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.post("/lang")
+def set_lang(request: Request, form: Form, user: User, db: Db):
+    lang = form.get("lang") or None
+    if lang is not None and lang not in LANGS:
+        raise HTTPException(400, f"language '{lang}' is not supported (ja, en)")
+    review_db.set_user_lang(db, user.name, lang)
+    return RedirectResponse(safe_next(form.get("back")), status_code=303)

@@ -1,0 +1,199 @@
+"""What every page of the review app shares: its state, the database connection and the
+current user as FastAPI dependencies, the CSRF-checked form, and rendering in the viewer's
+language."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode, urlsplit
+
+import sqlite_utils
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
+
+from db import review as review_db
+from papertally.config import Settings
+from papertally.i18n import LANGS, from_accept_language, translate
+from review import auth
+
+HERE = Path(__file__).resolve().parent
+FILTERS = ("theme", "venue", "year", "member", "status")
+# Kept through forms and redirects along with the filters (the page the reviewer was on).
+KEPT = (*FILTERS, "page")
+
+
+class NotLoggedIn(Exception):
+    """Raised by `current_user` when the request carries no valid login."""
+
+
+@dataclass
+class Staff:
+    name: str
+    lang: str
+
+
+@dataclass
+class ReviewState:
+    """What the routers read from `request.app.state.review`."""
+
+    settings: Settings
+    db_path: Path
+    clock: Callable[[], dt.datetime]
+    limits: review_db.LoginLimits
+    templates: Jinja2Templates
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
+    templates.env.filters["fromjson"] = lambda text: json.loads(text or "[]")
+    return templates
+
+
+def state(request: Request) -> ReviewState:
+    return request.app.state.review
+
+
+# -- dependencies ------------------------------------------------------------------------
+
+
+def get_db(request: Request) -> Iterator[sqlite_utils.Database]:
+    """One connection per request (concurrent requests never share a transaction),
+    closed when the request is done."""
+    with contextlib.closing(review_db.connect(state(request).db_path)) as db:
+        yield db
+
+
+Db = Annotated[sqlite_utils.Database, Depends(get_db)]
+
+
+def lang_of(request: Request, user: dict | None = None) -> str:
+    if user and user.get("lang") in LANGS:
+        return user["lang"]
+    if request.session.get("lang") in LANGS:
+        return request.session["lang"]
+    return from_accept_language(request.headers.get("accept-language"))
+
+
+def current_user(request: Request, db: Db) -> Staff:
+    """The logged-in staff member; NotLoggedIn (a redirect to /login) otherwise."""
+    user = review_db.session_user(db, request.session.get("sid"))
+    if user is None:
+        request.session.pop("sid", None)
+        raise NotLoggedIn()
+    return Staff(name=user["name"], lang=lang_of(request, user))
+
+
+User = Annotated[Staff, Depends(current_user)]
+
+
+async def checked_form(request: Request) -> dict:
+    """The POSTed form, after the CSRF checks: same-origin (when the browser says where
+    the request comes from) and the session's token in the form."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin and origin != "null":
+        if urlsplit(origin).netloc != request.headers.get("host", ""):
+            raise HTTPException(403, "cross-site request refused")
+    elif origin == "null":
+        raise HTTPException(403, "cross-site request refused")
+    form = dict(await request.form())
+    if not auth.csrf_ok(request.session.get("csrf"), form.get("csrf_token")):
+        raise HTTPException(
+            403,
+            "the form's security token is missing or stale; reload the page and try again",
+        )
+    return form
+
+
+Form = Annotated[dict, Depends(checked_form)]
+
+
+# -- rendering ---------------------------------------------------------------------------
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = auth.new_csrf_token()
+    return token
+
+
+def render(
+    request: Request, template: str, lang: str, status_code: int = 200, **context
+) -> HTMLResponse:
+    """`template` in `lang`, with t(), the CSRF token, the flash message and the program."""
+
+    def t(key: str, **values) -> str:
+        return translate(lang, key, **values)
+
+    has_session = "session" in request.scope
+    st = state(request)
+    return st.templates.TemplateResponse(
+        request,
+        template,
+        {
+            "t": t,
+            "lang": lang,
+            "csrf": csrf_token(request) if has_session else "",
+            "flash": request.session.pop("flash", None) if has_session else None,
+            "program": st.settings.program.name,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def flash(request: Request, kind: str, text: str) -> None:
+    request.session["flash"] = {"kind": kind, "text": text}
+
+
+# -- small helpers -----------------------------------------------------------------------
+
+
+def int_or_none(value: str | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise HTTPException(400, f"'{value}' is not a number") from None
+
+
+def queue_query(values: dict, keys: tuple[str, ...] = FILTERS) -> dict:
+    return {k: values.get(k) for k in keys if values.get(k) not in (None, "")}
+
+
+def back_to_queue(form: dict, item: int | None) -> RedirectResponse:
+    """Back to the queue with the filters and page the form came from, on `item`."""
+    query = queue_query(form, KEPT)
+    if item is not None:
+        query["item"] = item
+    return RedirectResponse(
+        "/queue" + (f"?{urlencode(query)}" if query else ""), status_code=303
+    )
+
+
+def safe_next(target: str | None) -> str:
+    # Only local paths: never redirect a login to another site.
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
+        return "/queue"
+    return target
+
+
+def same_site_referer(request: Request) -> str | None:
+    parts = urlsplit(request.headers.get("referer") or "")
+    if parts.netloc != request.headers.get("host") or not parts.path.startswith("/"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
