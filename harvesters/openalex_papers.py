@@ -11,6 +11,7 @@ one), and the cost OpenAlex itself reports is summed beside the estimate.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -112,6 +113,9 @@ class Enriched:
     price_class: str = ""
     work: WorkFacts | None = None
     reason: str = ""
+    # HTTP requests (retries included) and bytes of the call, on the call's first paper.
+    requests: int = 0
+    bytes: int = 0
 
     def to_dict(self) -> dict:
         """A JSON-ready dict, for the enrichment cache."""
@@ -337,36 +341,52 @@ def enrich_papers(
             for a in call.asks:
                 results[a.paper_id] = Enriched(a.paper_id, "not_fetched", reason=stop)
             continue
-        try:
-            found = _make_call(client, call, base_url, headers, ledger)
-        except NotFound:
-            ledger.add(call.price_class)
-            for a in call.asks:
-                results[a.paper_id] = Enriched(
-                    a.paper_id, "not_found", call.price_class,
-                    reason="OpenAlex has no such work (HTTP 404)",
-                )
-            continue
-        except HarvestError as exc:
-            if not isinstance(exc, (Unreachable, QuotaExhausted, _BadAnswer)):
-                ledger.add(call.price_class)  # answered, with an error status
-            reason = _not_fetched_reason(exc)
-            for a in call.asks:
-                results[a.paper_id] = Enriched(a.paper_id, "not_fetched", reason=reason)
-            if not isinstance(exc, _BadAnswer):
-                stop = reason
-            continue
-        for a in call.asks:
-            work = found.get(a.paper_id)
-            results[a.paper_id] = (
-                Enriched(a.paper_id, "found", call.price_class, work)
-                if work
-                else Enriched(
-                    a.paper_id, "not_found", call.price_class,
-                    reason=_why_not_found(call.price_class),
-                )
-            )
+        before = client.stats.copy()
+        stop = _answer_call(client, call, base_url, headers, ledger, results)
+        spent = client.stats.since(before)
+        first = call.asks[0].paper_id
+        results[first] = dataclasses.replace(
+            results[first], requests=spent.requests, bytes=spent.bytes
+        )
     return [results[a.paper_id] for a in asks]
+
+
+def _answer_call(
+    client: HttpClient, call: Call, base_url: str, headers: dict, ledger: CallLedger,
+    results: dict[str, Enriched],
+) -> str | None:
+    """Make one call and put each of its papers' answers in `results`.
+
+    Returns the reason to make no further call tonight, or None.
+    """
+    try:
+        found = _make_call(client, call, base_url, headers, ledger)
+    except NotFound:
+        ledger.add(call.price_class)
+        for a in call.asks:
+            results[a.paper_id] = Enriched(
+                a.paper_id, "not_found", call.price_class,
+                reason="OpenAlex has no such work (HTTP 404)",
+            )
+        return None
+    except HarvestError as exc:
+        if not isinstance(exc, (Unreachable, QuotaExhausted, _BadAnswer)):
+            ledger.add(call.price_class)  # answered, with an error status
+        reason = _not_fetched_reason(exc)
+        for a in call.asks:
+            results[a.paper_id] = Enriched(a.paper_id, "not_fetched", reason=reason)
+        return None if isinstance(exc, _BadAnswer) else reason
+    for a in call.asks:
+        work = found.get(a.paper_id)
+        results[a.paper_id] = (
+            Enriched(a.paper_id, "found", call.price_class, work)
+            if work
+            else Enriched(
+                a.paper_id, "not_found", call.price_class,
+                reason=_why_not_found(call.price_class),
+            )
+        )
+    return None
 
 
 class _BadAnswer(HarvestError):

@@ -223,3 +223,24 @@ def align_authors(byline: list[str], other: list[str]) -> dict[int, int]:
             aligned[i] = partners[0]
             taken.add(partners[0])
     return aligned
+
+
+def profile_facts_from(data: dict) -> ProfileFacts:
+    """A ProfileFacts from its JSON-ready dict (dataclasses.asdict), as the cache keeps it."""
+    return ProfileFacts(
+        profile_id=data["profile_id"],
+        stints=tuple(Stint(**s) for s in data.get("stints", ())),
+        email_domains=tuple(data.get("email_domains", ())),
+        orcid=data.get("orcid"),
+        dblp_pid=data.get("dblp_pid"),
+    )
+
+
+def author_facts_from(data: dict) -> OpenAlexAuthorFacts:
+    """An OpenAlexAuthorFacts from its JSON-ready dict."""
+    return OpenAlexAuthorFacts(
+        work_id=data["work_id"],
+        openalex_id=data.get("openalex_id"),
+        orcid=data.get("orcid"),
+        institutions=tuple(Institution(**i) for i in data.get("institutions", ())),
+    )

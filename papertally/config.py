@@ -238,6 +238,13 @@ class Enrichment(_Strict):
     # Caps on a PDF: a larger file is "no full text (too big)", never read.
     pdf_max_bytes: int = Field(30 * 1024 * 1024, ge=1024)
     pdf_max_pages: int = Field(60, ge=1, le=2000)
+    # OpenAlex per paper: at most this many calls a night (0 = not asked). A paper with a
+    # DOI costs one free single-work call; one without, one title search (~$0.001).
+    openalex_max_calls: int = Field(200, ge=0, le=100_000)
+    # Ask up to 50 DOIs in one list call (~$0.0001) instead of one free call each.
+    openalex_batch_dois: bool = False
+    # The OpenReview profiles of authors linked to a member (their ~ids as printed).
+    openreview_profiles: bool = True
 
 
 class Settings(_Strict):
