@@ -15,10 +15,10 @@ returns the Evidence of one kind with its own sentence, or None when it has noth
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
-from matching.model import Evidence, Person
+from matching.model import Evidence, Mention, Person
 from matching.names import token_keys
 from matching.orgs import compare_orgs_cached
 from matching.text import bare_openalex_id, normalise_orcid
@@ -237,10 +237,59 @@ def profile_facts_from(data: dict) -> ProfileFacts:
 
 
 def author_facts_from(data: dict) -> OpenAlexAuthorFacts:
-    """An OpenAlexAuthorFacts from its JSON-ready dict."""
+    """An OpenAlexAuthorFacts from its JSON-ready dict (other keys ignored)."""
     return OpenAlexAuthorFacts(
         work_id=data["work_id"],
         openalex_id=data.get("openalex_id"),
         orcid=data.get("orcid"),
         institutions=tuple(Institution(**i) for i in data.get("institutions", ())),
     )
+
+
+@dataclass(frozen=True)
+class MentionEnrichment:
+    """What enrichment learnt about one mention's author (and paper)."""
+
+    profile: ProfileFacts | None = None  # the OpenReview profile of the id printed
+    openalex: OpenAlexAuthorFacts | None = None  # OpenAlex's author at this byline place
+    openalex_work: str | None = None  # the paper's OpenAlex W id
+    openalex_awards: tuple[str, ...] = ()  # the paper's award numbers in OpenAlex
+
+
+def attach(mentions: Iterable[Mention], cached: Mapping[str, Mapping[str, dict]]) -> list[Mention]:
+    """The mentions with `enrichment` set from the cache, where it has something on them.
+
+    Args:
+        mentions: as loaded for matching.
+        cached: paper_id -> enricher kind -> the cached `data` of an answered row
+            ("openreview": {"profiles": {~id: ProfileFacts dict}}, "openalex": {"work":
+            {...}, "authors": {position: {...facts, "name": printed}}}).
+
+    OpenAlex's author is given to a mention at the same byline position only when the
+    printed names share a token (a source with another author order gets nothing).
+    """
+    out = []
+    for m in mentions:
+        data = cached.get(m.paper_id)
+        if not data:
+            out.append(m)
+            continue
+        profile = None
+        profiles = (data.get("openreview") or {}).get("profiles") or {}
+        if m.openreview_id and m.openreview_id in profiles:
+            profile = profile_facts_from(profiles[m.openreview_id])
+        oa = data.get("openalex") or {}
+        author = None
+        position = m.key.rsplit("#", 1)[-1]
+        entry = (oa.get("authors") or {}).get(position)
+        if entry and token_keys(m.name) & token_keys(entry.get("name") or ""):
+            author = author_facts_from(entry)
+        work = oa.get("work") or {}
+        found = MentionEnrichment(
+            profile=profile,
+            openalex=author,
+            openalex_work=work.get("work_id"),
+            openalex_awards=tuple(work.get("awards") or ()),
+        )
+        out.append(replace(m, enrichment=found) if found != MentionEnrichment() else m)
+    return out

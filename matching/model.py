@@ -52,6 +52,9 @@ class Mention:
     funders: tuple[str, ...] = ()
     awards: tuple[str, ...] = ()
     coauthors: tuple[str, ...] = ()  # the other printed names on the paper
+    # What enrichment learnt (matching.enriched.MentionEnrichment): OpenReview profile,
+    # OpenAlex's author and awards. None when the paper is not enriched.
+    enrichment: object | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,9 @@ class OpenAlexEnricher:
                     "price_class": a.price_class,
                     # 1-based byline position -> what OpenAlex says of that author
                     "authors": {
-                        str(by_id[a.paper_id].authors[i].position): asdict(f)
+                        str(by_id[a.paper_id].authors[i].position): {
+                            **asdict(f), "name": by_id[a.paper_id].authors[i].name,
+                        }
                         for i, f in facts.items()
                     },
                 }
@@ -123,9 +125,10 @@ class OpenReviewEnricher:
             if failed:
                 out[c.paper_id] = Outcome(NOT_FETCHED, failed, **cost)
                 continue
+            # keyed by the ~id as printed, which is what a mention carries
             profiles = {
-                str(pos): asdict(found[pid].facts())
-                for pos, pid in self.wanted(c).items()
+                pid: asdict(found[pid].facts())
+                for pid in self.wanted(c).values()
                 if pid in found
             }
             absent = sorted({pid for pid in self.wanted(c).values() if pid not in found})

@@ -28,6 +28,19 @@ def rules_for_matching(db: sqlite_utils.Database) -> list:
     return load_rules(db)
 
 
+def enriched_mentions(db: sqlite_utils.Database, mentions) -> list:
+    """The mentions with what the enrichment step learnt of their papers (the answered
+    OpenReview-profile and OpenAlex rows of db.enrichment), for the matcher's evidence."""
+    from db import enrichment as enrichment_db
+    from matching.enriched import attach
+
+    cached: dict[str, dict[str, dict]] = {}
+    for (paper_id, kind), row in enrichment_db.load(db).items():
+        if row.status == enrichment_db.OK and kind in ("openreview", "openalex"):
+            cached.setdefault(paper_id, {})[kind] = row.data
+    return attach(mentions, cached)
+
+
 def run_matching(db: sqlite_utils.Database, settings: Settings) -> links_db.MatchCounts:
     """Match every stored mention against the active roster and store the links,
     leaving every staff decision as it is."""
@@ -35,7 +48,7 @@ def run_matching(db: sqlite_utils.Database, settings: Settings) -> links_db.Matc
     from matching.context import MatchContext, NameStats
 
     persons = roster_db.load_persons(db)
-    mentions = list(links_db.load_mentions(db, conference_dates(settings)))
+    mentions = enriched_mentions(db, links_db.load_mentions(db, conference_dates(settings)))
     context = MatchContext(
         name_stats=NameStats.from_names(m.name for m in mentions),
         rules=tuple(rules_for_matching(db)),

@@ -132,7 +132,7 @@ def test_openreview_profiles_of_member_positions_only_batched(linked):
     # only position 1 (the member's) is asked: not ~Hanako_Suzuki1 at position 2
     assert responses.calls[0].request.params == {"ids": "~Taro_Yamada1"}
     row = load(db, [ids["A"]], OPENREVIEW)[(ids["A"], OPENREVIEW)]
-    facts = profile_facts_from(row.data["profiles"]["1"])
+    facts = profile_facts_from(row.data["profiles"]["~Taro_Yamada1"])
     assert facts.profile_id == "~Taro_Yamada3" and facts.stints[1].org == "The University of Tokyo"
     again = run_enrichers(db, [OpenReviewEnricher(_settings())], _client())[OPENREVIEW]
     assert (again.asked, again.calls, len(responses.calls)) == (0, 0, 1)

@@ -152,3 +152,30 @@ def test_align_authors_never_guesses(byline, other, aligned):
     from matching.enriched import align_authors
 
     assert align_authors(byline, other) == aligned
+
+
+def test_attach_gives_each_mention_its_profile_and_openalex_author():
+    import dataclasses
+
+    from matching.enriched import attach
+    from matching.model import Mention
+
+    yamada = Mention("src:1#1", "P1", "Taro Yamada", openreview_id="~Taro_Yamada1")
+    suzuki = Mention("src:1#2", "P1", "Hanako Suzuki")
+    moved = Mention("other:9#1", "P1", "Hanako Suzuki")  # another source's order
+    elsewhere = Mention("src:2#1", "P2", "Taro Yamada", openreview_id="~Taro_Yamada1")
+    profile = dataclasses.asdict(ProfileFacts("~Taro_Yamada3", (AIST_NOW,)))
+    author = {"work_id": "W1", "orcid": "0000-0002-1825-0097", "institutions": [], "name": "Taro Yamada"}
+    cached = {
+        "P1": {
+            "openreview": {"profiles": {"~Taro_Yamada1": profile}},
+            "openalex": {"work": {"work_id": "W1", "awards": ["JPNP20006"]}, "authors": {"1": author}},
+        }
+    }
+    a, b, c, d = attach([yamada, suzuki, moved, elsewhere], cached)
+    assert a.enrichment.profile.stints == (AIST_NOW,)
+    assert a.enrichment.openalex.orcid == "0000-0002-1825-0097"
+    assert (b.enrichment.profile, b.enrichment.openalex) == (None, None)
+    assert b.enrichment.openalex_awards == ("JPNP20006",)  # the paper's, for every author
+    assert c.enrichment.openalex is None  # position 1 there is not Taro Yamada
+    assert d.enrichment is None and d == elsewhere
