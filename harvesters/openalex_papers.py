@@ -182,19 +182,29 @@ class CallLedger:
         }
 
     def summary(self) -> str:
-        """One line: "OpenAlex: 3 calls (2 single work, free; 1 search, ~$0.0010)"."""
+        """One line: "OpenAlex: 3 call(s) (2 single work, free; 1 search, ~$0.0010)"."""
         if not self.total:
             return "OpenAlex: no call"
-        parts = []
-        for kind in (SINGLE, LIST, SEARCH):
-            n = self.calls[kind]
-            if n:
-                price = "free" if not PRICE_USD[kind] else f"~${PRICE_USD[kind] * n:.4f}"
-                parts.append(f"{n} {kind}, {price}")
-        text = f"OpenAlex: {self.total} call(s) ({'; '.join(parts)})"
+        text = f"OpenAlex: {self.total} call(s) ({price_text(self.calls)})"
         if self.reported_calls:
             text += f"; OpenAlex reported ${self.reported_usd:.4f}"
         return text
+
+
+def price_text(calls: dict) -> str:
+    """Calls by price class in words, with the estimated cost:
+    "2 single work, free; 1 search, ~$0.0010" (classes OpenAlex does not price are listed
+    without a cost)."""
+    parts = []
+    order = list(PRICE_USD)  # single work, list, search: cheapest first
+    for kind, n in sorted(calls.items(), key=lambda kv: (order + [kv[0]]).index(kv[0])):
+        if not n:
+            continue
+        if kind not in PRICE_USD:
+            parts.append(f"{n} {kind}")
+        else:
+            parts.append(f"{n} {kind}, " + ("free" if not PRICE_USD[kind] else f"~${PRICE_USD[kind] * n:.4f}"))
+    return "; ".join(parts)
 
 
 def _reported_cost(headers: dict) -> float | None:

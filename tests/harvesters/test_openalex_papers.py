@@ -283,3 +283,11 @@ def test_work_facts_per_printed_author(fixture_text):
     assert facts[1].orcid == "0000-0002-1825-0097"
     assert facts[1].institutions[0].ror == "057zh3y96"
     assert facts[0].openalex_id is None and facts[0].work_id == "W4999000001"
+
+
+def test_price_text_estimates_each_class():
+    from harvesters.openalex_papers import price_text
+
+    assert price_text({SEARCH: 2, SINGLE: 3, LIST: 0}) == "3 single work, free; 2 search, ~$0.0020"
+    assert price_text({LIST: 10}) == "10 list, ~$0.0010"
+    assert price_text({}) == ""
