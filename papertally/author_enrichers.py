@@ -9,6 +9,7 @@ OpenReview profiles go 50 to a call, only for byline positions linked to a membe
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 from harvesters.http import HttpClient, QuotaExhausted, Unreachable
@@ -139,3 +140,27 @@ class OpenReviewEnricher:
                     NONE, f"no OpenReview profile for {', '.join(absent)}", {"missing": absent}, **cost
                 )
         return out
+
+
+def night_cost_lines(runs: list[dict]) -> list[str]:
+    """One line per night that enriched: each enricher's calls (OpenAlex's by price class,
+    with the estimated cost) and bytes, from stored run summaries (db.runs.recent_runs)."""
+    from harvesters.openalex_papers import price_text
+
+    lines = []
+    for run in runs:
+        try:
+            summary = json.loads(run.get("summary") or "{}")
+        except ValueError:
+            continue
+        kinds = ((summary or {}).get("enrichment") or {}).get("kinds") or {}
+        parts = []
+        for kind, s in kinds.items():
+            text = f"{kind} {s.get('calls', 0)} call(s)"
+            if s.get("price"):
+                text += f" ({price_text(s['price'])})"
+            parts.append(text + f", {s.get('bytes', 0):,} bytes")
+        if parts:
+            when = (run.get("started_at") or "")[:16].replace("T", " ")
+            lines.append(f"run {run['run_id']} {when}: " + "; ".join(parts))
+    return lines

@@ -119,6 +119,19 @@ def _print_harvest_status(ctx: Context, n_runs: int) -> None:
             f"{r['n_unchanged']:>5} {r['n_missing']:>4} {r['requests']:>4} {size(r['bytes']):>7} "
             f"{r['not_modified'] or 0:>3}  {note[:160]}"
         )
+    _print_enrichment_calls(ctx, n_runs)
+
+
+def _print_enrichment_calls(ctx: Context, n_runs: int) -> None:
+    """The enrichment calls of the last nights (OpenAlex's by price class, with the cost)."""
+    from db.runs import recent_runs
+    from papertally.author_enrichers import night_cost_lines
+
+    lines = night_cost_lines(recent_runs(ctx.db, n_runs))
+    if lines:
+        click.echo("\nenrichment calls, newest night first:")
+        for line in lines:
+            click.echo(f"  {line}")
 
 
 

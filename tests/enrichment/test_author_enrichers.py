@@ -157,3 +157,33 @@ def test_enrichers_registered_and_switchable():
     assert kinds == ["fulltext", OPENREVIEW, OPENALEX]
     off = _settings(openalex_max_calls=0, openreview_profiles=False)
     assert [e.kind for e in default_enrichers(off)] == ["fulltext"]
+
+
+def test_harvest_status_shows_the_nights_enrichment_calls_by_price_class(tmp_path):
+    from click.testing import CliRunner
+
+    from db import runs as runs_db
+    from db.schema import open_db
+    from papertally.cli import cli
+
+    db_path = tmp_path / "t.db"
+    db = open_db(db_path)
+    db["harvest_runs"].insert({"source": "cvf", "venue": "CVPR", "year": 2024, "started_at": "2026-11-29T03:00:00", "status": "ok"})
+    quiet = runs_db.start_run(db, "schedule")
+    runs_db.finish_run(db, quiet, {"enrichment": None})  # enrichment off: no line
+    run = runs_db.start_run(db, "schedule")
+    runs_db.finish_run(db, run, {"enrichment": {"kinds": {
+        "openalex": {"calls": 3, "bytes": 12000, "price": {SINGLE: 2, SEARCH: 1}},
+        "openreview": {"calls": 1, "bytes": 900, "price": {}},
+    }}})
+    db.close()
+    config = Path(__file__).parents[2] / "config.toml"
+    result = CliRunner().invoke(cli, ["--config", str(config), "--db", str(db_path), "harvest", "--status"])
+    assert result.exit_code == 0, result.output
+    tail = result.output.split("enrichment calls, newest night first:\n")[1].splitlines()
+    assert len(tail) == 1
+    assert tail[0].startswith(f"  run {run} ")
+    assert tail[0].endswith(
+        "openalex 3 call(s) (2 single work, free; 1 search, ~$0.0010), 12,000 bytes; "
+        "openreview 1 call(s), 900 bytes"
+    )
