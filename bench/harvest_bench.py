@@ -352,7 +352,7 @@ def _timed_store():
 def harvest(settings, db_path: Path, client) -> tuple[float, list]:
     """papertally's harvest of OpenAlex and CVF for CVPR 2024 into SQLite."""
     from db.schema import open_db
-    from harvesters.live import harvest_live
+    from papertally.harvesting import harvest_live
     from papertally.config import HarvestJob
 
     STORE_SECONDS[0] = 0.0
@@ -375,7 +375,7 @@ def harvest_concurrently(settings, db_path: Path) -> float:
 
     from db.schema import open_db
     from harvesters.http import make_client
-    from harvesters.live import harvest_live
+    from papertally.harvesting import harvest_live
     from papertally.config import HarvestJob
 
     open_db(db_path).close()  # the schema, before the jobs start (as the flow's first step)

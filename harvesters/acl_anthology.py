@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
 from harvesters.base import ParseResult
+from harvesters.http import Fetched, HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
+from harvesters.source import Plan, SourceSpec, Target
 from matching.text import normalise_doi, normalise_orcid
 from papertally.errors import ParseError
 
@@ -157,3 +161,32 @@ def _author(element: ET.Element, position: int) -> AuthorRecord:
         orcid=normalise_orcid(element.get("orcid")),
         anthology_id=element.get("id") or None,
     )
+
+
+def plan(target: Target, client: HttpClient) -> Plan:
+    """The venue-year's collection files (conditional GETs): the configured ids, else
+    `<year>.<venue>` and, when config counts findings, `<year>.findings`."""
+    base = target.options.base_url.rstrip("/")
+    names = list(target.ids) or [f"{target.year}.{target.venue.lower()}"]
+    # Findings are a separate collection; fetched only when config counts them.
+    if "findings" in target.tracks and not target.ids:
+        names.append(f"{target.year}.findings")
+    urls = [f"{base}/{n}.xml" for n in names]
+
+    def pages() -> Iterator[Fetched]:
+        for url in urls:
+            yield client.get(url, source=SOURCE, what=target.what, conditional=True)
+
+    return Plan(
+        urls[0],
+        pages(),
+        functools.partial(parse_acl_anthology, venue=target.venue, year=target.year),
+    )
+
+
+SPEC = SourceSpec(
+    name=SOURCE,
+    summary="ACL Anthology collection XML, with Findings when counted",
+    parse=parse_acl_anthology,
+    plan=plan,
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin
@@ -9,6 +10,7 @@ from urllib.parse import urljoin
 from harvesters.base import ParseResult, feed_html
 from harvesters.http import Fetched, HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
+from harvesters.source import Plan, SourceSpec, Target, one_page
 from papertally.errors import ParseError
 
 SOURCE = "cvf"
@@ -205,3 +207,22 @@ def fetch_cvf(
         what=f"{venue} {year}",
         conditional=True,
     )
+
+
+def plan(target: Target, client: HttpClient) -> Plan:
+    """The venue-year's one listing page (the configured listing name, else VENUEYEAR)."""
+    base_url = target.options.base_url
+    name = target.ids[0] if target.ids else None
+    return Plan(
+        listing_url(base_url, target.venue, target.year, name),
+        one_page(lambda: fetch_cvf(client, base_url, target.venue, target.year, name)),
+        functools.partial(parse_cvf, venue=target.venue, year=target.year, base_url=base_url),
+    )
+
+
+SPEC = SourceSpec(
+    name=SOURCE,
+    summary="CVF Open Access listing pages, main conference only",
+    parse=parse_cvf,
+    plan=plan,
+)

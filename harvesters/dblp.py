@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from harvesters.base import ParseResult, unusable
 from harvesters.http import Fetched, HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
+from harvesters.source import Plan, SourceSpec, Target
 from matching.text import normalise_doi
 from papertally.errors import HarvestError, ParseError
 
@@ -196,3 +198,23 @@ def fetch_dblp(
         source=SOURCE,
         url=url,
     )
+
+
+def plan(target: Target, client: HttpClient) -> Plan:
+    """The venue-year's table of contents through the search API (the configured TOC key,
+    else dblp's usual key for the venue)."""
+    key = toc_key(target.venue, target.year, target.ids[0] if target.ids else None)
+    base_url = target.options.base_url
+    return Plan(
+        f"{base_url.rstrip('/')}/search/publ/api?q=toc:{key}:",
+        fetch_dblp(client, base_url, key, target.what, max_pages=target.max_pages),
+        functools.partial(parse_dblp, venue=target.venue, year=target.year),
+    )
+
+
+SPEC = SourceSpec(
+    name=SOURCE,
+    summary="dblp table-of-contents search API, with dblp person IDs",
+    parse=parse_dblp,
+    plan=plan,
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin
@@ -9,6 +10,7 @@ from urllib.parse import urljoin
 from harvesters.base import ParseResult, feed_html
 from harvesters.http import Fetched, HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
+from harvesters.source import Plan, SourceSpec, Target, one_page
 from papertally.errors import ParseError
 
 SOURCE = "neurips"
@@ -174,3 +176,23 @@ def fetch_neurips(client: HttpClient, base_url: str, venue: str, year: int) -> F
         what=f"{venue} {year}",
         conditional=True,
     )
+
+
+def plan(target: Target, client: HttpClient) -> Plan:
+    """The year's one proceedings listing page."""
+    base_url = target.options.base_url
+    return Plan(
+        listing_url(base_url, target.year),
+        one_page(lambda: fetch_neurips(client, base_url, target.venue, target.year)),
+        functools.partial(
+            parse_neurips, venue=target.venue, year=target.year, base_url=base_url
+        ),
+    )
+
+
+SPEC = SourceSpec(
+    name=SOURCE,
+    summary="NeurIPS proceedings listing, main and Datasets & Benchmarks",
+    parse=parse_neurips,
+    plan=plan,
+)

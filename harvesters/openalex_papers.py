@@ -19,25 +19,24 @@ from dataclasses import asdict, dataclass, field
 from urllib.parse import quote
 
 from harvesters.http import Fetched, HttpClient, NotFound, QuotaExhausted, Unreachable
-from harvesters.openalex import (
+from harvesters.openalex.api import MAX_PER_PAGE, SELECT, Query, auth_headers
+from harvesters.openalex.lookup import (
     DOI_BATCH,
-    MAX_PER_PAGE,
-    SELECT,
-    SOURCE,
     TITLE_PER_PAGE,
-    Query,
+    _filter_safe_doi,
+    doi_lookup_url,
+    title_lookup_url,
+)
+from harvesters.openalex.parse import (
+    SOURCE,
     _author,
     _awards,
     _bare_ror,
     _clean,
     _dict,
-    _filter_safe_doi,
     _funders,
     _list,
     _work_id,
-    auth_headers,
-    doi_lookup_url,
-    title_lookup_url,
 )
 from matching.enriched import Institution, OpenAlexAuthorFacts, align_authors
 from matching.text import bare_openalex_id, normalise_doi, normalise_title

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from harvesters.base import ParseResult, unusable
 from harvesters.http import Fetched, HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
+from harvesters.source import Plan, SourceSpec, Target
 from papertally.errors import HarvestError, ParseError
 
 SOURCE = "openreview"
@@ -228,3 +230,35 @@ def fetch_openreview(
         source=SOURCE,
         url=f"{base}/notes?content.venueid={venue_id}",
     )
+
+
+def plan(target: Target, client: HttpClient) -> Plan:
+    """The accepted notes of the venue-year's venue ids (configured, else
+    `VENUE.cc/YEAR/Conference` and, when config counts it, the Datasets and Benchmarks
+    track), each paged with its authors' profiles."""
+    venue_ids = list(target.ids)
+    if not venue_ids:
+        venue_ids = [f"{target.venue}.cc/{target.year}/Conference"]
+        if "datasets_benchmarks" in target.tracks:
+            venue_ids.append(f"{target.venue}.cc/{target.year}/Datasets_and_Benchmarks_Track")
+    base_url = target.options.base_url
+
+    def pages() -> Iterator[Fetched]:
+        for venue_id in venue_ids:
+            yield from fetch_openreview(
+                client, base_url, venue_id, target.what, max_pages=target.max_pages
+            )
+
+    return Plan(
+        f"{base_url.rstrip('/')}/notes?content.venueid={venue_ids[0]}",
+        pages(),
+        functools.partial(parse_openreview, venue=target.venue, year=target.year),
+    )
+
+
+SPEC = SourceSpec(
+    name=SOURCE,
+    summary="OpenReview API v2 accepted notes and author profiles",
+    parse=parse_openreview,
+    plan=plan,
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -9,8 +10,10 @@ from collections import Counter
 from urllib.parse import urlparse
 
 from harvesters.base import ParseResult, json_kind
+from harvesters.http import HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
 from harvesters.roboticsproceedings import doi_from_url
+from harvesters.source import Plan, SourceSpec, Target, one_page
 from matching.text import normalise_dblp_pid, normalise_orcid
 from papertally.errors import ParseError
 
@@ -277,3 +280,22 @@ def _authors(entry: dict) -> tuple[tuple[AuthorRecord, ...], tuple[str, ...]]:
         for i, name in enumerate(names)
     )
     return authors, paper_affs
+
+
+def plan(target: Target, client: HttpClient) -> Plan:
+    """One venue-year's JSON file from the paperlists repository (conditional GET)."""
+    folder = {"NeurIPS": "nips"}.get(target.venue, target.venue.lower())
+    url = f"{target.options.base_url.rstrip('/')}/{folder}/{folder}{target.year}.json"
+    return Plan(
+        url,
+        one_page(lambda: client.get(url, source=SOURCE, what=target.what, conditional=True)),
+        functools.partial(parse_paperlists, venue=target.venue, year=target.year),
+    )
+
+
+SPEC = SourceSpec(
+    name=SOURCE,
+    summary="Paper Copilot accepted-paper lists, JSON, one file per venue-year",
+    parse=parse_paperlists,
+    plan=plan,
+)

@@ -7,9 +7,19 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from harvesters import registry
 from harvesters.records import TRACKS
+from harvesters.source import SourceOptions
 from papertally.errors import ConfigError
 
 
@@ -74,31 +84,6 @@ class Venue(_Strict):
             raise ValueError(f"unknown track(s) {unknown}; known tracks: {', '.join(TRACKS)}")
         if not self.tracks:
             raise ValueError("tracks is empty: no paper of this venue would ever count")
-        return self
-
-
-class Source(_Strict):
-    base_url: str
-    api_key_env: str | None = None
-    per_page: int = Field(100, ge=1, le=200)
-    extra: dict[str, str | int | float | bool | list[str]] = {}
-    # The source's own identifiers of a venue-year, keyed "VENUE YEAR" ("CVPR 2024"):
-    # OpenAlex source IDs (S...), OpenReview venue ids, dblp TOC keys, CVF listing names.
-    venue_ids: dict[str, tuple[str, ...]] = {}
-    # Overrides [coverage] min_ratio for this source (e.g. OpenAlex's known gaps).
-    min_coverage: float | None = Field(None, ge=0, le=1)
-    # A pull skipped by an unchanged count is forced after this many days.
-    refresh_days: int = Field(7, ge=0, le=365)
-    # OpenAlex gap lookup: calls per venue-year for papers other sources stored that the
-    # source-ID pull missed (0 = no lookup), and the venue names (keyed by venue) a
-    # location's raw_source_name must contain for a found work to count.
-    lookup_budget: int = Field(30, ge=0, le=10000)
-    raw_source_names: dict[str, tuple[str, ...]] = {}
-
-    @model_validator(mode="after")
-    def _http_url(self) -> Source:
-        if not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url {self.base_url!r} must start with http:// or https://")
         return self
 
 
@@ -253,7 +238,8 @@ class Settings(_Strict):
     roster: Roster = Roster()
     targets: dict[int, Target] = {}
     venues: dict[str, Venue] = {}
-    sources: dict[str, Source] = {}
+    # [sources.NAME]: each table checked against its source's options model (registry).
+    sources: dict[str, SourceOptions] = {}
     http: Http = Http()
     coverage: Coverage = Coverage()
     matching: Matching = Matching()
@@ -267,9 +253,42 @@ class Settings(_Strict):
     # Folder of the config file: relative paths in it are resolved against this.
     base_dir: Path = Field(default=Path("."), exclude=True)
 
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _source_options(cls, raw: object) -> object:
+        """Each [sources.NAME] table against the options model its source declares."""
+        if not isinstance(raw, dict):
+            return raw
+        checked, problems = {}, []
+        for name, table in raw.items():
+            if name not in registry.SOURCES:
+                problems.append(
+                    f"key sources.{name}: unknown source; known sources: {registry.known()}"
+                )
+                continue
+            model = registry.SOURCES[name].options
+            if isinstance(table, model):
+                checked[name] = table
+                continue
+            try:
+                checked[name] = model.model_validate(table)
+            except ValidationError as exc:
+                problems.extend(
+                    f"key {_where(('sources', name, *err['loc']))}: {_message(err)}"
+                    for err in exc.errors()
+                )
+        if problems:
+            raise PydanticCustomError("source_options", "{problems}", {"problems": "; ".join(problems)})
+        return checked
+
     @model_validator(mode="after")
     def _jobs_refer_to_known_things(self) -> Settings:
         for i, job in enumerate(self.harvest):
+            if job.source not in registry.SOURCES:
+                raise ValueError(
+                    f"harvest[{i}]: source {job.source!r} is unknown; known sources: "
+                    f"{registry.known()}"
+                )
             if job.venue not in self.venues:
                 raise ValueError(f"harvest[{i}]: venue {job.venue!r} is not defined under [venues]")
             if job.year not in self.venues[job.venue].editions:
@@ -313,6 +332,13 @@ def _where(loc: tuple) -> str:
     return ".".join(str(p) for p in loc if not str(p).startswith("function-after"))
 
 
+def _message(err: dict) -> str:
+    """A pydantic error's message as config errors say it."""
+    if err["type"] == "extra_forbidden":
+        return "unknown key (misspelt, or not supported by this version)"
+    return err["msg"].removeprefix("Value error, ")
+
+
 def load_settings(path: str | Path) -> Settings:
     """Read and check a config file.
 
@@ -334,9 +360,9 @@ def load_settings(path: str | Path) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
+            if err["type"] == "source_options":  # already "key sources.NAME.KEY: ..."
+                problems.append(err["ctx"]["problems"])
+                continue
             key = _where(err["loc"]) or "(top level)"
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key (misspelt, or not supported by this version)"
-            problems.append(f"key {key}: {msg}")
+            problems.append(f"key {key}: {_message(err)}")
         raise ConfigError(f"{path}: " + "; ".join(problems)) from None

@@ -13,7 +13,11 @@ import sqlite_utils
 
 from db import harvest_state
 from db import papers as papers_db
+from harvesters import registry
 from harvesters.base import ParseResult
+from harvesters.http import HttpClient
+from harvesters.live import prefetch, shared_client
+from harvesters.source import Plan, Target
 from papertally.config import HarvestJob, Settings
 from papertally.errors import HarvestError, PapertallyError
 
@@ -131,8 +135,6 @@ def harvest_file(
     The run is recorded in harvest_runs whether it succeeds or fails; a failure raises
     after recording, leaving everything stored before it in place.
     """
-    from harvesters.registry import parse_file
-
     venue = settings.venue_key(venue)
     if settings.edition(venue, year) is None:
         raise PapertallyError(
@@ -142,7 +144,7 @@ def harvest_file(
     outcome = HarvestOutcome(source, venue, year, origin=str(path))
     outcome.run_id = papers_db.start_run(db, source, venue, year, str(path))
     try:
-        result = parse_file(source, Path(path), venue, year)
+        result = registry.parse_file(source, Path(path), venue, year)
         store_parsed(db, settings, result, outcome, complete=complete)
     except PapertallyError as exc:
         outcome.status, outcome.message = "failed", str(exc)
@@ -182,12 +184,10 @@ def harvest_job(
 
     `client` is the shared HTTP client (default: one per settings for the process);
     `progress` reports pages and counts (default: quiet)."""
-    from harvesters import live
-
     unreachable = None
     if not offline:
         try:
-            return live.harvest_live(
+            return harvest_live(
                 db, settings, job, client=client, progress=progress
             )
         except HarvestError as exc:
@@ -307,12 +307,37 @@ def _add_counts(total: papers_db.IngestCounts, more: papers_db.IngestCounts) -> 
         setattr(total, name, getattr(total, name) + getattr(more, name))
 
 
-def harvest_pages(
+def target_for(settings: Settings, job: HarvestJob, known=None) -> Target:
+    """The venue-year a source's plan is asked for, with what it needs from the config.
+
+    Raises HarvestError when the config has no [sources.NAME] table for the job's source.
+    """
+    options = settings.sources.get(job.source)
+    if options is None:
+        raise HarvestError(
+            f"no [sources.{job.source}] section in the config, so its base URL is unknown; "
+            "add it with base_url",
+            source=job.source,
+        )
+    venue = settings.venues[job.venue]
+    return Target(
+        source=job.source,
+        venue=job.venue,
+        year=job.year,
+        options=options,
+        tracks=venue.tracks,
+        venue_name=venue.name,
+        max_pages=settings.http.max_pages,
+        known=known,
+    )
+
+
+def harvest_live(
     db: sqlite_utils.Database,
     settings: Settings,
     job: HarvestJob,
-    client,
     *,
+    client: HttpClient | None = None,
     progress: Progress | None = None,
 ) -> HarvestOutcome:
     """Fetch, parse and store one venue-year from its live source, recording the run.
@@ -327,52 +352,142 @@ def harvest_pages(
     - Otherwise the source's records of this venue-year it no longer lists are flagged
       (never deleted).
 
-    The run records requests, bytes, new/updated/unchanged papers and errors.
+    The run records requests, bytes, new/updated/unchanged papers and errors. `client` is
+    the shared HTTP client (default: one per settings for the process).
 
     Raises:
         HarvestError: the source is unreachable, misbehaves, or fails the coverage guard.
     """
-    from harvesters import live
+    return LiveHarvest(db, settings, job, client or shared_client(settings), progress).run()
 
-    venue = settings.venue_key(job.venue)
-    what = f"{venue} {job.year}"
-    label = f"{job.source} {what}"
-    tracks = settings.venues[venue].tracks
-    progress = progress or Progress()
-    client = client.child()  # this run's own request and byte counters
-    pending: list = []  # read, not stored yet
-    seen_ids: set[str] = set()
-    skipped: list[str] = []
-    excluded: Counter[str] = Counter()
-    state = {"pages": 0, "read": 0, "counted": 0}
-    outcome: HarvestOutcome | None = None
-    plan = None
 
-    def start(origin: str) -> HarvestOutcome:
-        out = HarvestOutcome(job.source, venue, job.year, origin=origin)
-        out.run_id = papers_db.start_run(db, job.source, venue, job.year, origin)
-        return out
+class LiveHarvest:
+    """One live harvest of a venue-year: fetch -> parse -> store, with its run record."""
 
-    def store(records: list) -> None:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        settings: Settings,
+        job: HarvestJob,
+        client: HttpClient,
+        progress: Progress | None = None,
+    ):
+        self.db = db
+        self.settings = settings
+        self.venue = settings.venue_key(job.venue)
+        self.job = job.model_copy(update={"venue": self.venue})
+        self.what = f"{self.venue} {job.year}"
+        self.label = f"{job.source} {self.what}"
+        self.tracks = settings.venues[self.venue].tracks
+        self.progress = progress or Progress()
+        self.client = client.child()  # this run's own request and byte counters
+        self.before = self.client.stats.copy()
+        self.pending: list = []  # read, not stored yet
+        self.seen_ids: set[str] = set()
+        self.skipped: list[str] = []
+        self.excluded: Counter[str] = Counter()
+        self.pages = self.read = self.counted = 0
+        self.outcome: HarvestOutcome | None = None
+        self.url: str | None = None  # the page being read, for messages
+
+    def run(self) -> HarvestOutcome:
+        job = self.job
+        expected = expected_size(self.db, self.settings, job.source, self.venue, job.year)
+        try:
+            plan = self._read(expected)
+        except HarvestError as exc:
+            raise self._fail(exc, exc.url or self.url) from None
+        except PapertallyError as exc:
+            raise self._fail(exc, self.url) from None
+        self.progress.update(self.label, self.pages, self.read, plan.expected_hint, final=True)
+        problem = coverage_problem(
+            self.settings, job.source, self.what, self.counted, expected, plan.origin
+        )
+        if problem:
+            # A suspicious listing is not stored (what a streamed pull already stored
+            # stays: those are real papers); nothing is flagged missing.
+            self.pending.clear()
+            raise self._fail(
+                HarvestError(problem, source=job.source, url=plan.origin), plan.origin
+            )
+        self._store()
+        self.outcome.counts.missing = papers_db.mark_missing(
+            self.db, job.source, self.venue, job.year, self.seen_ids
+        )
+        self.outcome.warnings.extend(self.skipped)
+        if plan.notes:
+            self.outcome.message = "; ".join(plan.notes)
+        self._finish("ok", self.skipped, complete=True, expected=expected)
+        return self.outcome
+
+    def _read(self, expected: int | None) -> Plan:
+        """Fetch and parse every page (storing as they come when the source's own count
+        passes the guard); returns the plan."""
+        job = self.job
+        stopped = self.client.stopped_reason(job.source)
+        if stopped:
+            # Recorded as a failed run, so that --status shows why it was not tried.
+            raise HarvestError(f"{self.what}: not tried: {stopped}", source=job.source)
+        plan = registry.plan_for(target_for(self.settings, job, self._known), self.client)
+        self.url = plan.origin
+        self._start(plan.origin)
+        stream = plan.expected_hint is not None and not coverage_problem(
+            self.settings, job.source, self.what, plan.expected_hint, expected, plan.origin
+        )
+        for page in prefetch(plan.pages):
+            self.url = page.url
+            try:
+                result = plan.parse(page.text if page.document is None else page.document)
+            except PapertallyError as exc:
+                raise HarvestError(
+                    f"{self.what}: unusable response: {exc}", source=job.source, url=page.url
+                ) from None
+            self.pages += 1
+            self.read += len(result.records)
+            counted = [r for r in result.records if r.track in self.tracks]
+            self.counted += len(counted)
+            self.seen_ids.update(r.source_id for r in counted)
+            self.pending.extend(result.records)
+            self.skipped.extend(result.skipped)
+            self.excluded.update(result.excluded)
+            if stream and len(self.pending) >= STREAM_BATCH:
+                self._store()
+            self.progress.update(self.label, self.pages, self.read, plan.expected_hint)
+        return plan
+
+    def _known(self) -> list[dict]:
+        """The venue-year's papers other sources stored (OpenAlex's gap lookup asks)."""
+        return harvest_state.known_papers(
+            self.db, self.venue, self.job.year, other_than=self.job.source, tracks=self.tracks
+        )
+
+    def _start(self, origin: str) -> None:
+        job = self.job
+        self.outcome = HarvestOutcome(job.source, self.venue, job.year, origin=origin)
+        self.outcome.run_id = papers_db.start_run(
+            self.db, job.source, self.venue, job.year, origin
+        )
+
+    def _store(self) -> None:
         kept = []
-        for rec in records:
-            if rec.track in tracks:
+        for rec in self.pending:
+            if rec.track in self.tracks:
                 kept.append(rec)
             else:
-                outcome.skipped_tracks[rec.track] = (
-                    outcome.skipped_tracks.get(rec.track, 0) + 1
-                )
-        _add_counts(outcome.counts, papers_db.store_records(db, kept, outcome.run_id))
-        records.clear()
+                skipped = self.outcome.skipped_tracks
+                skipped[rec.track] = skipped.get(rec.track, 0) + 1
+        _add_counts(
+            self.outcome.counts, papers_db.store_records(self.db, kept, self.outcome.run_id)
+        )
+        self.pending.clear()
 
-    def finish(
-        status: str, errors: list[str], *, complete: bool, expected=None
-    ) -> None:
-        used = client.stats.since(before)
+    def _finish(self, status: str, errors: list[str], *, complete: bool, expected=None) -> None:
+        outcome = self.outcome
+        used = self.client.stats.since(self.before)
         outcome.requests, outcome.bytes = used.requests, used.bytes
-        outcome.counts.skipped = sum(outcome.skipped_tracks.values()) + len(skipped)
+        outcome.counts.skipped = sum(outcome.skipped_tracks.values()) + len(self.skipped)
         papers_db.finish_run(
-            db,
+            self.db,
             outcome.run_id,
             status=status,
             counts=outcome.counts,
@@ -382,108 +497,33 @@ def harvest_pages(
             bytes_=used.bytes,
         )
         harvest_state.record_details(
-            db,
+            self.db,
             outcome.run_id,
             complete=complete,
-            counted=state["counted"],
+            counted=self.counted,
             expected=expected,
-            pages=state["pages"],
+            pages=self.pages,
             not_modified=used.not_modified,
             retries=used.retries,
-            excluded=json.dumps(dict(excluded)),
+            excluded=json.dumps(dict(self.excluded)),
         )
 
-    def fail(
-        exc: PapertallyError, url: str | None, *, keep_pending: bool = True
-    ) -> HarvestError:
-        nonlocal outcome
-        if outcome is None:
-            outcome = start(url or job.source)
+    def _fail(self, exc: PapertallyError, url: str | None) -> HarvestError:
+        """Record the run as failed (storing the pages read before the fault: they are
+        real papers) and return the error to raise."""
+        if self.outcome is None:
+            self._start(url or self.job.source)
         bare = _bare(exc)
-        message = bare if bare.startswith(what) else f"{what}: {bare}"
-        if (
-            keep_pending and pending
-        ):  # pages read before the fault are real papers: keep them
-            store(pending)
+        message = bare if bare.startswith(self.what) else f"{self.what}: {bare}"
+        if self.pending:
+            self._store()
+        outcome = self.outcome
         if outcome.counts.seen:
-            message += (
-                f"; the {outcome.counts.seen} papers read before the fault were stored"
-            )
+            message += f"; the {outcome.counts.seen} papers read before the fault were stored"
         outcome.status, outcome.message = "failed", message
-        finish("failed", [message], complete=False)
-        progress.update(label, state["pages"], state["read"], final=True)
+        self._finish("failed", [message], complete=False)
+        self.progress.update(self.label, self.pages, self.read, final=True)
         cls = type(exc) if isinstance(exc, HarvestError) else HarvestError
-        source = (exc.source if isinstance(exc, HarvestError) else None) or job.source
+        source = (exc.source if isinstance(exc, HarvestError) else None) or self.job.source
         where = (exc.url if isinstance(exc, HarvestError) else None) or url
         return cls(message, source=source, url=where)
-
-    before = client.stats.copy()
-    expected = expected_size(db, settings, job.source, venue, job.year)
-    current_url = None
-    try:
-        stopped = client.stopped_reason(job.source)
-        if stopped:
-            # Recorded as a failed run, so that --status shows why it was not tried.
-            raise HarvestError(f"{what}: not tried: {stopped}", source=job.source)
-        plan = live.plan_for(
-            settings,
-            job,
-            client,
-            known=lambda: harvest_state.known_papers(
-                db, venue, job.year, other_than=job.source, tracks=tracks
-            ),
-        )
-        current_url = plan.origin
-        outcome = start(plan.origin)
-        stream = plan.expected_hint is not None and not coverage_problem(
-            settings, job.source, what, plan.expected_hint, expected, plan.origin
-        )
-        for page in live.prefetch(plan.pages):
-            current_url = page.url
-            try:
-                result = plan.parse(
-                    page.text if page.document is None else page.document
-                )
-            except PapertallyError as exc:
-                raise HarvestError(
-                    f"{what}: unusable response: {exc}", source=job.source, url=page.url
-                ) from None
-            state["pages"] += 1
-            state["read"] += len(result.records)
-            state["counted"] += sum(1 for r in result.records if r.track in tracks)
-            seen_ids.update(r.source_id for r in result.records if r.track in tracks)
-            pending.extend(result.records)
-            skipped.extend(result.skipped)
-            excluded.update(result.excluded)
-            if stream and len(pending) >= STREAM_BATCH:
-                store(pending)
-            progress.update(label, state["pages"], state["read"], plan.expected_hint)
-    except HarvestError as exc:
-        raise fail(exc, exc.url or current_url) from None
-    except PapertallyError as exc:
-        raise fail(exc, current_url) from None
-    progress.update(
-        label, state["pages"], state["read"], plan.expected_hint, final=True
-    )
-
-    problem = coverage_problem(
-        settings, job.source, what, state["counted"], expected, plan.origin
-    )
-    if problem:
-        # A suspicious listing is not stored (what a streamed pull already stored stays:
-        # those are real papers); nothing is flagged missing.
-        pending.clear()
-        raise fail(
-            HarvestError(problem, source=job.source, url=plan.origin),
-            plan.origin,
-            keep_pending=False,
-        )
-    store(pending)
-    outcome.counts.missing = papers_db.mark_missing(
-        db, job.source, venue, job.year, seen_ids
-    )
-    outcome.warnings.extend(skipped)
-    if plan.notes:
-        outcome.message = "; ".join(plan.notes)
-    finish("ok", skipped, complete=True, expected=expected)
-    return outcome

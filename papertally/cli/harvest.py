@@ -7,12 +7,13 @@ import json
 
 import click
 
+from harvesters import registry
 from papertally.cli.common import Context, pass_ctx, venue_option, year_option
 from papertally.errors import PapertallyError
 
 
 @click.command()
-@click.option("--source", help="Source: paperlists, acl-anthology, openalex, cvf, neurips, openreview, dblp.")
+@click.option("--source", help="Source, one of: " + registry.help_text() + ".")
 @venue_option()
 @year_option()
 @click.option("--from", "from_path", type=click.Path(dir_okay=False), help="A downloaded file to load instead of the network.")

@@ -29,7 +29,7 @@ from livekit import (
 
 from db import papers as papers_db
 from harvesters.http import QuotaExhausted
-from harvesters.live import harvest_live
+from papertally.harvesting import harvest_live
 from papertally.errors import HarvestError
 
 SOURCES = {

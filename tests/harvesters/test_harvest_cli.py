@@ -15,7 +15,7 @@ sys.path.insert(
 )  # importlib mode: reach the helper module
 from livekit import client_for, job, live_settings, serve
 
-from harvesters.live import harvest_live
+from papertally.harvesting import harvest_live
 from papertally.cli import cli
 from papertally.errors import HarvestError
 from papertally.harvesting import Progress

@@ -27,7 +27,7 @@ from livekit import (
 
 from db import harvest_state
 from db import papers as papers_db
-from harvesters.live import harvest_live
+from papertally.harvesting import harvest_live
 from papertally.errors import HarvestError
 
 CASES = [

@@ -18,7 +18,7 @@ from livekit import OA_IDS, URLS, client_for, job, live_settings, oa_page, oa_wo
 from db import harvest_state
 from db import papers as papers_db
 from harvesters import openalex as oa
-from harvesters.live import harvest_live
+from papertally.harvesting import harvest_live
 from harvesters.records import AuthorRecord, PaperRecord
 from matching.text import normalise_doi, normalise_title
 from papertally.errors import HarvestError

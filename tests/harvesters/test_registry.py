@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
+import re
+from pathlib import Path
+
 import pytest
 
 from harvesters.acl_anthology import parse_acl_anthology
 from harvesters.openalex import parse_openalex
 from harvesters.paperlists import parse_paperlists
-from harvesters.registry import FILE_PARSERS, parse_file
+from harvesters.registry import FILE_PARSERS, SOURCES, parse_file
 from papertally.errors import PapertallyError, ParseError
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, REPO
 
 
 def test_registry_names_every_file_source():
@@ -28,6 +33,106 @@ def test_registry_names_every_file_source():
         "openreview": parse_openreview,
         "dblp": parse_dblp,
     }
+    assert all(SOURCES[name].plan is not None for name in FILE_PARSERS)  # all live today
+
+
+# Packages of the product whose code may not keep its own list of sources.
+PACKAGES = ("papertally", "harvesters", "flows", "review", "db", "matching")
+
+
+def _source_lists(path: Path, root: Path = REPO) -> list[str]:
+    """Literal lists, tuples, sets and dicts (keys) in a module made of two or more
+    source names."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Dict):
+            items = node.keys
+        elif isinstance(node, ast.List | ast.Tuple | ast.Set):
+            items = node.elts
+        else:
+            continue
+        strings = {i.value for i in items if isinstance(i, ast.Constant)}
+        names = strings & set(SOURCES)
+        # Every string a source name: a list of sources. Identifier schemes ("orcid",
+        # "openalex", "openreview", "dblp") share some names but are another list.
+        if len(names) >= 2 and names == strings:
+            found.append(f"{path.relative_to(root)}:{node.lineno}: {sorted(names)}")
+    return found
+
+
+def test_the_registry_is_the_only_list_of_sources():
+    lists = [
+        hit
+        for package in PACKAGES
+        for path in sorted((REPO / package).rglob("*.py"))
+        if path != REPO / "harvesters" / "registry.py"
+        for hit in _source_lists(path)
+    ]
+    assert lists == []
+
+
+def test_the_scan_finds_a_second_list(tmp_path):
+    # The check above can fail: a module with its own list of sources is caught.
+    module = tmp_path / "probe.py"
+    module.write_text('LIVE = ("cvf", "dblp")\nSCHEMES = ("orcid", "dblp", "openalex")\n')
+    assert _source_lists(module, tmp_path) == ["probe.py:1: ['cvf', 'dblp']"]
+
+
+def test_each_source_module_declares_its_own_spec():
+    for name, spec in SOURCES.items():
+        module = importlib.import_module(spec.parse.__module__)
+        assert module.__name__.startswith("harvesters."), name
+        package = module.__name__.rsplit(".", 1)[0] if "openalex" in module.__name__ else None
+        declared = importlib.import_module(package or module.__name__).SPEC
+        assert declared is spec, name
+
+
+def test_harvest_help_lists_every_source_with_its_summary():
+    from click.testing import CliRunner
+
+    from papertally.cli import cli
+
+    out = CliRunner().invoke(cli, ["harvest", "--help"], terminal_width=1000).output
+    listed = re.search(r"--source TEXT\s+Source, one of: (.*)\.", out).group(1)
+    assert listed == "; ".join(f"{n}: {s.summary}" for n, s in SOURCES.items())
+
+
+def test_config_checks_each_source_table_with_its_own_options(tmp_path):
+    from papertally.config import load_settings
+    from papertally.errors import ConfigError
+
+    def load(text):
+        path = tmp_path / "config.toml"
+        path.write_text(text, encoding="utf-8")
+        return load_settings(path)
+
+    good = load('[sources.openalex]\nbase_url = "https://x"\nlookup_budget = 5\n')
+    assert isinstance(good.sources["openalex"], SOURCES["openalex"].options)
+    assert good.sources["openalex"].lookup_budget == 5
+    # lookup_budget is OpenAlex's own option: on another source it is a misspelt key.
+    with pytest.raises(ConfigError, match=r"key sources\.cvf\.lookup_budget: unknown key"):
+        load('[sources.cvf]\nbase_url = "https://x"\nlookup_budget = 5\n')
+    with pytest.raises(ConfigError, match=r"key sources\.ieee: unknown source; known sources: "
+                       + re.escape(", ".join(sorted(SOURCES)))):
+        load('[sources.ieee]\nbase_url = "https://x"\n')
+    with pytest.raises(ConfigError, match=r"source 'ieee' is unknown"):
+        load(
+            '[venues.CVPR.editions]\n2024 = { conference_date = 2024-06-17 }\n'
+            '[[harvest]]\nsource = "ieee"\nvenue = "CVPR"\nyear = 2024\n'
+        )
+
+
+def test_readme_source_table_is_the_registry():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    table = text.split("<!-- sources: the rows below must match harvesters.registry.SOURCES -->")[1]
+    rows = re.findall(r"^\| `([^`]+)` \| (.+?) \|$", table.split("\n\n")[0], re.M)
+    assert rows == [(n, s.summary) for n, s in SOURCES.items()]
+
+
+def test_adding_a_source_doc_names_what_a_source_declares():
+    text = (REPO / "docs" / "adding-a-source.md").read_text(encoding="utf-8")
+    for field in ("name", "summary", "parse", "plan", "options"):
+        assert f"{field}=" in text, field
 
 
 @pytest.mark.parametrize(
