@@ -41,21 +41,40 @@ PACKAGES = ("papertally", "harvesters", "flows", "review", "db", "matching")
 
 
 def _source_lists(path: Path, root: Path = REPO) -> list[str]:
-    """Literal lists, tuples, sets and dicts (keys) in a module made of two or more
-    source names."""
+    """Places in a module that list three or more sources: a literal list, tuple, set or
+    dict (keys) made only of source names, or a string naming them ("Source: paperlists,
+    cvf, dblp"). Two names are let through: a pair is a choice (a benchmark's two jobs, the
+    enrichment kinds "openalex" and "openreview"), not a list of every source."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    words = re.compile(r"[\w-]+")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    # Docstrings are prose (a command's examples name a few sources), not lists.
+    docstrings = {
+        id(body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        and (body := node.body)
+        and isinstance(body[0], ast.Expr)
+    }
+    for node in ast.walk(tree):
+        if id(node) in docstrings:
+            continue
         if isinstance(node, ast.Dict):
             items = node.keys
         elif isinstance(node, ast.List | ast.Tuple | ast.Set):
             items = node.elts
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names = set(words.findall(node.value)) & set(SOURCES)
+            if len(names) >= 3:
+                found.append(f"{path.relative_to(root)}:{node.lineno}: {sorted(names)}")
+            continue
         else:
             continue
         strings = {i.value for i in items if isinstance(i, ast.Constant)}
         names = strings & set(SOURCES)
         # Every string a source name: a list of sources. Identifier schemes ("orcid",
         # "openalex", "openreview", "dblp") share some names but are another list.
-        if len(names) >= 2 and names == strings:
+        if len(names) >= 3 and names == strings:
             found.append(f"{path.relative_to(root)}:{node.lineno}: {sorted(names)}")
     return found
 
@@ -74,8 +93,17 @@ def test_the_registry_is_the_only_list_of_sources():
 def test_the_scan_finds_a_second_list(tmp_path):
     # The check above can fail: a module with its own list of sources is caught.
     module = tmp_path / "probe.py"
-    module.write_text('LIVE = ("cvf", "dblp")\nSCHEMES = ("orcid", "dblp", "openalex")\n')
-    assert _source_lists(module, tmp_path) == ["probe.py:1: ['cvf', 'dblp']"]
+    module.write_text(
+        'LIVE = ("cvf", "dblp", "neurips")\n'
+        'SCHEMES = ("orcid", "dblp", "openalex", "openreview")\n'
+        'KINDS = ("openalex", "openreview")\n'
+        'HELP = "Source: paperlists, acl-anthology, cvf."\n'
+        'def f():\n    """Example: paperlists, cvf, dblp."""\n'
+    )
+    assert _source_lists(module, tmp_path) == [
+        "probe.py:1: ['cvf', 'dblp', 'neurips']",
+        "probe.py:4: ['acl-anthology', 'cvf', 'paperlists']",
+    ]
 
 
 def test_each_source_module_declares_its_own_spec():
