@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import sqlite_utils
 
-from db.papers import now
+from db.connection import now
 from matching.model import Candidate, Mention
 from papertally.errors import NotFoundError, PapertallyError
 
@@ -281,6 +281,38 @@ def decision_log(db: sqlite_utils.Database, link_id: int | None = None, limit: i
     return list(db.query(sql, [*args, limit]))
 
 
+def recent_decisions(
+    db: sqlite_utils.Database,
+    *,
+    limit: int = 50,
+    decided_by: str | None = None,
+    link_id: int | None = None,
+) -> list[dict]:
+    """Decisions newest first, with paper title, member name and `in_force` (1 when the
+    link's current decision is this row, so it can be undone)."""
+    clauses, args = [], []
+    if decided_by:
+        clauses.append("d.decided_by = ?")
+        args.append(decided_by)
+    if link_id is not None:
+        clauses.append("d.link_id = ?")
+        args.append(link_id)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    return list(
+        db.query(
+            f"""SELECT d.decision_id, d.link_id, d.action, d.status_after, d.decided_by,
+                       d.decided_at, d.reason, d.score_shown, d.supersedes,
+                       CASE WHEN l.decision_id = d.decision_id THEN 1 ELSE 0 END AS in_force,
+                       l.decision_id AS link_decision_id, l.status AS link_status,
+                       p.title, p.venue, p.year, m.person_id, m.family_name, m.given_name, m.name_ja
+                FROM decisions d JOIN links l USING (link_id) JOIN papers p USING (paper_id)
+                JOIN members m ON m.person_id = l.person_id
+                {where} ORDER BY d.decision_id DESC LIMIT ?""",
+            [*args, int(limit)],
+        )
+    )
+
+
 QUEUE_STATUSES = ("pending", "needs_review", "second_look", "confirmed", "rejected", "decided", "all")
 
 
@@ -500,10 +532,3 @@ def queue_facets(db: sqlite_utils.Database) -> dict:
             )
         ),
     }
-
-
-def load_rules(db: sqlite_utils.Database) -> list:
-    """The active staff rules as matching Rules (stored by db/review.py)."""
-    from db.review import load_rules as _load_rules
-
-    return _load_rules(db)

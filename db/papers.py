@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
@@ -10,12 +9,9 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from db.connection import now
 from harvesters.records import PaperRecord
 from matching.text import fold, normalise_title
-
-
-def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass

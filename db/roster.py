@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from db.papers import now
+from db.connection import now
 from matching.model import Person
 
 

@@ -8,32 +8,8 @@ import socket
 from collections.abc import Callable
 
 import sqlite_utils
-from sqlite_utils import Migrations
 
-from db.papers import now
-
-runs = Migrations("papertally.runs")
-
-
-@runs()
-def m0001_run_summaries(db: sqlite_utils.Database) -> None:
-    db.execute(
-        """
-        CREATE TABLE run_summaries (
-            run_id INTEGER PRIMARY KEY AUTOINCREMENT,
-            started_at TEXT NOT NULL,
-            finished_at TEXT,
-            -- running | ok | partial (some step failed, the rest completed) | interrupted
-            status TEXT NOT NULL DEFAULT 'running',
-            trigger TEXT NOT NULL DEFAULT 'manual',
-            flow_run_id TEXT,
-            host TEXT NOT NULL,
-            pid INTEGER NOT NULL,
-            n_failures INTEGER NOT NULL DEFAULT 0,
-            review_queue INTEGER,
-            summary TEXT NOT NULL DEFAULT '{}'
-        )"""
-    )
+from db.connection import now
 
 
 def _pid_alive(pid: int) -> bool:

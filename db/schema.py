@@ -2,8 +2,9 @@
 
 Rules for changing the schema: never edit a migration that has shipped; add a new one
 below it (named NNNN_what), so that every existing database is upgraded in place and no
-data is lost. Each area of the product may own its own migration set (a separate
-`Migrations("papertally.<area>")`) registered in MIGRATION_SETS.
+data is lost. Each area has its own migration set (`Migrations("papertally.<area>")`),
+defined here and listed in MIGRATION_SETS; the harvest run details' set lives with its
+queries in db/harvest_state.py. Connections come from db/connection.py.
 """
 
 from __future__ import annotations
@@ -14,22 +15,9 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from db.connection import connect
+from db.harvest_state import harvest
 from papertally.errors import PapertallyError
-
-
-class _ImmediateConnection(sqlite3.Connection):
-    """A connection whose plain BEGIN (what sqlite-utils' atomic() sends) is BEGIN IMMEDIATE.
-
-    A deferred transaction that reads first and writes later fails at once with "database is
-    locked" if another connection (staff reviewing, a harvest) committed in between: in WAL
-    mode SQLite cannot upgrade a stale read snapshot, and the busy timeout does not apply.
-    Taking the write lock at BEGIN makes writers queue on the busy timeout instead.
-    """
-
-    def execute(self, sql, *args):
-        if sql.strip().rstrip(";").upper() == "BEGIN":
-            sql = "BEGIN IMMEDIATE"
-        return super().execute(sql, *args)
 
 
 core = Migrations("papertally.core")
@@ -211,20 +199,112 @@ def m0002_roster_links_decisions(db: sqlite_utils.Database) -> None:
     )
 
 
-# Every migration set, in the order they are applied. Areas append theirs here.
-MIGRATION_SETS: list[Migrations] = [core]
+# Staff review: accounts, sessions, login attempts (db/accounts.py) and rules (db/rules.py).
+review = Migrations("papertally.review")
 
-from db.harvest_state import harvest as _harvest  # noqa: E402 (harvest run details)
 
-MIGRATION_SETS.append(_harvest)
+@review()
+def m0001_users_rules(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE review_users (
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            lang TEXT CHECK (lang IS NULL OR lang IN ('ja', 'en')),
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    # Rules are never deleted: switching one off is a new state with who and when.
+    db.execute(
+        """
+        CREATE TABLE review_rules (
+            rule_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('id_is', 'id_is_not', 'never_at_org')),
+            person_id TEXT NOT NULL REFERENCES members(person_id),
+            scheme TEXT,
+            value TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            from_link_id INTEGER REFERENCES links(link_id),
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            deactivated_by TEXT,
+            deactivated_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX review_rules_person ON review_rules (person_id)")
 
-from db.review import review as _review  # noqa: E402 (staff review: users, rules)
 
-MIGRATION_SETS.append(_review)
+@review()
+def m0002_sessions(db: sqlite_utils.Database) -> None:
+    # The signed cookie only names a row here, so that logging out (or a password reset)
+    # ends a session for good instead of leaving a replayable cookie valid until it expires.
+    db.execute(
+        """
+        CREATE TABLE review_sessions (
+            session_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL REFERENCES review_users(name),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            revoked_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX review_sessions_name ON review_sessions (name)")
 
-from db.runs import runs as _runs  # noqa: E402 (nightly run summaries)
 
-MIGRATION_SETS.append(_runs)
+@review()
+def m0003_login_attempts(db: sqlite_utils.Database) -> None:
+    # Every login attempt, kept as the audit of who tried to log in from where. Failed
+    # attempts in the last few minutes slow a password guesser down (login_lockout);
+    # a successful login sets cleared_at on the account's earlier failures.
+    db.execute(
+        """
+        CREATE TABLE review_login_attempts (
+            attempt_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            client TEXT NOT NULL,
+            at TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'refused', 'locked')),
+            detail TEXT NOT NULL DEFAULT '',
+            cleared_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX review_login_attempts_name ON review_login_attempts (name, at)")
+    db.execute(
+        "CREATE INDEX review_login_attempts_client ON review_login_attempts (client, at)"
+    )
+
+
+# Nightly run summaries (db/runs.py).
+runs = Migrations("papertally.runs")
+
+
+@runs()
+def m0001_run_summaries(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE run_summaries (
+            run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            -- running | ok | partial (some step failed, the rest completed) | interrupted
+            status TEXT NOT NULL DEFAULT 'running',
+            trigger TEXT NOT NULL DEFAULT 'manual',
+            flow_run_id TEXT,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            n_failures INTEGER NOT NULL DEFAULT 0,
+            review_queue INTEGER,
+            summary TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+
+
+# Every migration set, in the order they are applied. The harvest run details' set lives
+# with its queries in db/harvest_state.py.
+MIGRATION_SETS: list[Migrations] = [core, harvest, review, runs]
 
 from db.enrichment import enrichment as _enrichment  # noqa: E402 (enrichment cache)
 
@@ -233,8 +313,7 @@ MIGRATION_SETS.append(_enrichment)
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the papertally database at `path` and bring its schema
-    up to date. WAL mode, foreign keys on, a busy timeout so that a nightly harvest and
-    staff reviewing at once wait for each other instead of failing.
+    up to date; the connection is db.connection.connect's (WAL, foreign keys, busy timeout).
 
     Raises PapertallyError if the file cannot be opened as a database.
     """
@@ -244,18 +323,14 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise PapertallyError(f"{path}: cannot create the database folder: {exc}") from None
+    db = None
     try:
-        conn = sqlite3.connect(
-            str(path), timeout=30, check_same_thread=False, factory=_ImmediateConnection
-        )
-        db = sqlite_utils.Database(conn)
-        if str(path) != ":memory:":
-            db.enable_wal()
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA busy_timeout = 30000")
+        db = connect(path)
         for migrations in MIGRATION_SETS:
             migrations.apply(db)
     except sqlite3.DatabaseError as exc:
+        if db is not None:
+            db.close()
         raise PapertallyError(
             f"{path}: cannot open as a papertally database ({exc}); "
             "check the path given by --db / PAPERTALLY_DB / [database] path"

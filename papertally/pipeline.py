@@ -23,7 +23,7 @@ def conference_dates(settings: Settings) -> dict[tuple[str, int], dt.date]:
 def rules_for_matching(db: sqlite_utils.Database) -> list:
     """Staff rules (identifier always/never this member, member never at an organisation)
     that every matching pass applies first."""
-    from db.review import load_rules
+    from db.rules import load_rules
 
     return load_rules(db)
 

@@ -16,8 +16,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from db import accounts as accounts_db
 from db import links as links_db
-from db import review as review_db
+from db.connection import connect as connect_db
 from db.schema import open_db
 from papertally.config import Settings
 from papertally.errors import NotFoundError, PapertallyError
@@ -80,7 +81,7 @@ def create_app(
         settings=settings,
         db_path=db_path,
         clock=clock,
-        limits=review_db.LoginLimits(
+        limits=accounts_db.LoginLimits(
             per_name=settings.review.login_max_failures,
             per_client=settings.review.login_max_failures_per_client,
             window=dt.timedelta(minutes=settings.review.login_window_minutes),
@@ -133,8 +134,8 @@ async def security_headers(request: Request, call_next):
 
 def error_page(request: Request, code: int, message: str) -> HTMLResponse:
     """A 4xx page in the viewer's language, with the navigation when logged in."""
-    with contextlib.closing(review_db.connect(request.app.state.review.db_path)) as db:
-        user = review_db.session_user(db, request.session.get("sid"))
+    with contextlib.closing(connect_db(request.app.state.review.db_path)) as db:
+        user = accounts_db.session_user(db, request.session.get("sid"))
     lang = lang_of(request, user)
     if code == 409:
         message = f"{translate(lang, 'error.conflict')} ({message})"

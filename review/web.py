@@ -19,7 +19,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
-from db import review as review_db
+from db import accounts as accounts_db
+from db.connection import connect as connect_db
 from papertally.config import Settings
 from papertally.i18n import LANGS, from_accept_language, translate
 from review import auth
@@ -47,7 +48,7 @@ class ReviewState:
     settings: Settings
     db_path: Path
     clock: Callable[[], dt.datetime]
-    limits: review_db.LoginLimits
+    limits: accounts_db.LoginLimits
     templates: Jinja2Templates
 
 
@@ -67,7 +68,7 @@ def state(request: Request) -> ReviewState:
 def get_db(request: Request) -> Iterator[sqlite_utils.Database]:
     """One connection per request (concurrent requests never share a transaction),
     closed when the request is done."""
-    with contextlib.closing(review_db.connect(state(request).db_path)) as db:
+    with contextlib.closing(connect_db(state(request).db_path)) as db:
         yield db
 
 
@@ -84,7 +85,7 @@ def lang_of(request: Request, user: dict | None = None) -> str:
 
 def current_user(request: Request, db: Db) -> Staff:
     """The logged-in staff member; NotLoggedIn (a redirect to /login) otherwise."""
-    user = review_db.session_user(db, request.session.get("sid"))
+    user = accounts_db.session_user(db, request.session.get("sid"))
     if user is None:
         request.session.pop("sid", None)
         raise NotLoggedIn()

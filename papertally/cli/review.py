@@ -128,10 +128,8 @@ def _decide(
     ctx: Context, link_id: int, action: str, by: str, reason: str | None
 ) -> None:
     from db import links as links_db
-    from db.review import write_transaction
 
-    with write_transaction(ctx.db):
-        row = links_db.decide(ctx.db, link_id, action, by, reason)
+    row = links_db.decide(ctx.db, link_id, action, by, reason)
     click.echo(
         f"link {link_id}: {action} by {row['decided_by']} -> {row['status_after']} "
         f"(decision {row['decision_id']})"
@@ -192,7 +190,7 @@ def log(ctx: Context, link_id, decided_by, limit, fmt) -> None:
       papertally review log --link 42
       papertally review log --by sato --format json
     """
-    from db.review import recent_decisions
+    from db.links import recent_decisions
 
     rows = recent_decisions(ctx.db, limit=limit, decided_by=decided_by, link_id=link_id)
     if fmt == "json":
@@ -283,7 +281,7 @@ def user_add(ctx: Context, name: str, password_stdin: bool, lang: str | None) ->
     Example:
       papertally user add sato --lang ja
     """
-    from db.review import add_user
+    from db.accounts import add_user
     from review.auth import MIN_PASSWORD, hash_password
 
     if password_stdin:
@@ -309,7 +307,7 @@ def user_list(ctx: Context) -> None:
     Example:
       papertally user list
     """
-    from db.review import list_users
+    from db.accounts import list_users
 
     for u in list_users(ctx.db):
         click.echo(
@@ -328,7 +326,7 @@ def user_logins(ctx: Context, limit: int) -> None:
     Example:
       papertally user logins --limit 20
     """
-    from db.review import login_attempts
+    from db.accounts import login_attempts
 
     for a in login_attempts(ctx.db, limit):
         detail = f"  {a['detail']}" if a["detail"] else ""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
-from db import review as review_db
+from db import accounts as accounts_db
 from papertally.i18n import LANGS, translate
 from review import auth
 from review.web import Db, Form, User, lang_of, render, safe_next, state
@@ -31,7 +31,7 @@ def login(request: Request, form: Form, db: Db):
     password = form.get("password") or ""
     # uvicorn puts a trusted proxy's X-Forwarded-For here (forwarded_allow_ips).
     client = request.client.host if request.client else "unknown"
-    attempt, lock = review_db.begin_login(
+    attempt, lock = accounts_db.begin_login(
         db, name, client, moment=st.clock(), limits=st.limits
     )
     if lock is not None:
@@ -40,11 +40,11 @@ def login(request: Request, form: Form, db: Db):
             name, client, lock.scope, lock.until.isoformat(timespec="seconds"),
         )
         return too_many_attempts(request, form, name, lock)
-    user = review_db.get_user(db, name) if name else None
+    user = accounts_db.get_user(db, name) if name else None
     ok = auth.verify_password(user["password_hash"] if user else auth.DUMMY_HASH, password)
     lang = lang_of(request, user)
     if not (user and ok):
-        started = review_db.login_failed(db, attempt, moment=st.clock(), limits=st.limits)
+        started = accounts_db.login_failed(db, attempt, moment=st.clock(), limits=st.limits)
         if started is not None:
             log.warning(
                 "review login locked for %r from %s: %d failed logins for this %s; "
@@ -61,15 +61,15 @@ def login(request: Request, form: Form, db: Db):
             error=translate(lang, "login.failed"),
             name=name,
         )
-    review_db.login_succeeded(db, attempt, moment=st.clock())
-    sid = review_db.create_session(db, user["name"], st.settings.review.session_hours)
+    accounts_db.login_succeeded(db, attempt, moment=st.clock())
+    sid = accounts_db.create_session(db, user["name"], st.settings.review.session_hours)
     request.session.clear()  # a fresh session (and CSRF token) at login
     request.session.update({"sid": sid, "csrf": auth.new_csrf_token()})
     return RedirectResponse(safe_next(form.get("next")), status_code=303)
 
 
 def too_many_attempts(
-    request: Request, form: dict, name: str, lock: review_db.Lockout
+    request: Request, form: dict, name: str, lock: accounts_db.Lockout
 ) -> HTMLResponse:
     lang = lang_of(request)
     wait = max(1, math.ceil((lock.until - state(request).clock()).total_seconds()))
@@ -93,7 +93,7 @@ def too_many_attempts(
 
 @router.post("/logout")
 def logout(request: Request, form: Form, db: Db):
-    review_db.revoke_session(db, request.session.get("sid"))
+    accounts_db.revoke_session(db, request.session.get("sid"))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -103,5 +103,5 @@ def set_lang(request: Request, form: Form, user: User, db: Db):
     lang = form.get("lang") or None
     if lang is not None and lang not in LANGS:
         raise HTTPException(400, f"language '{lang}' is not supported (ja, en)")
-    review_db.set_user_lang(db, user.name, lang)
+    accounts_db.set_user_lang(db, user.name, lang)
     return RedirectResponse(safe_next(form.get("back")), status_code=303)

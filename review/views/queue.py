@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
 from db import links as links_db
-from db import review as review_db
 from matching.context import ID_SCHEMES
 from papertally.i18n import translate
 from review.service import short_themes
@@ -150,7 +149,7 @@ def queue(
         confirmed=confirmed,
         next_id=next_id,
         prev_id=prev_id,
-        recent=review_db.recent_decisions(db, limit=6),
+        recent=links_db.recent_decisions(db, limit=6),
     )
 
 
@@ -179,7 +178,7 @@ def decide(request: Request, link_id: int, form: Form, user: User, db: Db):
     if action not in ("accept", "reject", "unsure"):
         raise HTTPException(400, f"unknown action '{action}'; use accept, reject or unsure")
     reason = (form.get("reason") or "").strip() or None
-    with review_db.write_transaction(db):
+    with db.atomic():
         check_unchanged(db, link_id, form)
         links_db.decide(
             db, link_id, action, user.name, reason, expected_decision_id=seen_decision(form)
@@ -190,7 +189,7 @@ def decide(request: Request, link_id: int, form: Form, user: User, db: Db):
 
 @router.post("/links/{link_id}/undo")
 def undo(request: Request, link_id: int, form: Form, user: User, db: Db):
-    with review_db.write_transaction(db):
+    with db.atomic():
         links_db.decide(
             db,
             link_id,
@@ -215,7 +214,7 @@ def bulk(request: Request, link_id: int, form: Form, user: User, db: Db):
     except ValueError:
         raise HTTPException(400, "link_ids must be a comma-separated list of numbers") from None
     reason = (form.get("reason") or "").strip() or None
-    with review_db.write_transaction(db):
+    with db.atomic():
         found = links_db.similar_links(db, link_id).get(group) or {}
         now_group = found.get("link_ids", [])
         # The audit row says it was a bulk decision and on which shared evidence.

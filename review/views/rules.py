@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
 from db import links as links_db
-from db import review as review_db
+from db import rules as rules_db
 from matching.context import ID_SCHEMES
 from papertally.i18n import translate
 from review.web import Db, Form, User, back_to_queue, flash, render
@@ -38,7 +38,7 @@ def add_rule(request: Request, link_id: int, form: Form, user: User, db: Db):
         scheme = None
     else:
         raise HTTPException(400, f"unknown rule kind '{kind}'")
-    rule_id = review_db.add_rule(
+    rule_id = rules_db.add_rule(
         db,
         kind,
         link["person_id"],
@@ -59,12 +59,12 @@ def rules_page(request: Request, user: User, db: Db):
         "rules.html",
         user.lang,
         user=user,
-        rules=review_db.list_rules(db, include_inactive=True),
+        rules=rules_db.list_rules(db, include_inactive=True),
     )
 
 
 @router.post("/rules/{rule_id}/off")
 def rule_off(request: Request, rule_id: int, form: Form, user: User, db: Db):
-    review_db.deactivate_rule(db, rule_id, by=user.name)
+    rules_db.deactivate_rule(db, rule_id, by=user.name)
     flash(request, "ok", translate(user.lang, "flash.rule_off", rule_id=rule_id))
     return RedirectResponse("/rules", status_code=303)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 
-from db import review as review_db
+from db import links as links_db
 from papertally import report as report_mod
 from papertally.config import Settings
 from review.web import Db, User, int_or_none, render, state
@@ -33,7 +33,7 @@ def fiscal_years(settings: Settings) -> list[int]:
 def log_page(
     request: Request, user: User, db: Db, by: str | None = None, link: str | None = None
 ):
-    rows = review_db.recent_decisions(
+    rows = links_db.recent_decisions(
         db, limit=300, decided_by=by or None, link_id=int_or_none(link)
     )
     return render(request, "log.html", user.lang, user=user, rows=rows)

@@ -261,7 +261,7 @@ class LiveServer:
 @pytest.fixture
 def review_app(tmp_path, review_config, db, links):
     """(LiveServer, settings, links) with staff accounts sato (ja) and tanaka (en)."""
-    from db.review import add_user
+    from db.accounts import add_user
     from papertally.config import load_settings
     from review.app import create_app
 
@@ -338,7 +338,7 @@ def make_app(tmp_path, review_config, db, links):
     """make_app(clock=None, **review_settings) -> a LiveServer of the review app with those
     [review] settings (e.g. page_size=2) and, when given, an injected clock; staff accounts
     sato (ja) and tanaka (en). Servers stop at the end of the test."""
-    from db.review import add_user
+    from db.accounts import add_user
     from papertally.config import load_settings
     from review.app import create_app
 

@@ -1,11 +1,12 @@
-"""db/review.py and the review additions to db/links.py: queue filters, bulk groups, rules."""
+"""db/accounts.py, db/rules.py and the review additions to db/links.py: queue filters, bulk groups, rules."""
 
 from __future__ import annotations
 
 import pytest
 
+from db import accounts as accounts_db
 from db import links as links_db
-from db import review as review_db
+from db import rules as rules_db
 from matching.context import Rule
 from papertally.errors import NotFoundError, PapertallyError
 
@@ -73,13 +74,13 @@ def test_decide_many_skips_links_decided_meanwhile(db, links):
 
 
 def test_rules_are_stored_and_loaded_as_matching_rules(db, links):
-    rid = review_db.add_rule(
+    rid = rules_db.add_rule(
         db, "id_is", "p001", "0000-0002-1825-0097", scheme="orcid", by="sato"
     )
-    again = review_db.add_rule(
+    again = rules_db.add_rule(
         db, "id_is", "p001", "0000-0002-1825-0097", scheme="orcid", by="sato"
     )
-    review_db.add_rule(
+    rules_db.add_rule(
         db,
         "never_at_org",
         "p001",
@@ -88,7 +89,7 @@ def test_rules_are_stored_and_loaded_as_matching_rules(db, links):
         reason="never worked there",
     )
     assert rid == again
-    rules = links_db.load_rules(db)
+    rules = rules_db.load_rules(db)
     assert rules == [
         Rule(
             "id_is",
@@ -104,10 +105,10 @@ def test_rules_are_stored_and_loaded_as_matching_rules(db, links):
             reason="never worked there",
         ),
     ]
-    review_db.deactivate_rule(db, rid, by="tanaka")
-    assert len(review_db.load_rules(db)) == 1
+    rules_db.deactivate_rule(db, rid, by="tanaka")
+    assert len(rules_db.load_rules(db)) == 1
     with pytest.raises(NotFoundError):
-        review_db.deactivate_rule(db, rid, by="tanaka")
+        rules_db.deactivate_rule(db, rid, by="tanaka")
 
 
 @pytest.mark.parametrize(
@@ -120,21 +121,21 @@ def test_rules_are_stored_and_loaded_as_matching_rules(db, links):
 )
 def test_bad_rules_are_refused(db, links, kind, scheme, value, message):
     with pytest.raises(PapertallyError, match=message):
-        review_db.add_rule(db, kind, "p001", value, scheme=scheme, by="sato")
+        rules_db.add_rule(db, kind, "p001", value, scheme=scheme, by="sato")
 
 
 def test_rule_for_unknown_member_is_refused(db, links):
     with pytest.raises(NotFoundError):
-        review_db.add_rule(db, "never_at_org", "p999", "AIST", by="sato")
+        rules_db.add_rule(db, "never_at_org", "p999", "AIST", by="sato")
 
 
 def test_users_are_created_and_password_reset(db):
-    assert review_db.add_user(db, "sato", "hash1", "ja") is True
-    assert review_db.add_user(db, "sato", "hash2") is False
-    user = review_db.get_user(db, "sato")
+    assert accounts_db.add_user(db, "sato", "hash1", "ja") is True
+    assert accounts_db.add_user(db, "sato", "hash2") is False
+    user = accounts_db.get_user(db, "sato")
     assert (user["password_hash"], user["lang"]) == ("hash2", "ja")
     with pytest.raises(PapertallyError):
-        review_db.add_user(db, "  ", "h")
+        accounts_db.add_user(db, "  ", "h")
 
 
 def test_reharvest_and_roster_reimport_leave_a_decided_link_as_decided(db, links, data):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from db.review import RULE_KINDS
 from db.links import AUTHOR_ID_SCHEMES
 from db.links import QUEUE_STATUSES as STATUS_CHOICES
+from db.rules import RULE_KINDS
 from papertally.i18n import from_accept_language, messages, translate
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "review" / "templates"

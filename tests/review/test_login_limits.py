@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from db import review as review_db
+from db import accounts as accounts_db
 
 START = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
 
@@ -159,20 +159,20 @@ def test_the_lockout_survives_a_restart_and_a_password_reset_lifts_it(
         attempt(web, first.url, "sato", "wrong password")
     second = make_app(clock=clock)  # a new process on the same database
     assert attempt(web, second.url, "sato", web.password).status_code == 429
-    review_db.add_user(db, "sato", CHEAP_HASH)  # papertally user add sato
+    accounts_db.add_user(db, "sato", CHEAP_HASH)  # papertally user add sato
     assert attempt(web, second.url, "sato", web.password).status_code == 303
 
 
 # -- the window, at the storage level -----------------------------------------------------
 
 
-LIMITS = review_db.LoginLimits(per_name=3, per_client=10, window=dt.timedelta(minutes=15))
+LIMITS = accounts_db.LoginLimits(per_name=3, per_client=10, window=dt.timedelta(minutes=15))
 
 
 def fail(db, name, moment, client="10.0.0.1"):
-    attempt_id, lock = review_db.begin_login(db, name, client, moment=moment, limits=LIMITS)
+    attempt_id, lock = accounts_db.begin_login(db, name, client, moment=moment, limits=LIMITS)
     assert lock is None
-    return review_db.login_failed(db, attempt_id, moment=moment, limits=LIMITS)
+    return accounts_db.login_failed(db, attempt_id, moment=moment, limits=LIMITS)
 
 
 def test_the_window_slides_and_refusals_do_not_extend_it(db):
@@ -180,9 +180,9 @@ def test_the_window_slides_and_refusals_do_not_extend_it(db):
     assert fail(db, "sato", at[0]) is None
     assert fail(db, "sato", at[1]) is None
     lock = fail(db, "sato", at[2])
-    assert lock == review_db.Lockout("name", START + dt.timedelta(minutes=15), 3)
+    assert lock == accounts_db.Lockout("name", START + dt.timedelta(minutes=15), 3)
     for minute in (11, 14):  # refused tries while locked change nothing
-        _, lock = review_db.begin_login(
+        _, lock = accounts_db.begin_login(
             db, "sato", "10.0.0.1", moment=START + dt.timedelta(minutes=minute), limits=LIMITS
         )
         assert lock.until == START + dt.timedelta(minutes=15)
@@ -190,7 +190,7 @@ def test_the_window_slides_and_refusals_do_not_extend_it(db):
     # and failing it locks again until the 09:05 failure leaves
     later = START + dt.timedelta(minutes=15, seconds=1)
     lock = fail(db, "sato", later)
-    assert lock == review_db.Lockout("name", START + dt.timedelta(minutes=20), 3)
+    assert lock == accounts_db.Lockout("name", START + dt.timedelta(minutes=20), 3)
 
 
 def test_login_limits_config_defaults():
@@ -208,15 +208,15 @@ def test_odd_names_are_counted_without_error(make_app, web, db, name):
     server = make_app(clock=Clock())
     r = attempt(web, server.url, name, "wrong password")
     assert r.status_code == 401
-    assert len(attempts(db)[-1]["name"]) == min(len(name), review_db.MAX_NAME)
+    assert len(attempts(db)[-1]["name"]) == min(len(name), accounts_db.MAX_NAME)
 
 
 def test_reaching_both_limits_at_once_records_both_lockouts(db):
-    both = review_db.LoginLimits(per_name=2, per_client=2, window=dt.timedelta(minutes=15))
+    both = accounts_db.LoginLimits(per_name=2, per_client=2, window=dt.timedelta(minutes=15))
     for minute in (0, 1):
         moment = START + dt.timedelta(minutes=minute)
-        attempt_id, _ = review_db.begin_login(db, "sato", "10.0.0.1", moment=moment, limits=both)
-        lock = review_db.login_failed(db, attempt_id, moment=moment, limits=both)
+        attempt_id, _ = accounts_db.begin_login(db, "sato", "10.0.0.1", moment=moment, limits=both)
+        lock = accounts_db.login_failed(db, attempt_id, moment=moment, limits=both)
     assert lock.until == START + dt.timedelta(minutes=15)
     locked = [r for r in attempts(db) if r["outcome"] == "locked"]
     assert [r["detail"].split(";")[0] for r in locked] == [

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from db import accounts as accounts_db
 from db import links as links_db
-from db import review as review_db
 from papertally.cli import main
 from review.auth import verify_password
 
@@ -92,7 +92,7 @@ def test_user_add_hashes_the_password(run, db):
         "user", "add", "sato", "--password-stdin", "--lang", "ja", stdin="s3cret-pass\n"
     )
     assert code == 0 and "created" in out
-    user = review_db.get_user(db, "sato")
+    user = accounts_db.get_user(db, "sato")
     assert user["password_hash"].startswith("$argon2id$")
     assert "s3cret-pass" not in user["password_hash"]
     assert verify_password(user["password_hash"], "s3cret-pass")
@@ -104,12 +104,12 @@ def test_user_add_hashes_the_password(run, db):
 def test_user_logins_lists_attempts_and_lockouts(run, db):
     import datetime as dt
 
-    limits = review_db.LoginLimits(per_name=2, per_client=10, window=dt.timedelta(minutes=15))
+    limits = accounts_db.LoginLimits(per_name=2, per_client=10, window=dt.timedelta(minutes=15))
     moment = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
     for _ in range(2):
-        attempt_id, _ = review_db.begin_login(db, "sato", "192.0.2.1", moment=moment, limits=limits)
-        review_db.login_failed(db, attempt_id, moment=moment, limits=limits)
-    review_db.begin_login(db, "sato", "192.0.2.1", moment=moment, limits=limits)
+        attempt_id, _ = accounts_db.begin_login(db, "sato", "192.0.2.1", moment=moment, limits=limits)
+        accounts_db.login_failed(db, attempt_id, moment=moment, limits=limits)
+    accounts_db.begin_login(db, "sato", "192.0.2.1", moment=moment, limits=limits)
     code, out, _ = run("user", "logins", "--limit", "3")
     assert code == 0
     lines = out.splitlines()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from db import links as links_db
-from db import review as review_db
+from db import rules as rules_db
 from db.papers import store_records
 from db.roster import import_roster
 from papertally import pipeline
@@ -30,7 +30,7 @@ def test_rules_change_the_next_match_but_never_a_staff_decision(db, settings, da
         for r in db.query("SELECT link_id FROM links WHERE mention = 'paperlists:c5#1'")
     )
     links_db.decide(db, c5, "accept", "sato")
-    review_db.add_rule(
+    rules_db.add_rule(
         db,
         "id_is_not",
         "p001",
@@ -39,7 +39,7 @@ def test_rules_change_the_next_match_but_never_a_staff_decision(db, settings, da
         by="sato",
         reason="another Hiroshi Tanaka",
     )
-    review_db.add_rule(
+    rules_db.add_rule(
         db, "never_at_org", "p001", "Tokyo Institute of Technology", by="sato"
     )
 

@@ -9,8 +9,9 @@ import stat
 import pytest
 import requests
 
+from db import accounts as accounts_db
 from db import links as links_db
-from db import review as review_db
+from db import rules as rules_db
 from papertally import report as report_mod
 from review.auth import load_secret_key
 
@@ -142,7 +143,7 @@ def test_logout_ends_the_session_even_for_a_copied_cookie(review_app, web):
 def test_a_new_password_ends_open_sessions(review_app, db, web):
     server, _, _ = review_app
     s, _ = web.login(server.url, "tanaka")
-    review_db.add_user(
+    accounts_db.add_user(
         db, "tanaka", "$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNo"
     )
     assert s.get(server.url + "/queue", allow_redirects=False).status_code == 303
@@ -406,7 +407,7 @@ def test_rules_from_an_item_use_the_printed_values(review_app, db, web):
         ).status_code
         == 400
     )  # c3's author has no ORCID
-    rules = review_db.load_rules(db)
+    rules = rules_db.load_rules(db)
     assert [(r.kind, r.person_id, r.scheme, r.value) for r in rules] == [
         ("id_is", "p001", "orcid", "0000-0002-1825-0097"),
         ("never_at_org", "p001", None, "Tokyo Institute of Technology"),
