@@ -326,8 +326,12 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     db = None
     try:
         db = connect(path)
-        for migrations in MIGRATION_SETS:
-            migrations.apply(db)
+        if any(migrations.pending(db) for migrations in MIGRATION_SETS):
+            # One process migrates at a time (two commands started at once on a new file):
+            # the other waits here on the busy timeout, then finds nothing left to apply.
+            with db.atomic():
+                for migrations in MIGRATION_SETS:
+                    migrations.apply(db)
     except sqlite3.DatabaseError as exc:
         if db is not None:
             db.close()

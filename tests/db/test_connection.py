@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 
 import pytest
 
@@ -45,3 +46,26 @@ def test_now_is_utc_to_the_second_whatever_the_zone_of_the_moment():
     assert now(dt.datetime(2026, 4, 1, 9, 0, 0, 123, tzinfo=tokyo)) == "2026-04-01T00:00:00+00:00"
     assert dt.datetime.fromisoformat(now()).utcoffset() == dt.timedelta(0)
 
+
+def test_commands_opening_a_new_database_at_once_migrate_it_once(tmp_path):
+    path = tmp_path / "papertally.db"
+    start = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def open_and_close() -> None:
+        start.wait()
+        try:
+            open_db(path).close()
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_and_close) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    db = open_db(path)
+    names = db.execute("SELECT migration_set, name FROM _sqlite_migrations").fetchall()
+    db.close()
+    assert len(names) == len(set(names)) > 0
