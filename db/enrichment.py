@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from db.papers import now
+from db.connection import now
 
 enrichment = Migrations("papertally.enrichment")
 

@@ -3,8 +3,8 @@
 Rules for changing the schema: never edit a migration that has shipped; add a new one
 below it (named NNNN_what), so that every existing database is upgraded in place and no
 data is lost. Each area has its own migration set (`Migrations("papertally.<area>")`),
-defined here and listed in MIGRATION_SETS; the harvest run details' set lives with its
-queries in db/harvest_state.py. Connections come from db/connection.py.
+defined here and listed in MIGRATION_SETS; the harvest run details' and the enrichment
+cache's sets live with their queries in db/harvest_state.py and db/enrichment.py. Connections come from db/connection.py.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from db.connection import connect
+from db.enrichment import enrichment
 from db.harvest_state import harvest
 from papertally.errors import PapertallyError
 
@@ -302,13 +303,9 @@ def m0001_run_summaries(db: sqlite_utils.Database) -> None:
     )
 
 
-# Every migration set, in the order they are applied. The harvest run details' set lives
-# with its queries in db/harvest_state.py.
-MIGRATION_SETS: list[Migrations] = [core, harvest, review, runs]
-
-from db.enrichment import enrichment as _enrichment  # noqa: E402 (enrichment cache)
-
-MIGRATION_SETS.append(_enrichment)
+# Every migration set, in the order they are applied. The harvest run details' and the
+# enrichment cache's sets live with their queries (db/harvest_state.py, db/enrichment.py).
+MIGRATION_SETS: list[Migrations] = [core, harvest, review, runs, enrichment]
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
