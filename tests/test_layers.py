@@ -14,9 +14,7 @@ PACKAGES = ("papertally", "flows", "harvesters", "matching", "db", "review")
 
 # Imports that still close a cycle, each with who removes it (issue 10). An entry that no
 # longer exists is reported by test_known_cycle_imports_still_exist, so the list only shrinks.
-KNOWN_CYCLE_IMPORTS: set[tuple[str, str]] = {
-    ("harvesters.live", "papertally.harvesting"),  # helper `harvest` (10.1)
-}
+KNOWN_CYCLE_IMPORTS: set[tuple[str, str]] = set()
 
 
 def import_cycles(graph: grimp.ImportGraph, ignore: set[tuple[str, str]] = frozenset()) -> list[list[str]]:
