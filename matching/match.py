@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import re
@@ -9,7 +10,26 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from matching import kinds as _kinds
 from matching.context import MatchContext, NameStats, Rule, normalise_id
+from matching.evidence import evidence
+from matching.kinds import (
+    KINDS,
+    W_AFF_MATCH,
+    W_AFF_MISMATCH,
+    W_AFF_RELATED,
+    W_NAME,
+    W_PAPER_AFF_MATCH,
+    W_PAPER_AFF_MISMATCH,
+    W_RARITY,
+    W_WINDOW,
+    EvidenceKind,
+    NameHit,
+    Pair,
+    PreFilter,
+    Scored,
+    coauthor_evidence,
+)
 from matching.model import Candidate, Evidence, Mention, Person, Status
 from matching.names import (
     NameSplit,
@@ -31,7 +51,9 @@ from matching.names import (
 from matching.orgs import compare_orgs_cached, normalise_org
 
 __all__ = [
+    "KINDS",
     "MATCHER_VERSION",
+    "EvidenceKind",
     "MatchContext",
     "NameStats",
     "PersonIndex",
@@ -41,27 +63,6 @@ __all__ = [
 
 # Bump whenever scoring or decisions change: stored with every machine decision.
 MATCHER_VERSION = "1.1.1"
-
-# Log-odds weights. The score is the logistic of their sum, so 0.85 needs a sum of 1.73
-# and 0.45 a sum of -0.2 (the config defaults).
-PRIOR = -2.0
-W_NAME = {"exact": 2.0, "variant": 1.9, "initials": 0.6, "family_only": 0.2}
-W_UNCERTAIN_ORDER = -0.2
-W_RARITY = (
-    1.0  # times NameStats.rarity: -1 (Wang: 1 in 30) .. +1 (1 in 10,000 or rarer)
-)
-W_AFF_MATCH = 3.0
-# A different printed affiliation sends only a rare full name to review (a member who
-# moved, a misprinted institute); a common one is rejected.
-W_AFF_MISMATCH = -1.1
-W_AFF_RELATED = 1.0  # sister entity (Sony AI for Sony Group): review, never confirm
-W_PAPER_AFF_MATCH = 1.5
-W_PAPER_AFF_MISMATCH = -1.0
-W_ID_AGREE = 6.0
-W_ID_DISAGREE = -6.0
-W_COAUTHOR = 1.5
-W_FUNDING = 0.5
-W_WINDOW = -10.0
 
 
 @dataclass(frozen=True)
@@ -185,52 +186,19 @@ class PersonIndex:
         return out
 
 
-@dataclass
-class _Scored:
-    """One (mention, person) pair being scored: evidence so far and the flags guards need."""
-
-    mention: Mention
-    person: int
-    evidence: list[Evidence] = field(default_factory=list)
-    forced: Status | None = None  # a rule or the membership window decided
-    id_agrees: bool = False
-    aff_support: bool = False
-    common_name: bool = True
-    name_level: str = ""
-
-    @property
-    def logit(self) -> float:
-        total = PRIOR
-        for e in self.evidence:
-            total += e.weight
-        return total
-
-
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-_NameHit = tuple[
-    str, float, Evidence, bool
-]  # level, strength, evidence, primary reading
-
-
 def _name_candidates(
     index: PersonIndex, m: Mention, cache: dict
-) -> dict[int, _NameHit]:
+) -> dict[int, NameHit]:
     """person -> the best name agreement of this mention with one of their names."""
-    found: dict[int, _NameHit] = {}
+    found: dict[int, NameHit] = {}
     if index.by_ja and has_cjk(m.name):
         for i in index.by_ja.get(ja_key(m.name), ()):
-            found[i] = (
-                "exact",
-                1.0,
-                Evidence(
-                    "name",
-                    W_NAME["exact"],
-                    f"name matches the roster's Japanese name ({m.name})",
-                ),
-                True,
+            found[i] = NameHit(
+                "exact", 1.0, evidence("name.ja", W_NAME["exact"], printed=m.name)
             )
         return found
     if index.family_tokens.isdisjoint(token_keys(m.name)) and not (
@@ -257,16 +225,18 @@ def _name_candidates(
                     cache[key] = hit
                 if hit is None:
                     continue
-                level, strength, ev = hit
                 old = found.get(entry.person)
-                if old is None or (strength, primary) > (old[1], old[3]):
-                    found[entry.person] = (level, strength, ev, primary)
+                if old is None or (hit.strength, primary) > (old.strength, old.primary):
+                    found[entry.person] = (
+                        hit if primary else dataclasses.replace(hit, primary=False)
+                    )
     return found
 
 
 def _agree(
     index: PersonIndex, entry: _NameEntry, s: NameSplit, printed: str
-) -> tuple[str, float, Evidence] | None:
+) -> NameHit | None:
+    """How one reading of a printed name agrees with one roster name (primary reading)."""
     japanese = index.japanese[entry.person]
     if entry.family_letters != s.family_letters and not japanese:
         return None  # romaji-only family agreement counts for Japanese names only
@@ -276,11 +246,11 @@ def _agree(
     level, strength = agreement
     if level == "exact" and entry.family_letters != s.family_letters:
         level, strength = "variant", min(strength, 0.95)
-    detail = describe(f"{entry.given} {entry.family}".strip(), printed, level)
+    key, params = describe(f"{entry.given} {entry.family}".strip(), printed, level)
     if entry.label != "roster name":
-        detail += f" ({entry.label})"
+        params["via"] = entry.label
     weight = W_NAME[level] * (strength if level in ("exact", "variant") else 1.0)
-    return level, strength, Evidence("name", weight, detail)
+    return NameHit(level, strength, evidence(key, weight, **params))
 
 
 def _mention_ids(m: Mention) -> list[tuple[str, str]]:
@@ -298,30 +268,46 @@ def _mention_ids(m: Mention) -> list[tuple[str, str]]:
     return out
 
 
-_ID_LABEL = {
-    "orcid": "ORCID",
-    "openalex": "OpenAlex author ID",
-    "openreview": "OpenReview profile",
-    "dblp": "dblp person ID",
-}
-_PERSON_ID_FIELD = {"orcid": "orcid", "openalex": "openalex_id"}
-_AGREE = ("same", "part_of", "fuzzy_same")
-_UNCERTAIN = Evidence("name", W_UNCERTAIN_ORDER, "name read in an unusual order")
-_NO_AFF = Evidence("affiliation", 0.0, "no affiliation printed")
-_NO_ROSTER_AFF = Evidence("affiliation", 0.0, "the roster gives no affiliation")
+_NO_AFF = evidence("affiliation.none_printed", 0.0)
+_NO_ROSTER_AFF = evidence("affiliation.no_roster", 0.0)
+
+
+@dataclass(frozen=True)
+class Rarity:
+    """How common a member's name is: the evidence saying so, and whether it counts as common."""
+
+    evidence: Evidence | None
+    common: bool
+
+
+@dataclass(frozen=True)
+class AffHit:
+    """A member's organisation against a mention's printed affiliations."""
+
+    evidence: Evidence
+    support: bool  # the affiliation agrees (guards: a name alone never confirms)
 
 
 class Matcher:
     """Scores mentions against a prepared roster; `match_all` is the one-call form.
 
     Evidence objects are immutable and shared: the same affiliation comparison, name
-    agreement or name-rarity note is built once and reused across mentions.
+    agreement or name-rarity note is built once and reused across mentions. The evidence
+    comes from `kinds` (the registry in matching/kinds.py), which the pre-filter also reads.
     """
 
-    def __init__(self, persons: Sequence[Person], context: MatchContext | None = None):
+    def __init__(
+        self,
+        persons: Sequence[Person],
+        context: MatchContext | None = None,
+        kinds: Sequence[EvidenceKind] = KINDS,
+    ):
         self.index = PersonIndex(persons)
         self.context = context or MatchContext()
         self.stats = self.context.name_stats
+        self.kinds = tuple(kinds)
+        self.before_pass = tuple(k for k in self.kinds if not k.after_pass)
+        self.prefilter = PreFilter.of(self.kinds)
         self.rules_by_id: dict[tuple[str, str], list[Rule]] = defaultdict(list)
         self.org_rules: dict[int, list[Rule]] = defaultdict(list)
         pos = {p.person_id: i for i, p in enumerate(self.index.persons)}
@@ -341,41 +327,33 @@ class Matcher:
         }
         self._name_cache: dict = {}
         self._aff_cache: dict = {}
-        self._rarity_cache: dict[int, tuple[Evidence | None, bool]] = {}
+        self._rarity_cache: dict[int, Rarity] = {}
         self._window_cache: dict = {}
         self._names_by_printed: dict = {}
-        # (paper_id, person) -> (estimate, _score arguments) for pairs below the keep floor
-        # that a confirmed co-author from the same project could still lift.
-        self.maybe: dict[tuple[str, int], tuple[float, tuple]] = {}
+        self._name_bounds: dict = {}
+        # (paper_id, person) -> (bound, pair) for pairs below the keep floor that a kind
+        # known only after the pass (a confirmed co-author from the project) could lift.
+        self.maybe: dict[tuple[str, int], tuple[float, Pair]] = {}
         # Logit below which a plain rejected name coincidence is not kept (None: keep all).
         keep = self.context.keep_rejected_from
         self.drop_below: float | None = (
             math.log(keep / (1 - keep)) if 0.0 < keep < 1.0 else None
         )
 
-    def score_mention(self, m: Mention) -> list[_Scored]:
+    def score_mention(self, m: Mention) -> list[Scored]:
         """Every person this mention could be, with evidence (pure non-matches omitted)."""
         nkey = (m.name, m.given, m.family)
         names = self._names_by_printed.get(nkey)
         if names is None:
             names = _name_candidates(self.index, m, self._name_cache)
-            # With each hit, the part of the logit that depends only on the name.
-            names = {
-                i: (
-                    *hit,
-                    PRIOR
-                    + hit[2].weight
-                    + (0.0 if hit[3] else W_UNCERTAIN_ORDER)
-                    + self._rarity_weight(i),
-                )
-                for i, hit in names.items()
-            }
             if len(self._names_by_printed) < 2_000_000:
                 self._names_by_printed[nkey] = names
+        # The pre-filter's name-only part per member, for this printed name (cached).
+        name_bounds = self._name_bounds.get(nkey) if names else None
         ids = (
             _mention_ids(m)
             if (m.orcid or m.openalex_id or m.openreview_id or m.dblp_pid)
-            else []
+            else ()
         )
         if not names and not ids:
             return []
@@ -397,132 +375,51 @@ class Matcher:
         )
         out = []
         floor = self.drop_below
+        pf = self.prefilter
         for i in set(names) | set(id_persons) | set(rule_hits):
-            name = names.get(i)
-            if (
-                floor is not None
-                and name is not None
-                and not ids
-                and not (self.org_rules and i in self.org_rules)
-            ):
-                # Quick estimate of the logit from cached pieces: a pair that would be a
-                # plain name coincidence is dropped before any object is built.
-                est = name[4] + self._aff_hit(i, own, paper, rors)[0].weight
-                if funded:
-                    est += W_FUNDING
-                p = self.index.persons[i]
-                in_window = (
-                    m.conference_date is None
-                    or not (p.start_date or p.end_date)
-                    or self._window(m.conference_date, p.start_date, p.end_date) is None
-                )
-                if est < floor and in_window:
-                    if est + W_COAUTHOR >= floor:
-                        # Only a confirmed co-author could lift it: keep the inputs, score later.
+            pair = Pair(
+                m,
+                i,
+                names.get(i),
+                ids,
+                tuple(id_persons.get(i, ())),
+                tuple(rule_hits.get(i, ())),
+                own,
+                paper,
+                rors,
+                funded,
+            )
+            if floor is not None:
+                # The optimistic logit from the registry: a pair that would be a plain
+                # name coincidence is dropped before any evidence is built.
+                if name_bounds is None:
+                    name_bounds = {}
+                    if len(self._name_bounds) < 2_000_000:
+                        self._name_bounds[nkey] = name_bounds
+                nb = name_bounds.get(i)
+                if nb is None:
+                    nb = name_bounds[i] = pf.by_name_total(self, pair)
+                est = pf.estimate(self, pair, nb)
+                if est < floor and not pf.decided(self, pair):
+                    if est + pf.after_pass >= floor:
+                        # Only a confirmed co-author could lift it: keep it, score later.
                         key = (m.paper_id, i)
                         old = self.maybe.get(key)
                         if old is None or est > old[0]:
-                            self.maybe[key] = (
-                                est,
-                                (m, i, name, ids, (), (), own, paper, rors, funded),
-                            )
+                            self.maybe[key] = (est, pair)
                     continue
-            out.append(
-                self._score(
-                    m,
-                    i,
-                    name,
-                    ids,
-                    id_persons.get(i, ()),
-                    rule_hits.get(i, ()),
-                    own,
-                    paper,
-                    rors,
-                    funded,
-                )
-            )
+            out.append(self.score(pair))
         return out
 
-    def _score(
-        self, m, i, name, ids, id_hits, rules, own, paper, rors, funded
-    ) -> _Scored:
-        p = self.index.persons[i]
-        sc = _Scored(m, i)
-        ev = sc.evidence
-        for r in rules:
-            label = _ID_LABEL.get(r.scheme or "", r.scheme)
-            why = f" ({r.reason})" if r.reason else ""
-            if r.kind == "id_is":
-                ev.append(
-                    Evidence(
-                        "rule",
-                        W_ID_AGREE,
-                        f"staff rule: {label} {r.value} is this person{why}",
-                    )
-                )
-                sc.forced = "confirmed"
-            else:
-                ev.append(
-                    Evidence(
-                        "rule",
-                        W_ID_DISAGREE,
-                        f"staff rule: {label} {r.value} is not this person{why}",
-                    )
-                )
-                sc.forced = "rejected"
-        for scheme, value in id_hits:
-            ev.append(
-                Evidence("id", W_ID_AGREE, f"{_ID_LABEL[scheme]} matches ({value})")
-            )
-            sc.id_agrees = True
-        for scheme, theirs in ids:
-            attr = _PERSON_ID_FIELD.get(scheme)
-            ours = normalise_id(scheme, getattr(p, attr)) if attr else None
-            if ours and ours != theirs:
-                ev.append(
-                    Evidence(
-                        "id",
-                        W_ID_DISAGREE,
-                        f"{_ID_LABEL[scheme]} differs (paper {theirs}, roster {ours})",
-                    )
-                )
-        if name is None:
-            ev.append(
-                Evidence(
-                    "name",
-                    0.0,
-                    f"name differs ({m.name} vs {p.given_name or ''} {p.family_name})",
-                )
-            )
-        else:
-            level, _strength, name_ev, primary, _base = name
-            sc.name_level = level
-            ev.append(name_ev)
-            if not primary:
-                ev.append(_UNCERTAIN)
-        rarity_ev, sc.common_name = self._rarity(i)
-        if rarity_ev is not None:
-            ev.append(rarity_ev)
-        self._affiliation(i, own, paper, rors, sc)
-        if funded:
-            ev.append(
-                Evidence(
-                    "funding", W_FUNDING, "paper acknowledges the program's funding"
-                )
-            )
-        day = m.conference_date
-        if day is not None and (p.start_date or p.end_date):
-            w = self._window(day, p.start_date, p.end_date)
-            if w is not None:
-                ev.append(w)
-                sc.forced = "rejected"
+    def score(self, pair: Pair) -> Scored:
+        """The evidence of every kind for one pair (the co-author kind adds its own later)."""
+        sc = Scored(pair.mention, pair.person)
+        for k in self.before_pass:
+            k.score(self, pair, sc)
         return sc
 
-    def _rarity_weight(self, i: int) -> float:
-        ev = self._rarity(i)[0]
-        return ev.weight if ev is not None else 0.0
-
-    def _rarity(self, i: int) -> tuple[Evidence | None, bool]:
+    def rarity(self, i: int) -> Rarity:
+        """How common member i's family name is among the harvested mentions (cached)."""
         hit = self._rarity_cache.get(i)
         if hit is None:
             p = self.index.persons[i]
@@ -530,76 +427,51 @@ class Matcher:
                 rarity = self.stats.rarity(p.family_name)
                 common = self.stats.is_common(p.family_name)
                 share = self.stats.share(p.family_name)
-                freq = (
-                    f"1 in {round(1 / share):,} mentions"
-                    if share
-                    else "not seen elsewhere"
-                )
                 word = (
                     "common"
                     if common
-                    else "fairly common"
+                    else "fairly_common"
                     if share >= self.stats.common_share / 5
                     else "rare"
                 )
-                hit = (
-                    Evidence(
-                        "name_rarity",
-                        round(W_RARITY * rarity, 3),
-                        f"{p.family_name} is a {word} family name ({freq})",
-                    ),
-                    common,
-                )
+                weight = round(W_RARITY * rarity, 3)
+                if share:
+                    ev = evidence(
+                        f"name_rarity.{word}",
+                        weight,
+                        family=p.family_name,
+                        one_in=f"{round(1 / share):,}",
+                    )
+                else:
+                    ev = evidence("name_rarity.unseen", weight, family=p.family_name)
+                hit = Rarity(ev, common)
             else:
-                hit = (None, True)  # no statistics: every name counts as common
+                hit = Rarity(None, True)  # no statistics: every name counts as common
             self._rarity_cache[i] = hit
         return hit
 
-    def _window(self, day, start, end) -> Evidence | None:
+    def window(self, day, start, end) -> Evidence | None:
+        """Evidence that a paper of `day` is outside a membership window (None: inside)."""
         key = (day, start, end)
         if key not in self._window_cache:
             w = None
             if start and day < start:
-                w = Evidence(
-                    "window",
-                    W_WINDOW,
-                    f"paper ({day}) is before membership start {start}",
+                w = evidence(
+                    "window.before", W_WINDOW, day=str(day), start=str(start)
                 )
             elif end and day > end:
-                w = Evidence(
-                    "window", W_WINDOW, f"paper ({day}) is after membership end {end}"
-                )
+                w = evidence("window.after", W_WINDOW, day=str(day), end=str(end))
             self._window_cache[key] = w
         return self._window_cache[key]
 
-    def _affiliation(
-        self,
-        i: int,
-        own: tuple[str, ...],
-        paper: tuple[str, ...],
-        rors: tuple[str, ...],
-        sc: _Scored,
-    ) -> None:
-        for r in self.org_rules.get(i, ()):
-            if own and compare_orgs_cached((r.value,), own).kind in _AGREE:
-                why = f" ({r.reason})" if r.reason else ""
-                sc.evidence.append(
-                    Evidence(
-                        "rule", W_ID_DISAGREE, f"staff rule: never at {r.value}{why}"
-                    )
-                )
-                sc.forced = "rejected"
-        hit = self._aff_hit(i, own, paper, rors)
-        sc.evidence.append(hit[0])
-        sc.aff_support = hit[1]
-
-    def _aff_hit(
+    def affiliation(
         self,
         i: int,
         own: tuple[str, ...],
         paper: tuple[str, ...],
         rors: tuple[str, ...] = (),
-    ) -> tuple[Evidence, bool]:
+    ) -> AffHit:
+        """Member i's organisation against printed affiliations (cached)."""
         person_affs = self.index.person_affs[i]
         key = (person_affs, own, paper, rors)
         hit = self._aff_cache.get(key)
@@ -611,36 +483,46 @@ class Matcher:
         return hit
 
     @staticmethod
-    def _affiliation_evidence(
-        p: Person, person_affs, own, paper, rors=()
-    ) -> tuple[Evidence, bool]:
+    def _affiliation_evidence(p: Person, person_affs, own, paper, rors=()) -> AffHit:
         if not person_affs:
-            return _NO_ROSTER_AFF, False
+            return AffHit(_NO_ROSTER_AFF, False)
         if own or rors:
             v = compare_orgs_cached(person_affs, own, rors)
-            if v.kind in _AGREE:
-                return Evidence("affiliation", W_AFF_MATCH, v.detail), True
+            if v.kind in _kinds.AGREE:
+                return AffHit(
+                    evidence(f"affiliation.{v.key}", W_AFF_MATCH, **v.params), True
+                )
             if v.kind == "related":
-                return Evidence("affiliation", W_AFF_RELATED, v.detail), False
-            return Evidence(
-                "affiliation", W_AFF_MISMATCH, f"{v.detail} (roster: {p_aff(p)})"
-            ), False
+                return AffHit(
+                    evidence("affiliation.related", W_AFF_RELATED, **v.params), False
+                )
+            return AffHit(
+                evidence(
+                    f"affiliation.{v.key}", W_AFF_MISMATCH, **v.params, roster=p_aff(p)
+                ),
+                False,
+            )
         if paper:
             v = compare_orgs_cached(person_affs, paper)
-            if v.kind in _AGREE:
-                return Evidence(
-                    "affiliation", W_PAPER_AFF_MATCH, f"paper-level list: {v.detail}"
-                ), True
+            if v.kind in _kinds.AGREE:
+                return AffHit(
+                    evidence(
+                        f"affiliation.paper_{v.key}", W_PAPER_AFF_MATCH, **v.params
+                    ),
+                    True,
+                )
             if v.kind == "related":
-                return Evidence(
-                    "affiliation", W_AFF_RELATED, f"paper-level list: {v.detail}"
-                ), False
-            return Evidence(
-                "affiliation",
-                W_PAPER_AFF_MISMATCH,
-                f"paper's affiliations do not include {p_aff(p)}",
-            ), False
-        return _NO_AFF, False
+                return AffHit(
+                    evidence("affiliation.paper_related", W_AFF_RELATED, **v.params),
+                    False,
+                )
+            return AffHit(
+                evidence(
+                    "affiliation.paper_missing", W_PAPER_AFF_MISMATCH, roster=p_aff(p)
+                ),
+                False,
+            )
+        return AffHit(_NO_AFF, False)
 
     def _funded(self, m: Mention) -> bool:
         if (
@@ -652,7 +534,7 @@ class Matcher:
         return bool(self.grants) and any(_grant_key(a) in self.grants for a in m.awards)
 
     def decide(
-        self, sc: _Scored, confirm_threshold: float, review_threshold: float
+        self, sc: Scored, confirm_threshold: float, review_threshold: float
     ) -> Candidate:
         """Turn evidence into a score and a status (with the guards that keep it honest)."""
         score = _sigmoid(sc.logit)
@@ -668,33 +550,34 @@ class Matcher:
             status = "needs_review"
         else:
             status = "rejected"
-        evidence = sc.evidence
+        evidence_list = sc.evidence
         if status == "confirmed" and sc.forced is None and not sc.id_agrees:
             reason = None
             if sc.name_level not in ("exact", "variant"):
                 reason = (
-                    "initials alone never confirm"
+                    "guard.initials"
                     if sc.name_level == "initials"
-                    else "only the family name agrees"
+                    else "guard.family_only"
                 )
             elif not sc.aff_support and (
-                sc.common_name or not any(e.kind == "coauthor" for e in evidence)
+                sc.common_name
+                or not any(e.kind == "coauthor" for e in evidence_list)
             ):
                 # Never confirm on a name alone: without an identifier or an affiliation,
                 # only a rare name with a confirmed co-author from the project may confirm.
-                reason = "no identifier or affiliation supports it"
+                reason = "guard.no_support"
             if reason:
                 status = "needs_review"
                 score = min(score, confirm_threshold - 0.01)
-                evidence = [*evidence, Evidence("guard", 0.0, reason)]
+                evidence_list = [*evidence_list, evidence(reason, 0.0)]
         return Candidate(
             paper_id=sc.mention.paper_id,
             person_id=self.index.persons[sc.person].person_id,
             mention_key=sc.mention.key,
             score=round(score, 4),
             status=status,
-            evidence=tuple(evidence),
-            explanation=_explain(status, evidence),
+            evidence=tuple(evidence_list),
+            explanation=_explain(status, evidence_list),
         )
 
 
@@ -730,6 +613,7 @@ def match_all(
     confirm_threshold: float,
     review_threshold: float,
     context: MatchContext | None = None,
+    kinds: Sequence[EvidenceKind] = KINDS,
 ) -> list[Candidate]:
     """Match every mention against the roster.
 
@@ -746,6 +630,7 @@ def match_all(
         confirm_threshold: a score at or above it is `confirmed` (guards permitting).
         review_threshold: a score at or above it (and below confirm) is `needs_review`.
         context: name statistics, staff rules, confirmed links, program funding.
+        kinds: the evidence registry (matching/kinds.py); tests add kinds to it.
     Raises:
         ValueError: when the thresholds are not 0 <= review <= confirm <= 1.
     """
@@ -753,7 +638,7 @@ def match_all(
         raise ValueError(
             f"thresholds must satisfy 0 <= review ({review_threshold}) <= confirm ({confirm_threshold}) <= 1"
         )
-    matcher = Matcher(persons, context)
+    matcher = Matcher(persons, context, kinds)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived acyclic objects: the cyclic collector only costs time
     try:
@@ -763,13 +648,22 @@ def match_all(
             gc.enable()
 
 
+@dataclass(frozen=True)
+class _Best:
+    """The best-scoring mention of a (paper, person) pair so far."""
+
+    logit: float  # forced decisions sort first (confirmed) or last (rejected)
+    mention_key: str
+    scored: Scored
+
+
 def _match(
     matcher: Matcher,
     mentions: Iterable[Mention],
     confirm_threshold: float,
     review_threshold: float,
 ) -> list[Candidate]:
-    best: dict[tuple[str, int], tuple[float, str, _Scored]] = {}
+    best: dict[tuple[str, int], _Best] = {}
     for m in mentions:
         for sc in matcher.score_mention(m):
             key = (m.paper_id, sc.person)
@@ -779,16 +673,17 @@ def _match(
                 else (100.0 if sc.forced == "confirmed" else -100.0 + sc.logit)
             )
             old = best.get(key)
-            if old is None or (logit, old[1]) > (old[0], m.key):
-                best[key] = (logit, m.key, sc)
+            if old is None or (logit, old.mention_key) > (old.logit, m.key):
+                best[key] = _Best(logit, m.key, sc)
     # Co-authorship with other confirmed members of the same project: links confirmed by
     # staff or earlier passes (context) and the ones this pass confirms. Pairs below the
     # keep floor are decided only if a co-author could lift them.
     floor = matcher.drop_below
     decided: dict[tuple[str, int], Candidate] = {}
     pending: list[tuple[str, int]] = []
-    for key, (logit, _, sc) in best.items():
-        if floor is None or sc.forced is not None or logit >= floor or _has_id(sc):
+    for key, b in best.items():
+        sc = b.scored
+        if floor is None or sc.forced is not None or b.logit >= floor or _has_id(sc):
             decided[key] = matcher.decide(sc, confirm_threshold, review_threshold)
         else:
             pending.append(key)
@@ -800,15 +695,15 @@ def _match(
     for (paper_id, i), cand in decided.items():
         if cand.status == "confirmed":
             confirmed_by_paper[paper_id].add(i)
-    for key, (_, args) in matcher.maybe.items():
+    for key, (_, pair) in matcher.maybe.items():
         if key not in best and key[0] in confirmed_by_paper:
-            sc = matcher._score(*args)
-            best[key] = (sc.logit, sc.mention.key, sc)
+            sc = matcher.score(pair)
+            best[key] = _Best(sc.logit, sc.mention.key, sc)
             pending.append(key)
     out = []
     for key in [*decided, *pending]:
         cand = decided.get(key)
-        sc = best[key][2]
+        sc = best[key].scored
         if (
             (cand is None or cand.status != "confirmed")
             and sc.forced is None
@@ -823,22 +718,8 @@ def _match(
             ]
             if mates:
                 names = ", ".join(sorted(_person_name(persons_list[q]) for q in mates))
-                sc = _Scored(
-                    sc.mention,
-                    sc.person,
-                    [
-                        *sc.evidence,
-                        Evidence(
-                            "coauthor",
-                            W_COAUTHOR,
-                            f"co-author {names} is a confirmed member of the same project",
-                        ),
-                    ],
-                    sc.forced,
-                    sc.id_agrees,
-                    sc.aff_support,
-                    sc.common_name,
-                    sc.name_level,
+                sc = dataclasses.replace(
+                    sc, evidence=[*sc.evidence, coauthor_evidence(names)]
                 )
                 cand = matcher.decide(sc, confirm_threshold, review_threshold)
         if cand is None:
@@ -852,7 +733,7 @@ def _match(
     return out
 
 
-def _has_id(sc: _Scored) -> bool:
+def _has_id(sc: Scored) -> bool:
     return any(e.kind in ("id", "rule") for e in sc.evidence)
 
 

@@ -7,6 +7,7 @@ The matcher is pure: db/links.py loads Persons and Mentions from SQLite, calls
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -59,11 +60,18 @@ class Mention:
 
 @dataclass(frozen=True)
 class Evidence:
-    """One explainable piece of evidence and its contribution to the score."""
+    """One explainable piece of evidence and its contribution to the score.
+
+    `key` and `params` say the same as `detail` for a reader in another language: the
+    sentence's stable key ("affiliation.different") and the strings that fill it (see
+    matching/evidence.py, which holds every key's English template).
+    """
 
     kind: str  # id, name, affiliation, funding, window, coauthor, name_rarity, rule, ...
     weight: float  # signed contribution
-    detail: str  # one short readable sentence
+    detail: str  # one short readable sentence (English)
+    key: str = ""
+    params: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

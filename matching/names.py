@@ -375,17 +375,15 @@ def _display(text: str) -> str:
     return text
 
 
-def describe(person_name: str, printed: str, level: str) -> str:
-    """One readable clause: "name matches (Ohta = Ōta)"."""
-    if level == "exact":
-        if fold(person_name) == fold(printed):
-            return f"name matches ({printed})"
-        return f"name matches ({printed} = {person_name})"
-    if level == "variant":
-        return f"name matches as a romanization variant ({printed} = {person_name})"
-    if level == "initials":
-        return f"name matches by initials only ({printed} ~ {person_name})"
-    return f"only the family name matches ({printed} ~ {person_name})"
+def describe(person_name: str, printed: str, level: str) -> tuple[str, dict[str, str]]:
+    """The sentence key and parameters of a name agreement: "name matches (Ohta = Ōta)".
+
+    Returns (key, params) for `matching.evidence.sentence`: name.same when the printed name
+    is the roster's (folded), else name.exact, name.variant, name.initials or name.family_only.
+    """
+    if level == "exact" and fold(person_name) == fold(printed):
+        return "name.same", {"printed": printed}
+    return f"name.{level}", {"printed": printed, "roster": person_name}
 
 
 _KANA = re.compile(r"^[\u3040-\u30ff\u31f0-\u31ff\s\u3000・ー]+$")

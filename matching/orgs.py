@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import itertools
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from matching.evidence import ORG_SENTENCES
 from matching.text import fold
 
 # Abbreviations expanded before comparing ("Univ. of Tokyo" = "University of Tokyo").
@@ -312,10 +314,20 @@ def org_table() -> OrgTable:
 
 @dataclass(frozen=True)
 class OrgVerdict:
-    """How a member's organisations relate to the ones printed on a paper."""
+    """How a member's organisations relate to the ones printed on a paper.
+
+    `key` names the sentence (matching.evidence.ORG_SENTENCES) and `params` fill it;
+    `detail` is that sentence in English.
+    """
 
     kind: str  # "same", "part_of", "related", "different", "fuzzy_same", "unknown"
-    detail: str
+    key: str  # same, part_of, related, different, fuzzy_same, no_match
+    params: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def detail(self) -> str:
+        """The verdict as one English sentence."""
+        return ORG_SENTENCES[self.key].format_map(self.params)
 
 
 @lru_cache(maxsize=200_000)
@@ -353,7 +365,7 @@ def compare_orgs(
         common = P & M
         if common:
             return OrgVerdict(
-                "same", f"affiliation {table.name(min(common))} matches ({shown})"
+                "same", "same", {"org": table.name(min(common)), "printed": shown}
             )
         for p in P:
             for m in M:
@@ -361,7 +373,12 @@ def compare_orgs(
                     inner, outer = (m, p) if p in table.ancestors(m) else (p, m)
                     return OrgVerdict(
                         "part_of",
-                        f"affiliation matches: {table.name(inner)} is part of {table.name(outer)} ({shown})",
+                        "part_of",
+                        {
+                            "inner": table.name(inner),
+                            "outer": table.name(outer),
+                            "printed": shown,
+                        },
                     )
         for p in P:
             for m in M:
@@ -373,14 +390,21 @@ def compare_orgs(
                 ):
                     return OrgVerdict(
                         "related",
-                        f"{table.name(m)} is related to but not the same as {table.name(p)} ({shown})",
+                        "related",
+                        {
+                            "theirs": table.name(m),
+                            "ours": table.name(p),
+                            "printed": shown,
+                        },
                     )
     if P and M:
         # Both sides name known organisations and none agree: the table decides (a fuzzy
         # comparison here could only confuse look-alikes).
         names = ", ".join(sorted(table.name(m) for m in M))
         return OrgVerdict(
-            "different", f"printed affiliation {names} is not {table.name(min(P))}"
+            "different",
+            "different",
+            {"theirs": names, "ours": table.name(min(P)), "printed": shown},
         )
     # Fuzzy fallback on the raw names, when either side is not in the table.
     normed = tuple(normalise_org(a) for a in person_affs if a.strip())
@@ -388,8 +412,7 @@ def compare_orgs(
     if score >= FUZZY_CUTOFF:
         seg_orgs = table.resolve(seg) if seg else frozenset()
         if not (P and seg_orgs and not (P & seg_orgs)):
-            return OrgVerdict("fuzzy_same", f"affiliation {org} matches ({shown})")
+            return OrgVerdict("fuzzy_same", "fuzzy_same", {"org": org, "printed": shown})
     return OrgVerdict(
-        "unknown" if not printed else "different",
-        f"printed affiliation ({shown}) does not match",
+        "unknown" if not printed else "different", "no_match", {"printed": shown}
     )

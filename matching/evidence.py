@@ -1,0 +1,84 @@
+"""Evidence sentences: one stable key per kind of sentence, its English template, its parameters.
+
+Every Evidence the matcher writes carries `key` (e.g. "affiliation.different") and `params`
+(display-ready strings, e.g. {"theirs": "KAIST", "ours": "AIST", "roster": "AIST"}); its
+English `detail` is `SENTENCES[key]` filled with `params`. A reader in another language
+translates the key and fills the same parameters. Two optional parameters are appended in
+brackets rather than written into every template: `via` (which roster name agreed: "alias",
+"roster kana reading") and `reason` (a staff rule's reason).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from matching.model import Evidence
+
+# Sentences about two organisations (matching.orgs.OrgVerdict.key -> template).
+ORG_SENTENCES = {
+    "same": "affiliation {org} matches ({printed})",
+    "part_of": "affiliation matches: {inner} is part of {outer} ({printed})",
+    "fuzzy_same": "affiliation {org} matches ({printed})",
+    "related": "{theirs} is related to but not the same as {ours} ({printed})",
+    "different": "printed affiliation {theirs} is not {ours}",
+    "no_match": "printed affiliation ({printed}) does not match",
+}
+
+SENTENCES: dict[str, str] = {
+    "rule.id_is": "staff rule: {label} {value} is this person",
+    "rule.id_is_not": "staff rule: {label} {value} is not this person",
+    "rule.never_at": "staff rule: never at {org}",
+    "id.agree": "{label} matches ({value})",
+    "id.differs": "{label} differs (paper {paper}, roster {roster})",
+    "name.same": "name matches ({printed})",
+    "name.exact": "name matches ({printed} = {roster})",
+    "name.variant": "name matches as a romanization variant ({printed} = {roster})",
+    "name.initials": "name matches by initials only ({printed} ~ {roster})",
+    "name.family_only": "only the family name matches ({printed} ~ {roster})",
+    "name.ja": "name matches the roster's Japanese name ({printed})",
+    "name.differs": "name differs ({printed} vs {roster})",
+    "name.unusual_order": "name read in an unusual order",
+    "name_rarity.common": "{family} is a common family name (1 in {one_in} mentions)",
+    "name_rarity.fairly_common": "{family} is a fairly common family name (1 in {one_in} mentions)",
+    "name_rarity.rare": "{family} is a rare family name (1 in {one_in} mentions)",
+    "name_rarity.unseen": "{family} is a rare family name (not seen elsewhere)",
+    **{f"affiliation.{k}": v for k, v in ORG_SENTENCES.items() if k not in ("different", "no_match")},
+    "affiliation.different": ORG_SENTENCES["different"] + " (roster: {roster})",
+    "affiliation.no_match": ORG_SENTENCES["no_match"] + " (roster: {roster})",
+    **{
+        f"affiliation.paper_{k}": "paper-level list: " + v
+        for k, v in ORG_SENTENCES.items()
+        if k not in ("different", "no_match")
+    },
+    "affiliation.paper_missing": "paper's affiliations do not include {roster}",
+    "affiliation.none_printed": "no affiliation printed",
+    "affiliation.no_roster": "the roster gives no affiliation",
+    "funding.acknowledged": "paper acknowledges the program's funding",
+    "window.before": "paper ({day}) is before membership start {start}",
+    "window.after": "paper ({day}) is after membership end {end}",
+    "coauthor.confirmed": "co-author {names} is a confirmed member of the same project",
+    "guard.initials": "initials alone never confirm",
+    "guard.family_only": "only the family name agrees",
+    "guard.no_support": "no identifier or affiliation supports it",
+}
+
+# Parameters appended in brackets after the sentence when present.
+APPENDED = ("via", "reason")
+
+
+def sentence(key: str, params: Mapping[str, str]) -> str:
+    """The English sentence of `key` filled with `params`.
+
+    Raises:
+        KeyError: `key` has no sentence, or the template needs a parameter not given.
+    """
+    text = SENTENCES[key].format_map(params)
+    for name in APPENDED:
+        if params.get(name):
+            text += f" ({params[name]})"
+    return text
+
+
+def evidence(key: str, weight: float, **params: str) -> Evidence:
+    """An Evidence of kind `key`'s prefix ("name" for "name.variant"), its sentence built."""
+    return Evidence(key.split(".", 1)[0], weight, sentence(key, params), key, params)

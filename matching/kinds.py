@@ -1,0 +1,401 @@
+"""The evidence registry: one function per evidence kind, with its weights and best contribution.
+
+The score of a (mention, person) pair is the logistic of PRIOR plus the weights of the
+evidence that the kinds in `KINDS` write, in that order. The blocking pre-filter
+(`Matcher.bound`) reads the same list: for each kind it adds the kind's exact weight when
+the kind can tell it cheaply (`bound`), else its best possible contribution (`best`), and
+a kind that decides the pair on its own (a staff rule, an identifier, the membership
+window) keeps the pair whatever the bound. So a new kind cannot be forgotten by the
+pre-filter: until it says otherwise, it is assumed to add its best.
+
+Adding a kind: write `def _my_kind(mt, pair, sc)` appending Evidence to `sc.evidence`
+(built with `matching.evidence.evidence(key, weight, **params)`, its sentence added to
+`matching.evidence.SENTENCES`), and add `EvidenceKind("my_kind", {...weights...}, _my_kind)`
+to `KINDS` at the place its evidence should appear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from matching.context import Rule, normalise_id
+from matching.evidence import evidence
+from matching.model import Evidence, Mention, Status
+
+if TYPE_CHECKING:
+    from matching.match import Matcher
+
+# Log-odds weights. The score is the logistic of their sum, so 0.85 needs a sum of 1.73
+# and 0.45 a sum of -0.2 (the config defaults).
+PRIOR = -2.0
+W_NAME = {"exact": 2.0, "variant": 1.9, "initials": 0.6, "family_only": 0.2}
+W_UNCERTAIN_ORDER = -0.2
+W_RARITY = (
+    1.0  # times NameStats.rarity: -1 (Wang: 1 in 30) .. +1 (1 in 10,000 or rarer)
+)
+W_AFF_MATCH = 3.0
+# A different printed affiliation sends only a rare full name to review (a member who
+# moved, a misprinted institute); a common one is rejected.
+W_AFF_MISMATCH = -1.1
+W_AFF_RELATED = 1.0  # sister entity (Sony AI for Sony Group): review, never confirm
+W_PAPER_AFF_MATCH = 1.5
+W_PAPER_AFF_MISMATCH = -1.0
+W_ID_AGREE = 6.0
+W_ID_DISAGREE = -6.0
+W_COAUTHOR = 1.5
+W_FUNDING = 0.5
+W_WINDOW = -10.0
+
+
+@dataclass(frozen=True)
+class NameHit:
+    """The best agreement of a printed name with one of a member's roster names."""
+
+    level: str  # exact | variant | initials | family_only
+    strength: float  # 0..1 within the level
+    evidence: Evidence
+    primary: bool = True  # the printed name's most likely reading (else: unusual order)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One (mention, person) pair and everything its evidence kinds read."""
+
+    mention: Mention
+    person: int  # index into the roster
+    name: NameHit | None  # None: only an identifier or a rule brought the pair
+    ids: tuple[tuple[str, str], ...] = ()  # the mention's (scheme, normalised id)
+    id_hits: tuple[tuple[str, str], ...] = ()  # those the member has too
+    rules: tuple[Rule, ...] = ()  # staff identifier rules about this mention
+    own: tuple[str, ...] = ()  # the author's own printed affiliations
+    paper: tuple[str, ...] = ()  # the paper-level list, when there are no own ones
+    rors: tuple[str, ...] = ()
+    funded: bool = False
+
+
+@dataclass
+class Scored:
+    """One pair being scored: evidence so far and the flags the guards read."""
+
+    mention: Mention
+    person: int
+    evidence: list[Evidence] = field(default_factory=list)
+    forced: Status | None = None  # a rule or the membership window decided
+    id_agrees: bool = False
+    aff_support: bool = False
+    common_name: bool = True
+    name_level: str = ""
+
+    @property
+    def logit(self) -> float:
+        total = PRIOR
+        for e in self.evidence:
+            total += e.weight
+        return total
+
+
+@dataclass(frozen=True)
+class EvidenceKind:
+    """One kind of evidence: its weights, how it scores a pair, what the pre-filter assumes.
+
+    name: the registry name.
+    weights: every weight it can write (by outcome); `best` is the largest, or 0.
+    score: appends the kind's evidence for a pair to the Scored (and sets its flags).
+    bound: its exact contribution from cached pieces, for the pre-filter: a function of
+        the pair, or a constant (0.0: writes nothing unless it decides the pair); None:
+        the pre-filter assumes `best`.
+    by_name: `bound` depends only on the printed name and the member (cached per name).
+    decides: True when the kind alone decides this pair (it is then always scored).
+    after_pass: known only once the whole pass has run (co-authorship with the members
+        the pass confirms); the pre-filter keeps a pair its `best` could still lift.
+    """
+
+    name: str
+    weights: Mapping[str, float]
+    score: Callable[[Matcher, Pair, Scored], None]
+    bound: Callable[[Matcher, Pair], float] | float | None = None
+    by_name: bool = False
+    decides: Callable[[Matcher, Pair], bool] | None = None
+    after_pass: bool = False
+
+    @property
+    def best(self) -> float:
+        """The most this kind can add to a pair's logit."""
+        return max(0.0, *self.weights.values())
+
+
+_ID_LABEL = {
+    "orcid": "ORCID",
+    "openalex": "OpenAlex author ID",
+    "openreview": "OpenReview profile",
+    "dblp": "dblp person ID",
+}
+_PERSON_ID_FIELD = {"orcid": "orcid", "openalex": "openalex_id"}
+_UNCERTAIN = evidence("name.unusual_order", W_UNCERTAIN_ORDER)
+_FUNDED = evidence("funding.acknowledged", W_FUNDING)
+
+
+def _id_rule(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    """Staff rules on an identifier the mention carries: this person, or never them."""
+    for r in pair.rules:
+        params = {
+            "scheme": r.scheme or "",
+            "label": _ID_LABEL.get(r.scheme or "", r.scheme or ""),
+            "value": r.value,
+            "reason": r.reason,
+        }
+        if r.kind == "id_is":
+            sc.evidence.append(evidence("rule.id_is", W_ID_AGREE, **params))
+            sc.forced = "confirmed"
+        else:
+            sc.evidence.append(evidence("rule.id_is_not", W_ID_DISAGREE, **params))
+            sc.forced = "rejected"
+
+
+def _identifier(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    """Identifiers the member shares with the mention, and ones that differ."""
+    for scheme, value in pair.id_hits:
+        sc.evidence.append(
+            evidence(
+                "id.agree", W_ID_AGREE, scheme=scheme, label=_ID_LABEL[scheme], value=value
+            )
+        )
+        sc.id_agrees = True
+    p = mt.index.persons[pair.person]
+    for scheme, theirs in pair.ids:
+        attr = _PERSON_ID_FIELD.get(scheme)
+        ours = normalise_id(scheme, getattr(p, attr)) if attr else None
+        if ours and ours != theirs:
+            sc.evidence.append(
+                evidence(
+                    "id.differs",
+                    W_ID_DISAGREE,
+                    scheme=scheme,
+                    label=_ID_LABEL[scheme],
+                    paper=theirs,
+                    roster=ours,
+                )
+            )
+
+
+def _name(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    """How the printed name agrees with the member's names (and whether its order is sure)."""
+    name = pair.name
+    if name is None:
+        p = mt.index.persons[pair.person]
+        sc.evidence.append(
+            evidence(
+                "name.differs",
+                0.0,
+                printed=pair.mention.name,
+                roster=f"{p.given_name or ''} {p.family_name}",
+            )
+        )
+        return
+    sc.name_level = name.level
+    sc.evidence.append(name.evidence)
+    if not name.primary:
+        sc.evidence.append(_UNCERTAIN)
+
+
+def _name_bound(mt: Matcher, pair: Pair) -> float:
+    name = pair.name
+    if name is None:
+        return 0.0
+    return name.evidence.weight + (0.0 if name.primary else W_UNCERTAIN_ORDER)
+
+
+def _name_rarity(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    """How common the member's name is among the harvested mentions."""
+    rarity = mt.rarity(pair.person)
+    sc.common_name = rarity.common
+    if rarity.evidence is not None:
+        sc.evidence.append(rarity.evidence)
+
+
+def _rarity_bound(mt: Matcher, pair: Pair) -> float:
+    ev = mt.rarity(pair.person).evidence
+    return ev.weight if ev is not None else 0.0
+
+
+def _org_rule(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    """Staff rules that the member was never at the organisation printed."""
+    from matching.orgs import compare_orgs_cached
+
+    for r in mt.org_rules.get(pair.person, ()):
+        if pair.own and compare_orgs_cached((r.value,), pair.own).kind in AGREE:
+            sc.evidence.append(
+                evidence("rule.never_at", W_ID_DISAGREE, org=r.value, reason=r.reason)
+            )
+            sc.forced = "rejected"
+
+
+def _affiliation(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    """The printed affiliation against the member's organisation."""
+    hit = mt.affiliation(pair.person, pair.own, pair.paper, pair.rors)
+    sc.evidence.append(hit.evidence)
+    sc.aff_support = hit.support
+
+
+def _affiliation_bound(mt: Matcher, pair: Pair) -> float:
+    return mt.affiliation(pair.person, pair.own, pair.paper, pair.rors).evidence.weight
+
+
+def _funding(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    """The paper acknowledges the program's funding (funder name or grant number)."""
+    if pair.funded:
+        sc.evidence.append(_FUNDED)
+
+
+def _window(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    """A paper outside the member's membership window is never theirs."""
+    w = _outside_window(mt, pair)
+    if w is not None:
+        sc.evidence.append(w)
+        sc.forced = "rejected"
+
+
+def _outside_window(mt: Matcher, pair: Pair) -> Evidence | None:
+    day = pair.mention.conference_date
+    p = mt.index.persons[pair.person]
+    if day is None or not (p.start_date or p.end_date):
+        return None
+    return mt.window(day, p.start_date, p.end_date)
+
+
+def _coauthor(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    """Written by `matching.match._match` once the pass knows the confirmed co-authors."""
+
+
+def coauthor_evidence(names: str) -> Evidence:
+    """Co-authorship with confirmed members of the same project (names joined)."""
+    return evidence("coauthor.confirmed", W_COAUTHOR, names=names)
+
+
+AGREE = ("same", "part_of", "fuzzy_same")
+
+# The evidence kinds, in the order their evidence is listed.
+KINDS: tuple[EvidenceKind, ...] = (
+    EvidenceKind(
+        "id_rule",
+        {"id_is": W_ID_AGREE, "id_is_not": W_ID_DISAGREE},
+        _id_rule,
+        bound=0.0,
+        decides=lambda mt, pair: bool(pair.rules),
+    ),
+    EvidenceKind(
+        "identifier",
+        {"agree": W_ID_AGREE, "differs": W_ID_DISAGREE},
+        _identifier,
+        bound=0.0,
+        # An identifier speaks for or against the pair: never dropped as a coincidence.
+        decides=lambda mt, pair: bool(pair.ids),
+    ),
+    EvidenceKind(
+        "name",
+        {**W_NAME, "unusual_order": W_UNCERTAIN_ORDER},
+        _name,
+        bound=_name_bound,
+        by_name=True,
+    ),
+    EvidenceKind(
+        "name_rarity",
+        {"rarest": W_RARITY, "commonest": -W_RARITY},
+        _name_rarity,
+        bound=_rarity_bound,
+        by_name=True,
+    ),
+    EvidenceKind(
+        "org_rule",
+        {"never_at": W_ID_DISAGREE},
+        _org_rule,
+        bound=0.0,
+        decides=lambda mt, pair: pair.person in mt.org_rules,
+    ),
+    EvidenceKind(
+        "affiliation",
+        {
+            "match": W_AFF_MATCH,
+            "mismatch": W_AFF_MISMATCH,
+            "related": W_AFF_RELATED,
+            "paper_match": W_PAPER_AFF_MATCH,
+            "paper_mismatch": W_PAPER_AFF_MISMATCH,
+        },
+        _affiliation,
+        bound=_affiliation_bound,
+    ),
+    EvidenceKind(
+        "funding",
+        {"acknowledged": W_FUNDING},
+        _funding,
+        bound=lambda mt, pair: W_FUNDING if pair.funded else 0.0,
+    ),
+    EvidenceKind(
+        "window",
+        {"outside": W_WINDOW},
+        _window,
+        bound=0.0,
+        decides=lambda mt, pair: _outside_window(mt, pair) is not None,
+    ),
+    EvidenceKind("coauthor", {"confirmed": W_COAUTHOR}, _coauthor, after_pass=True),
+)
+
+
+@dataclass(frozen=True)
+class PreFilter:
+    """The registry compiled for the blocking pre-filter (see `Matcher.score_mention`).
+
+    A pair's optimistic logit before the pass ends is `by_name_total` (PRIOR, the kinds
+    assumed at their best or constant, and the kinds that depend on the name only) plus
+    each `by_pair` bound; a pair below the floor is still kept when a `decides` says so,
+    and set aside when `after_pass` (the best of the kinds known after the pass) could
+    lift it.
+    """
+
+    fixed: float
+    by_name: tuple[Callable[[Matcher, Pair], float], ...]
+    by_pair: tuple[Callable[[Matcher, Pair], float], ...]
+    deciders: tuple[Callable[[Matcher, Pair], bool], ...]
+    after_pass: float
+
+    @classmethod
+    def of(cls, kinds: tuple[EvidenceKind, ...]) -> PreFilter:
+        """Compile `kinds`: every kind lands in exactly one of the bound's parts."""
+        fixed = PRIOR
+        by_name, by_pair, deciders, after = [], [], [], 0.0
+        for k in kinds:
+            if k.after_pass:
+                after += k.best
+                continue
+            if k.decides is not None:
+                deciders.append(k.decides)
+            if k.bound is None:
+                fixed += k.best
+            elif callable(k.bound):
+                (by_name if k.by_name else by_pair).append(k.bound)
+            else:
+                fixed += k.bound
+        return cls(fixed, tuple(by_name), tuple(by_pair), tuple(deciders), after)
+
+    def by_name_total(self, mt: Matcher, pair: Pair) -> float:
+        """The part of the bound that depends only on the printed name and the member."""
+        total = self.fixed
+        for f in self.by_name:
+            total += f(mt, pair)
+        return total
+
+    def estimate(self, mt: Matcher, pair: Pair, by_name_total: float) -> float:
+        """The optimistic logit of `pair` before the pass ends."""
+        total = by_name_total
+        for f in self.by_pair:
+            total += f(mt, pair)
+        return total
+
+    def decided(self, mt: Matcher, pair: Pair) -> bool:
+        """True when some kind decides the pair on its own (always scored and kept)."""
+        for d in self.deciders:
+            if d(mt, pair):
+                return True
+        return False
