@@ -30,7 +30,7 @@ DATA = ROOT.parent / "shared" / "data"
 
 def _load(folder: Path, data_dir: Path):
     """(persons, mentions, thresholds) of a labelled set, read as `papertally eval` reads it."""
-    from matching import evaluate as ev
+    from papertally import evaluation as ev
 
     manifest = tomllib.loads((folder / "manifest.toml").read_text(encoding="utf-8"))
     persons = ev.read_roster(folder / "roster.csv")
