@@ -16,16 +16,14 @@ to `KINDS` at the place its evidence should appear.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from matching.context import Rule, normalise_id
 from matching.evidence import evidence
-from matching.model import Evidence, Mention, Status
-
-if TYPE_CHECKING:
-    from matching.match import Matcher
+from matching.model import Evidence, Mention, Person, Status
 
 # Log-odds weights. The score is the logistic of their sum, so 0.85 needs a sum of 1.73
 # and 0.45 a sum of -0.2 (the config defaults).
@@ -47,6 +45,38 @@ W_ID_DISAGREE = -6.0
 W_COAUTHOR = 1.5
 W_FUNDING = 0.5
 W_WINDOW = -10.0
+
+
+@dataclass(frozen=True)
+class Rarity:
+    """How common a member's name is: the evidence saying so, and whether it counts as common."""
+
+    evidence: Evidence | None
+    common: bool
+
+
+@dataclass(frozen=True)
+class AffHit:
+    """A member's organisation against a mention's printed affiliations."""
+
+    evidence: Evidence
+    support: bool  # the affiliation agrees (guards: a name alone never confirms)
+
+
+class Matcher(Protocol):
+    """What the kinds read from `matching.match.Matcher` (its cached lookups)."""
+
+    @property
+    def persons(self) -> Sequence[Person]: ...
+
+    @property
+    def org_rules(self) -> Mapping[int, Sequence[Rule]]: ...
+
+    def rarity(self, i: int) -> Rarity: ...
+
+    def affiliation(self, i: int, own, paper, rors) -> AffHit: ...
+
+    def window(self, day: dt.date, start, end) -> Evidence | None: ...
 
 
 @dataclass(frozen=True)
@@ -163,7 +193,7 @@ def _identifier(mt: Matcher, pair: Pair, sc: Scored) -> None:
             )
         )
         sc.id_agrees = True
-    p = mt.index.persons[pair.person]
+    p = mt.persons[pair.person]
     for scheme, theirs in pair.ids:
         attr = _PERSON_ID_FIELD.get(scheme)
         ours = normalise_id(scheme, getattr(p, attr)) if attr else None
@@ -184,7 +214,7 @@ def _name(mt: Matcher, pair: Pair, sc: Scored) -> None:
     """How the printed name agrees with the member's names (and whether its order is sure)."""
     name = pair.name
     if name is None:
-        p = mt.index.persons[pair.person]
+        p = mt.persons[pair.person]
         sc.evidence.append(
             evidence(
                 "name.differs",
@@ -259,7 +289,7 @@ def _window(mt: Matcher, pair: Pair, sc: Scored) -> None:
 
 def _outside_window(mt: Matcher, pair: Pair) -> Evidence | None:
     day = pair.mention.conference_date
-    p = mt.index.persons[pair.person]
+    p = mt.persons[pair.person]
     if day is None or not (p.start_date or p.end_date):
         return None
     return mt.window(day, p.start_date, p.end_date)

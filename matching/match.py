@@ -8,7 +8,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from matching import kinds as _kinds
 from matching.context import MatchContext, NameStats, Rule, normalise_id
@@ -26,7 +26,9 @@ from matching.kinds import (
     EvidenceKind,
     NameHit,
     Pair,
+    AffHit,
     PreFilter,
+    Rarity,
     Scored,
     coauthor_evidence,
 )
@@ -272,22 +274,6 @@ _NO_AFF = evidence("affiliation.none_printed", 0.0)
 _NO_ROSTER_AFF = evidence("affiliation.no_roster", 0.0)
 
 
-@dataclass(frozen=True)
-class Rarity:
-    """How common a member's name is: the evidence saying so, and whether it counts as common."""
-
-    evidence: Evidence | None
-    common: bool
-
-
-@dataclass(frozen=True)
-class AffHit:
-    """A member's organisation against a mention's printed affiliations."""
-
-    evidence: Evidence
-    support: bool  # the affiliation agrees (guards: a name alone never confirms)
-
-
 class Matcher:
     """Scores mentions against a prepared roster; `match_all` is the one-call form.
 
@@ -303,6 +289,7 @@ class Matcher:
         kinds: Sequence[EvidenceKind] = KINDS,
     ):
         self.index = PersonIndex(persons)
+        self.persons = self.index.persons
         self.context = context or MatchContext()
         self.stats = self.context.name_stats
         self.kinds = tuple(kinds)
