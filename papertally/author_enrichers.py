@@ -14,8 +14,8 @@ from dataclasses import asdict
 
 from harvesters.http import HttpClient, QuotaExhausted, Unreachable
 from harvesters.openalex import api_key_from_env
-from harvesters.openalex_papers import CallLedger, PaperAsk, enrich_papers
-from harvesters.openreview_profiles import get_profiles, profile_ids
+from harvesters.openalex.papers import CallLedger, PaperAsk, enrich_papers
+from harvesters.openreview.profiles import get_profiles, profile_ids
 from matching.text import normalise_doi, normalise_title
 from papertally.config import Settings
 from papertally.enrichment import NONE, NOT_FETCHED, OK, Candidate, Outcome
@@ -145,7 +145,7 @@ class OpenReviewEnricher:
 def night_cost_lines(runs: list[dict]) -> list[str]:
     """One line per night that enriched: each enricher's calls (OpenAlex's by price class,
     with the estimated cost) and bytes, from stored run summaries (db.runs.recent_runs)."""
-    from harvesters.openalex_papers import price_text
+    from harvesters.openalex.papers import price_text
 
     lines = []
     for run in runs:

@@ -16,7 +16,7 @@ from db.links import store_candidates
 from db.papers import store_records
 from db.roster import import_roster
 from harvesters.http import HttpClient
-from harvesters.openalex_papers import SEARCH, SINGLE
+from harvesters.openalex.papers import SEARCH, SINGLE
 from harvesters.records import AuthorRecord, PaperRecord
 from matching.enriched import author_facts_from, profile_facts_from
 from matching.model import Candidate as LinkCandidate

@@ -11,7 +11,7 @@ import requests
 import responses
 
 from harvesters.http import HttpClient
-from harvesters.openalex_papers import (
+from harvesters.openalex.papers import (
     LIST,
     SEARCH,
     SINGLE,
@@ -286,7 +286,7 @@ def test_work_facts_per_printed_author(fixture_text):
 
 
 def test_price_text_estimates_each_class():
-    from harvesters.openalex_papers import price_text
+    from harvesters.openalex.papers import price_text
 
     assert price_text({SEARCH: 2, SINGLE: 3, LIST: 0}) == "3 single work, free; 2 search, ~$0.0020"
     assert price_text({LIST: 10}) == "10 list, ~$0.0010"

@@ -9,7 +9,7 @@ import requests
 import responses
 
 from harvesters.http import HttpClient
-from harvesters.openreview_profiles import (
+from harvesters.openreview.profiles import (
     fetch_profiles,
     get_profiles,
     parse_profiles,

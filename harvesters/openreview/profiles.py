@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 from harvesters.base import json_kind, unusable
 from harvesters.http import Fetched, HttpClient
-from harvesters.openreview import PROFILE_BATCH
 from matching.enriched import ProfileFacts, Stint
 from matching.text import normalise_dblp_pid, normalise_orcid
 from papertally.errors import ParseError
 
 SOURCE = "openreview"
+PROFILE_BATCH = 50  # profile ids per /profiles call
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,12 @@ def _positions(history: object) -> tuple[Position, ...]:
     return tuple(found)
 
 
+def history_of(data: dict) -> tuple[Position, ...]:
+    """The history entries of one profile object (with or without its id)."""
+    content = data.get("content")
+    return _positions(_value(content.get("history")) if isinstance(content, dict) else None)
+
+
 def parse_profile(data: dict) -> Profile:
     """One profile object as a Profile.
 
@@ -171,7 +177,7 @@ def parse_profile(data: dict) -> Profile:
         profile_id=profile_id,
         usernames=tuple(dict.fromkeys(u for u in usernames if u.startswith("~"))),
         names=tuple(dict.fromkeys(n for n in full if n)),
-        history=_positions(_value(content.get("history"))),
+        history=history_of(data),
         email_domains=tuple(dict.fromkeys(d for d in domains if d)),
         orcid=normalise_orcid(orcid if isinstance(orcid, str) else None),
         dblp_pid=normalise_dblp_pid(dblp if isinstance(dblp, str) else None),
@@ -233,10 +239,12 @@ def fetch_profiles(
     *,
     what: str = "profiles",
     batch: int = PROFILE_BATCH,
+    conditional: bool = False,
 ) -> Iterator[Fetched]:
     """Yield one `/profiles` answer per batch of ids (`GET /profiles?ids=~A1,~B2`).
 
-    With `batch=1` each profile is asked for alone (`GET /profiles?id=~A1`), the form
+    `conditional`: revalidate against the cached copy (the harvest re-reads the same
+    profiles every night). With `batch=1` each profile is asked for alone (`GET /profiles?id=~A1`), the form
     openreview-py's `get_profile` uses, should a server refuse the `ids` list.
 
     Raises:
@@ -249,7 +257,9 @@ def fetch_profiles(
     for start in range(0, len(wanted), size):
         chunk = wanted[start : start + size]
         params = {"id": chunk[0]} if size == 1 else {"ids": ",".join(chunk)}
-        page = client.get(f"{base}/profiles", params=params, source=SOURCE, what=what)
+        page = client.get(
+            f"{base}/profiles", params=params, source=SOURCE, what=what, conditional=conditional
+        )
         try:
             document = json.loads(page.text)
             if not isinstance(document["profiles"], list):

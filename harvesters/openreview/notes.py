@@ -1,4 +1,4 @@
-"""OpenReview API v2 accepted notes and author profiles: pure parser and a thin fetcher."""
+"""OpenReview API v2 accepted notes (with their authors' profiles): pure parser, thin fetcher, plan."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from harvesters.base import ParseResult, unusable
 from harvesters.http import Fetched, HttpClient
+from harvesters.openreview.profiles import fetch_profiles, history_of
 from harvesters.records import AuthorRecord, PaperRecord
 from harvesters.source import Plan, SourceSpec, Target
 from papertally.errors import HarvestError, ParseError
@@ -18,7 +19,6 @@ SOURCE = "openreview"
 _SPACES = re.compile(r"\s+")
 # venueid values of notes that are not accepted papers.
 _NOT_ACCEPTED = ("submission", "withdrawn", "reject", "desk")
-PROFILE_BATCH = 50
 
 
 def _value(content: dict, key: str):
@@ -44,20 +44,11 @@ def _track(venueid: str, venue: str) -> str | None:
 
 
 def profile_affiliations(profile: dict, year: int) -> tuple[str, ...]:
-    """Institutions of a profile's history entries that cover `year` (open ends count)."""
-    found = []
-    for entry in (profile.get("content") or {}).get("history") or []:
-        if not isinstance(entry, dict):
-            continue
-        start, end = entry.get("start"), entry.get("end")
-        if isinstance(start, int) and start > year:
-            continue
-        if isinstance(end, int) and end < year:
-            continue
-        name = _clean((entry.get("institution") or {}).get("name"))
-        if name:
-            found.append(name)
-    return tuple(dict.fromkeys(found))
+    """Institution names of a profile's history entries that cover `year` (open ends count)."""
+    positions = [p for p in history_of(profile) if p.covers(year)]
+    # An entry with only a domain names no institution to print as an affiliation.
+    names = (p.institution for p in positions if p.institution != p.domain)
+    return tuple(dict.fromkeys(names))
 
 
 def parse_openreview(text: str, venue: str, year: int) -> ParseResult:
@@ -196,25 +187,13 @@ def fetch_openreview(
                 if isinstance(i, str) and i.startswith("~")
             }
         )
-        profiles = []
-        for start in range(0, len(profile_ids), PROFILE_BATCH):
-            batch = profile_ids[start : start + PROFILE_BATCH]
-            got = client.get(
-                f"{base}/profiles",
-                params={"ids": ",".join(batch)},
-                source=SOURCE,
-                what=f"{what} profiles",
-                conditional=True,
+        profiles = [
+            profile
+            for got in fetch_profiles(
+                client, base, profile_ids, what=f"{what} profiles", conditional=True
             )
-            try:
-                profiles.extend(json.loads(got.text)["profiles"])
-            except (ValueError, KeyError, TypeError):
-                raise HarvestError(
-                    f"{what}: the /profiles response is not a profiles list; truncated or the "
-                    "API changed",
-                    source=SOURCE,
-                    url=got.url,
-                ) from None
+            for profile in got.document["profiles"]
+        ]
         yield Fetched(
             page.url,
             json.dumps({"notes": notes, "profiles": profiles}),
