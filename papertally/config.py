@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     ValidationError,
     field_validator,
     model_validator,
@@ -24,8 +25,16 @@ from papertally.errors import ConfigError
 
 
 class _Strict(BaseModel):
-    # forbid: a misspelt key is an error, not a silently ignored setting.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # forbid: a misspelt key is an error, not a silently ignored setting. strict: a value of
+    # the wrong type is an error too ("0.85" is not a number, "no" is not a boolean); an
+    # integer is still accepted where a number is expected.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# TOML arrays arrive as lists and table keys as strings: these two conversions are the only
+# ones allowed (the items themselves stay strict).
+Strs = Annotated[tuple[str, ...], Strict(False)]
+Year = Annotated[int, Strict(False)]
 
 
 class Program(_Strict):
@@ -33,10 +42,10 @@ class Program(_Strict):
     fiscal_year_start_month: int = Field(4, ge=1, le=12)
     target_reading: Literal["per_fiscal_year", "cumulative"] = "per_fiscal_year"
     first_fiscal_year: int | None = Field(None, ge=1990, le=2100)
-    funder_names: tuple[str, ...] = ()
-    grant_numbers: tuple[str, ...] = ()
+    funder_names: Strs = ()
+    grant_numbers: Strs = ()
     # The program's own name as a paper's acknowledgement would print it (English, Japanese).
-    program_names: tuple[str, ...] = ()
+    program_names: Strs = ()
     # Counting rule: "authorship" (a member's confirmed link counts the paper) or
     # "acknowledgement" (also needs the paper's full text to name a grant number, or a
     # staff attribution decision). Every report and export states the rule in force.
@@ -74,8 +83,8 @@ class Edition(_Strict):
 
 class Venue(_Strict):
     name: str = ""
-    tracks: tuple[str, ...] = ("main",)
-    editions: dict[int, Edition] = {}
+    tracks: Strs = ("main",)
+    editions: dict[Year, Edition] = {}
 
     @model_validator(mode="after")
     def _known_tracks(self) -> Venue:
@@ -162,6 +171,14 @@ class Schedule(_Strict):
 
         from cronsim import CronSim, CronSimError
 
+        if len(self.cron.split()) != 5:
+            # cronsim also takes a 6th (seconds) field: "0 2 * * * *" would run the
+            # nightly once a second for a minute.
+            raise ValueError(
+                f"cron {self.cron!r} is not a 5-field cron line: it has "
+                f"{len(self.cron.split())} fields; write exactly minute hour day month "
+                "weekday, e.g. \"0 2 * * *\""
+            )
         try:
             CronSim(self.cron, dt.datetime(2026, 1, 1))
         except CronSimError as exc:
@@ -193,7 +210,7 @@ class Notify(_Strict):
     # The SMTP password is read from this environment variable, never from this file.
     smtp_password_env: str | None = None
     mail_from: str | None = None
-    mail_to: tuple[str, ...] = ()
+    mail_to: Strs = ()
     on_failure: bool = True
     on_new_review: bool = True
 
@@ -209,11 +226,11 @@ class Notify(_Strict):
 class Export(_Strict):
     # Where the nightly flow writes its exports (one file per fiscal year and format).
     out_dir: str = "out"
-    formats: tuple[Literal["xlsx", "csv", "json"], ...] = ("xlsx", "json")
+    formats: Annotated[tuple[Literal["xlsx", "csv", "json"], ...], Strict(False)] = ("xlsx", "json")
     lang: Literal["ja", "en"] = "ja"
     chart: Literal["png", "svg", ""] | None = "png"
-    # A font file with Japanese glyphs for charts; empty = look for an installed one
-    # (Noto Sans CJK JP from fonts-noto-cjk, IPAexGothic, ...).
+    # A font file with Japanese glyphs for charts; empty = IPAexGothic, which papertally
+    # installs (the matplotlib-fontja package).
     font_file: str | None = None
 
 
@@ -236,7 +253,7 @@ class Settings(_Strict):
     program: Program = Program()
     database: Database = Database()
     roster: Roster = Roster()
-    targets: dict[int, Target] = {}
+    targets: dict[Year, Target] = {}
     venues: dict[str, Venue] = {}
     # [sources.NAME]: each table checked against its source's options model (registry).
     sources: dict[str, SourceOptions] = {}
@@ -244,14 +261,14 @@ class Settings(_Strict):
     coverage: Coverage = Coverage()
     matching: Matching = Matching()
     review: Review = Review()
-    harvest: tuple[HarvestJob, ...] = ()
+    harvest: Annotated[tuple[HarvestJob, ...], Strict(False)] = ()
     schedule: Schedule = Schedule()
     nightly: Nightly = Nightly()
     notify: Notify = Notify()
     export: Export = Export()
     enrichment: Enrichment = Enrichment()
     # Folder of the config file: relative paths in it are resolved against this.
-    base_dir: Path = Field(default=Path("."), exclude=True)
+    base_dir: Annotated[Path, Strict(False)] = Field(default=Path("."), exclude=True)
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -328,6 +345,19 @@ class Settings(_Strict):
         raise ConfigError(f"venue {name!r} is not configured (configured: {known})")
 
 
+# Wrong-type errors get the value given and, for the usual TOML slips, how to write it.
+_TYPE_ERRORS = {
+    "float_type", "int_type", "bool_type", "string_type", "date_type", "tuple_type",
+    "dict_type", "model_type", "literal_error", "int_from_float",
+}
+_TYPE_HINTS = {
+    "float_type": " (write the number without quotes, e.g. 0.85)",
+    "int_type": " (write the number without quotes, e.g. 3)",
+    "bool_type": " (write true or false, without quotes)",
+    "date_type": " (write the date without quotes, e.g. 2026-06-17)",
+}
+
+
 def _where(loc: tuple) -> str:
     return ".".join(str(p) for p in loc if not str(p).startswith("function-after"))
 
@@ -336,6 +366,8 @@ def _message(err: dict) -> str:
     """A pydantic error's message as config errors say it."""
     if err["type"] == "extra_forbidden":
         return "unknown key (misspelt, or not supported by this version)"
+    if err["type"] in _TYPE_ERRORS:
+        return f"{err['msg']}, not {err['input']!r}" + _TYPE_HINTS.get(err["type"], "")
     return err["msg"].removeprefix("Value error, ")
 
 

@@ -141,7 +141,31 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
         "papers_confirmed": len(all_confirmed),
         "papers_pending": len(all_pending - all_confirmed),
         "themes": themes,
+        "warnings": target_warnings(db, settings, fy),
     }
+
+
+def target_warnings(db: sqlite_utils.Database, settings: Settings, fy: int) -> list[str]:
+    """A warning when the themes with an active member in fiscal year `fy`, times the
+    per-theme target, disagree with the year's total target (a theme added or ended without
+    the targets following, or a typo in either); empty when they agree or are not both set."""
+    target = settings.targets.get(fy)
+    if target is None or target.total is None or target.per_theme is None:
+        return []
+    first, last = settings.fiscal_year_bounds(fy)
+    themes = {
+        m["theme_id"]
+        for m in roster_db.list_members(db)
+        if (not m["start_date"] or dt.date.fromisoformat(m["start_date"]) <= last)
+        and (not m["end_date"] or dt.date.fromisoformat(m["end_date"]) >= first)
+    }
+    if not themes or len(themes) * target.per_theme == target.total:
+        return []
+    return [
+        f"FY{fy}: {len(themes)} themes have members in the fiscal year x {target.per_theme} "
+        f"per theme = {len(themes) * target.per_theme}, but the total target is "
+        f"{target.total}: check [targets.{fy}] in the config, or the roster's themes"
+    ]
 
 
 def gap(target: int | None, confirmed: int) -> int | None:

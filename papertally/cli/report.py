@@ -26,6 +26,8 @@ def report(ctx: Context, fy: int, fmt: str) -> None:
     data = rep.build_report(ctx.db, ctx.settings, fy)
     render = {"table": rep.render_table, "json": rep.render_json, "csv": rep.render_csv}[fmt]
     click.echo(render(data))
+    for warning in data["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.command()

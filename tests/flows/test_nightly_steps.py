@@ -347,7 +347,8 @@ def test_a_chart_that_cannot_be_drawn_is_a_warning_not_a_failed_night(tmp_path, 
     monkeypatch.setattr(exports, "cjk_font", lambda settings=None: None)  # no Japanese font
     out = steps.tally_export_step(config, db_path)
     assert out["failures"] == []
-    assert out["warnings"] and all(w["step"] == "chart" for w in out["warnings"])
+    charts = [w for w in out["warnings"] if w["step"] == "chart"]
+    assert charts and all(w["what"].endswith(".png") for w in charts)
     assert all(p.endswith(".json") and Path(p).is_file() for p in out["exports"])
     begun = {"run_id": 1, "started_at": "x", "interrupted_runs": [], "roster": "", "failures": []}
     summary = steps.finish_step(
@@ -357,3 +358,18 @@ def test_a_chart_that_cannot_be_drawn_is_a_warning_not_a_failed_night(tmp_path, 
     text = steps.render_summary(summary)
     assert summary["failures"] == [] and "all steps ok, " in text
     assert "warning: chart " in text and "matplotlib-fontja" in text
+
+
+def test_themes_times_per_theme_against_the_total_is_a_warning_of_the_run(tmp_path):
+    from papertally import steps
+
+    # The example roster has 4 themes; [targets.2026] says 30 in total, 3 per theme.
+    config = str(write_config(tmp_path, broken_job=False, formats='["json"]', chart=""))
+    db_path = str(tmp_path / "t.db")
+    steps.begin_step(config, db_path, "test", None)
+    out = steps.tally_export_step(config, db_path)
+    assert out["failures"] == []
+    (warning,) = [w for w in out["warnings"] if w["step"] == "targets"]
+    assert warning["what"] == "FY2026"
+    assert "4 themes have members in the fiscal year x 3 per theme = 12" in warning["reason"]
+    assert "total target is 30" in warning["reason"]

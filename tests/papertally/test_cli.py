@@ -97,3 +97,14 @@ def test_harvest_summary_names_entries_that_are_not_accepted_papers(capsys, tmp_
     )
     assert code == 0
     assert "not accepted, not papers: status Reject 1" in out
+
+
+def test_report_warns_when_themes_times_per_theme_is_not_the_total(capsys, tmp_path, repo_root):
+    base = ["--config", str(repo_root / "config.toml"), "--db", str(tmp_path / "t.db")]
+    code, _, _ = run(capsys, *base, "roster", "import", str(repo_root / "examples" / "roster.csv"))
+    assert code == 0
+    code, out, err = run(capsys, *base, "report", "--fy", "2026")
+    assert code == 0 and "FY2026" in out
+    assert err.startswith("warning: FY2026: 4 themes have members in the fiscal year x 3 per theme = 12")
+    code, out, err = run(capsys, *base, "report", "--fy", "2026", "--format", "json")
+    assert json.loads(out)["warnings"] == [err.removeprefix("warning: ").strip()]

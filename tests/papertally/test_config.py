@@ -100,3 +100,41 @@ def test_missing_file_says_how_to_fix(tmp_path):
 def test_relative_paths_resolve_against_the_config_folder(tmp_path):
     s = load_settings(write(tmp_path, '[database]\npath = "data/p.db"\n'))
     assert s.resolve(s.database.path) == tmp_path / "data" / "p.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "hint"),
+    [
+        ('[matching]\nconfirm_threshold = "0.85"\n', "matching.confirm_threshold", "without quotes"),
+        ('[targets.2026]\nper_theme = "3"\n', "targets.2026.per_theme", "without quotes"),
+        ('[notify]\non_failure = "no"\n', "notify.on_failure", "true or false"),
+        ("[notify]\non_failure = 0\n", "notify.on_failure", "true or false"),
+        ("[http]\nmax_retries = 2.5\n", "http.max_retries", ""),
+        ('[venues.CVPR.editions.2024]\nconference_date = "2024-06-17"\n', "venues.CVPR.editions.2024.conference_date", "without quotes"),
+        ("[program]\nfunder_names = [1, 2]\n", "program.funder_names.0", ""),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_refused_not_converted(tmp_path, text, key, hint):
+    p = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(p)
+    message = str(err.value)
+    assert message.startswith(f"{p}: key {key}: ") and hint in message
+
+
+def test_numbers_lists_and_year_keys_of_plain_toml_still_load(tmp_path):
+    s = load_settings(
+        write(
+            tmp_path,
+            "[http]\ntimeout_seconds = 30\n[targets.2026]\ntotal = 30\nper_theme = 3\n"
+            '[program]\nfunder_names = ["JST"]\n[export]\nformats = ["csv"]\n',
+        )
+    )
+    assert s.http.timeout_seconds == 30.0 and s.targets[2026].per_theme == 3
+    assert s.program.funder_names == ("JST",) and s.export.formats == ("csv",)
+
+
+@pytest.mark.parametrize("cron", ["0 2 * * * *", "0 0 2 * * * 2026", "0 2 * *"])
+def test_cron_needs_exactly_five_fields(tmp_path, cron):
+    with pytest.raises(ConfigError, match=r"key schedule: cron .* is not a 5-field cron line"):
+        load_settings(write(tmp_path, f'[schedule]\ncron = "{cron}"\n'))

@@ -121,3 +121,22 @@ def test_venue_years_with_no_paper_stored_are_named_as_not_harvested(world, sett
     for vy in r["venue_years_without_papers"]:
         assert f"{vy} (no papers harvested yet)" in table
     assert "CVPR 2024 (no papers" not in table
+
+
+def test_themes_in_the_fiscal_year_times_per_theme_against_the_total_warns(world, settings):
+    import datetime as dt
+
+    # T03's only member left before FY2026 starts: two themes count in FY2026, not three.
+    import_roster(world, [
+        member("a1", "T01", "P1", "Sato"), member("a2", "T01", "P2", "Ito"),
+        member("b1", "T02", "P3", "Mori"), member("late", "T02", "P3", "Abe", start=dt.date(2025, 1, 1)),
+        member("gone", "T03", "P4", "Ueda", end=dt.date(2026, 3, 31)),
+    ])
+    (warning,) = rep.build_report(world, settings, 2026)["warnings"]
+    assert warning.startswith("FY2026: 2 themes have members in the fiscal year x 3 per theme = 6")
+    assert "total target is 30" in warning and "[targets.2026]" in warning
+    assert rep.target_warnings(world, settings, 2024) == []  # no FY2024 target: nothing to compare
+    agreeing = settings.model_copy(
+        update={"targets": {2026: settings.targets[2026].model_copy(update={"total": 6})}}
+    )
+    assert rep.build_report(world, agreeing, 2026)["warnings"] == []
