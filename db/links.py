@@ -156,9 +156,12 @@ def store_candidates(
             else:
                 continue
             db["links"].update(link_id, proposal)
+        # Only active members' links: an inactive member's are left as they were (uncounted
+        # while inactive), so re-listing the member restores the counts without a re-match.
         for link_id, paper_id, person_id in db.execute(
             """SELECT link_id, paper_id, person_id FROM links
-               WHERE decision_id IS NULL AND status != 'rejected'"""
+               WHERE decision_id IS NULL AND status != 'rejected'
+                 AND person_id IN (SELECT person_id FROM members WHERE active = 1)"""
         ).fetchall():
             if (paper_id, person_id) not in proposed:
                 db["links"].update(

@@ -69,6 +69,9 @@ class Roster(_Strict):
     # Re-imported at the start of every run when set; a bad file is reported and the
     # roster already stored is kept.
     file: str | None = None
+    # An import that would deactivate more than this share of the active members is refused
+    # (a truncated or wrong file) unless `papertally roster import --allow-shrink`.
+    max_deactivate_share: float = Field(0.2, ge=0, le=1)
 
 
 class Target(_Strict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
@@ -10,6 +11,7 @@ import sqlite_utils
 from db import links as links_db
 from db import roster as roster_db
 from papertally.config import Settings
+from papertally.errors import RosterError
 
 
 def conference_dates(settings: Settings) -> dict[tuple[str, int], dt.date]:
@@ -70,11 +72,57 @@ def current_fiscal_year(settings: Settings, today: dt.date | None = None) -> int
     return settings.fiscal_year_of(today or dt.date.today())
 
 
-def import_roster_file(db: sqlite_utils.Database, path: str | Path) -> roster_db.RosterChange:
-    """Check and import a roster CSV (all or nothing)."""
-    from papertally.roster import read_roster
+@dataclass(frozen=True)
+class RosterImport:
+    """What importing a roster file did: the members in the file, the changes, and notes
+    on how it was read (a detected separator)."""
 
-    return roster_db.import_roster(db, read_roster(path))
+    path: str
+    members: int
+    change: roster_db.RosterChange
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        c = self.change
+        notes = "".join(f" ({n})" for n in self.notes)
+        return (
+            f"{self.path}{notes}: {self.members} members: {c.added} added, {c.updated} updated, "
+            f"{c.unchanged} unchanged, {c.deactivated} no longer listed (kept, inactive)"
+        )
+
+
+def import_roster_file(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    path: str | Path,
+    *,
+    allow_shrink: bool = False,
+) -> RosterImport:
+    """Check and import a roster CSV (all or nothing).
+
+    Raises:
+        RosterError: a bad row (every one listed), or the file would deactivate more than
+            [roster] max_deactivate_share of the active members (a cut-off or wrong file)
+            and `allow_shrink` is False. Nothing is imported then.
+    """
+    from papertally.roster import read_roster_file
+
+    rows, notes = read_roster_file(path)
+    active = {m["person_id"] for m in roster_db.list_members(db)}
+    leaving = active - {r.person_id for r in rows}
+    share = settings.roster.max_deactivate_share
+    if active and len(leaving) > share * len(active) and not allow_shrink:
+        raise RosterError(
+            str(path),
+            [
+                f"it would deactivate {len(leaving)} of the {len(active)} active members "
+                f"({len(leaving) / len(active):.0%}; [roster] max_deactivate_share is "
+                f"{share:.0%}). A cut-off or wrong file? If they really left: papertally "
+                f"roster import {path} --allow-shrink"
+            ],
+        )
+    change = roster_db.import_roster(db, rows)
+    return RosterImport(str(path), len(rows), change, tuple(notes))
 
 
 def fiscal_years_to_report(settings: Settings, today: dt.date | None = None) -> list[int]:

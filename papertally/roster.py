@@ -12,7 +12,7 @@ from matching.text import bare_openalex_id, normalise_orcid
 from db.roster import RosterRow
 from papertally.errors import RosterError
 
-__all__ = ["COLUMNS", "REQUIRED", "RosterRow", "read_roster"]
+__all__ = ["COLUMNS", "REQUIRED", "RosterRow", "read_roster", "read_roster_file"]
 
 COLUMNS = (
     "theme_id",
@@ -36,6 +36,29 @@ _ORCID = re.compile(r"^(https?://orcid\.org/)?\d{4}-\d{4}-\d{4}-\d{3}[\dX]$", re
 _OPENALEX = re.compile(r"^(https?://openalex\.org/)?A\d+$", re.IGNORECASE)
 
 
+_SLASH_DATE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
+# Separators Excel writes: "," (CSV), ";" (CSV where the list separator is ";"), tab (text).
+_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def _date(value: str) -> dt.date:
+    """An ISO date, or the YYYY/M/D and YYYY/MM/DD that Excel on a Japanese desktop shows and
+    saves ISO dates as; raises ValueError otherwise."""
+    slash = _SLASH_DATE.match(value)
+    if slash:
+        return dt.date(*(int(g) for g in slash.groups()))
+    return dt.date.fromisoformat(value)
+
+
+def _separator(text: str) -> str:
+    """The separator whose split of the header line names the most roster columns."""
+    first = text.split("\n", 1)[0]
+    return max(
+        _SEPARATORS,
+        key=lambda sep: (len({h.strip() for h in first.split(sep)} & set(COLUMNS)), sep == ","),
+    )
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(";") if v.strip())
 
@@ -47,10 +70,15 @@ def _decode(path: Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        try:
+            raw.decode("cp932")
+            which = "; it looks like Shift_JIS, which Excel's plain 'CSV (Comma delimited)' writes"
+        except UnicodeDecodeError:
+            which = ""
         raise RosterError(
             str(path),
             [
-                f"line {line}: not UTF-8 (byte {raw[exc.start]:#x}); in Excel use "
+                f"line {line}: not UTF-8 (byte {raw[exc.start]:#x}){which}; in Excel use "
                 "'Save As' > 'CSV UTF-8 (Comma delimited)'"
             ],
         ) from None
@@ -62,15 +90,33 @@ def read_roster(path: str | Path, known_themes: set[str] | None = None) -> list[
 
     `known_themes`, when given, limits theme_id to those themes.
     """
+    return read_roster_file(path, known_themes)[0]
+
+
+def read_roster_file(
+    path: str | Path, known_themes: set[str] | None = None
+) -> tuple[list[RosterRow], list[str]]:
+    """As read_roster, and the notes on how the file was read (e.g. "read as
+    semicolon-separated"), for the import message.
+
+    Accepts what Excel writes: a BOM, dates as YYYY/M/D, a trailing empty column, and a
+    semicolon or tab separator (detected from the header, and said in the notes).
+    """
     path = Path(path)
+    notes: list[str] = []
     try:
         text = _decode(path)
     except FileNotFoundError:
         raise RosterError(str(path), ["file not found"]) from None
     except OSError as exc:
         raise RosterError(str(path), [f"cannot read: {exc}"]) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    sep = _separator(text)
+    if sep != ",":
+        notes.append(f"read as {_SEPARATORS[sep]}-separated (detected from the header)")
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=sep)
     header = [h.strip() for h in (reader.fieldnames or [])]
+    while header and not header[-1] and len(header) > len(COLUMNS):
+        header.pop()  # Excel's trailing empty column: its values must be empty too (below)
     if not header:
         raise RosterError(str(path), ["line 1: the file is empty; expected a header row"])
     missing = [c for c in COLUMNS if c not in header]
@@ -95,7 +141,7 @@ def read_roster(path: str | Path, known_themes: set[str] | None = None) -> list[
     theme_names: dict[str, tuple[str, int]] = {}
     for rec in reader:
         line = reader.line_num
-        if None in rec:
+        if any((v or "").strip() for v in rec.pop(None, [])):
             problems.append(f"line {line}: more fields than the {len(COLUMNS)} columns")
             continue
         if all(not (v or "").strip() for v in rec.values()):
@@ -128,10 +174,11 @@ def read_roster(path: str | Path, known_themes: set[str] | None = None) -> list[
             dates[col] = None
             if vals[col]:
                 try:
-                    dates[col] = dt.date.fromisoformat(vals[col])
+                    dates[col] = _date(vals[col])
                 except ValueError:
                     problems.append(
-                        f"line {line}: column {col}: {vals[col]!r} is not an ISO date (YYYY-MM-DD)"
+                        f"line {line}: column {col}: {vals[col]!r} is not a date "
+                        "(YYYY-MM-DD, or YYYY/M/D as Excel shows it)"
                     )
         if dates["start_date"] and dates["end_date"] and dates["end_date"] < dates["start_date"]:
             problems.append(f"line {line}: column end_date: {vals['end_date']} is before start_date")
@@ -184,4 +231,4 @@ def read_roster(path: str | Path, known_themes: set[str] | None = None) -> list[
         raise RosterError(str(path), problems)
     if not rows:
         raise RosterError(str(path), ["no member rows after the header"])
-    return rows
+    return rows, notes

@@ -73,7 +73,7 @@ def begin_step(
         if settings.roster.file:
             path = settings.resolve(settings.roster.file)
             try:
-                change = import_roster_file(db, path)
+                change = import_roster_file(db, settings, path).change
                 begun["roster"] = (
                     f"roster {path}: {change.added} added, {change.updated} updated, "
                     f"{change.unchanged} unchanged, {change.deactivated} deactivated"

@@ -21,26 +21,30 @@ def roster() -> None:
 
 @roster.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--allow-shrink",
+    is_flag=True,
+    help="Import even if it deactivates more than [roster] max_deactivate_share of the members.",
+)
 @pass_ctx
-def roster_import(ctx: Context, file: str) -> None:
+def roster_import(ctx: Context, file: str, allow_shrink: bool) -> None:
     """Load the roster CSV (UTF-8, with or without BOM) and update members in place.
 
     Columns, exactly: theme_id, theme_name, project_id, person_id, family_name, given_name,
     name_ja, aliases, affiliation, affiliation_aliases, orcid, openalex_id, start_date,
-    end_date. A file with any bad row is rejected whole, every problem listed.
+    end_date. A file with any bad row is rejected whole, every problem listed. Dates may be
+    YYYY-MM-DD or YYYY/M/D; a semicolon or tab separator is detected and said. A file that
+    would deactivate more than [roster] max_deactivate_share of the active members (default
+    20%) is refused unless --allow-shrink.
 
     \b
     Example:
       papertally roster import examples/roster.csv
+      papertally roster import roster-2027.csv --allow-shrink
     """
     from papertally.pipeline import import_roster_file
 
-    change = import_roster_file(ctx.db, file)
-    members = change.added + change.updated + change.unchanged
-    click.echo(
-        f"{file}: {members} members: {change.added} added, {change.updated} updated, "
-        f"{change.unchanged} unchanged, {change.deactivated} no longer listed (kept, inactive)"
-    )
+    click.echo(import_roster_file(ctx.db, ctx.settings, file, allow_shrink=allow_shrink).summary())
 
 
 @roster.command("list")

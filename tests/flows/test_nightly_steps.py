@@ -373,3 +373,28 @@ def test_themes_times_per_theme_against_the_total_is_a_warning_of_the_run(tmp_pa
     assert warning["what"] == "FY2026"
     assert "4 themes have members in the fiscal year x 3 per theme = 12" in warning["reason"]
     assert "total target is 30" in warning["reason"]
+
+
+def test_a_cut_off_roster_fails_the_roster_step_and_the_stored_roster_is_kept(cfg, tmp_path):
+    from nightlykit import REPO
+
+    from papertally import steps
+
+    config, db_path = cfg
+    steps.begin_step(config, db_path, "test", None)  # imports the example roster (15)
+    lines = (REPO / "examples" / "roster.csv").read_text(encoding="utf-8").splitlines()
+    cut = tmp_path / "cut_roster.csv"
+    cut.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")  # header + 3 members
+    path = Path(config)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('file = "', f'file = "{cut}" #', 1),
+        encoding="utf-8",
+    )
+    begun = steps.begin_step(config, db_path, "test", None)
+    (failure,) = begun["failures"]
+    assert failure["step"] == "roster" and failure["what"] == str(cut)
+    assert "stored roster kept" in failure["reason"]
+    assert "would deactivate 12 of the 15 active members" in failure["reason"]
+    assert "--allow-shrink" in failure["reason"]
+    with steps.store(config, db_path) as (_, db):
+        assert db.execute("SELECT COUNT(*) FROM members WHERE active = 1").fetchone()[0] == 15

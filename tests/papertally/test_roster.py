@@ -50,7 +50,7 @@ def test_every_bad_row_is_reported_with_line_column_and_reason(tmp_path):
     text = str(err.value)
     assert "line 3: column person_id: required but empty" in text
     assert "line 4: column orcid" in text
-    assert "line 4: column start_date: '2026-13-01' is not an ISO date" in text
+    assert "line 4: column start_date: '2026-13-01' is not a date" in text
     assert "line 5: column affiliation: required but empty" in text
     assert "line 5: column person_id: 'p1' already used on line 2" in text
     assert "nothing imported" in text
@@ -99,3 +99,56 @@ def test_a_rejected_file_changes_nothing(tmp_path, db):
 def test_shipped_example_roster_is_valid(repo_root):
     rows = read_roster(repo_root / "examples" / "roster.csv")
     assert len({r.theme_id for r in rows}) >= 4
+
+
+EXCEL_JA = [
+    "T01,Vision,T01-P1,p1,Ohta,Kouhei,太田 浩平,,The University of Tokyo,,,,2026/4/1,",
+    "T01,Vision,T01-P1,p2,Sato,Yuki,,,Kyoto University,,,,2026/04/01,2027/3/31",
+]
+
+
+def test_dates_as_excel_shows_them_on_a_japanese_desktop_are_read(tmp_path):
+    rows = read_roster(write(tmp_path, EXCEL_JA))
+    assert rows[0].start_date == dt.date(2026, 4, 1) and rows[1].start_date == dt.date(2026, 4, 1)
+    assert rows[1].end_date == dt.date(2027, 3, 31)
+
+
+@pytest.mark.parametrize("bad", ["2026/13/1", "2026/4/31", "26/4/1", "2026.4.1"])
+def test_a_slash_date_that_is_no_date_is_still_refused(tmp_path, bad):
+    with pytest.raises(RosterError, match=f"line 2: column start_date: '{bad}' is not a date"):
+        read_roster(write(tmp_path, [GOOD[1].replace(",,,,,2027-03-31", f",,,,{bad},2027-03-31")]))
+
+
+def test_a_trailing_empty_column_is_accepted_but_not_a_value_in_it(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text("\r\n".join([HEADER + ",", *(g + "," for g in GOOD)]) + "\r\n", encoding="utf-8")
+    assert [r.person_id for r in read_roster(p)] == ["p1", "p2", "p3"]
+    p.write_text("\r\n".join([HEADER + ",", GOOD[0] + ",", GOOD[1] + ",oops"]) + "\r\n", encoding="utf-8")
+    with pytest.raises(RosterError, match="line 3: more fields than the 14 columns"):
+        read_roster(p)
+
+
+@pytest.mark.parametrize(("sep", "name"), [(";", "semicolon"), ("\t", "tab")])
+def test_a_semicolon_or_tab_separated_roster_is_detected_and_said(tmp_path, sep, name):
+    import csv
+    import io
+
+    from papertally.roster import read_roster_file
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=sep, lineterminator="\r\n")
+    for line in [HEADER, *GOOD]:
+        writer.writerow(next(csv.reader([line])))
+    p = tmp_path / "r.csv"
+    p.write_text(out.getvalue(), encoding="utf-8")
+    rows, notes = read_roster_file(p)
+    assert [r.person_id for r in rows] == ["p1", "p2", "p3"]
+    assert rows[0].aliases == ("Kohei Ota", "K. Ohta")  # the ';' inside a quoted field stays
+    assert notes == [f"read as {name}-separated (detected from the header)"]
+
+
+def test_a_shift_jis_file_is_named_and_how_to_save_it_said(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_bytes((HEADER + "\n" + GOOD[0] + "\n").encode("cp932"))
+    with pytest.raises(RosterError, match="looks like Shift_JIS.*CSV UTF-8"):
+        read_roster(p)
