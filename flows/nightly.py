@@ -54,6 +54,11 @@ def match(config_path: str, db_path: str | None) -> dict:
     return steps.match_step(config_path, db_path)
 
 
+@task(name="enrich", **_TASK)
+def enrich(config_path: str, db_path: str | None, offline: bool) -> dict:
+    return steps.enrich_step(config_path, db_path, offline)
+
+
 @task(name="tally and export", **_TASK)
 def tally_export(config_path: str, db_path: str | None, run_id: int) -> dict:
     return steps.tally_export_step(config_path, db_path, run_id)
@@ -136,6 +141,14 @@ def nightly(
     else:
         failures.append(steps.failure("match", "matching", _reason(state)))
 
+    enrichment = None
+    if matching is not None:  # candidates come from the links matching just stored
+        state = enrich(config_path, db_path, offline, return_state=True)
+        if state.is_completed():
+            enrichment = state.result()
+        else:
+            failures.append(steps.failure("enrich", "enrichment", _reason(state)))
+
     tallied = None
     state = tally_export(config_path, db_path, begun["run_id"], return_state=True)
     if state.is_completed():
@@ -152,6 +165,7 @@ def nightly(
         flow_run_id=run_ctx_id,
         harvests=outcomes,
         matching=matching,
+        enrichment=enrichment,
         tallied=tallied,
         failures=failures,
     )

@@ -30,7 +30,6 @@ Outcome.calls / bytes / price (calls by price class) are summed into the night's
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
@@ -130,6 +129,7 @@ class KindSummary:
     candidates: int = 0
     asked: int = 0  # candidates it was asked about tonight
     cached: int = 0  # answered before, inputs unchanged: no call
+    no_input: int = 0  # nothing to ask with (no PDF link, no profile id): no call
     ok: int = 0
     none: int = 0
     not_fetched: int = 0
@@ -185,14 +185,17 @@ def run_enrichers(
             for c in todo:
                 outcomes[c.paper_id] = answered.get(c.paper_id) or Outcome(NOT_FETCHED, "not asked")
         by_id = {c.paper_id: c for c in candidates}
+        summary.asked, summary.no_input = len(todo), len(no_input)
         rows = []
         for pid, o in outcomes.items():
-            summary.asked += by_id[pid] in todo
             summary.calls += o.calls
             summary.bytes += o.bytes
             for k, v in o.price.items():
                 summary.price[k] = summary.price.get(k, 0) + v
-            setattr(summary, o.status, getattr(summary, o.status) + 1)
+            if by_id[pid] in no_input:
+                pass
+            else:
+                setattr(summary, o.status, getattr(summary, o.status) + 1)
             if o.status != OK:
                 summary.reasons[o.reason] = summary.reasons.get(o.reason, 0) + 1
             rows.append(
@@ -211,14 +214,17 @@ def cached(
 
 
 def summary_line(summary: dict[str, KindSummary]) -> str:
-    """One line per night: 'enrichment: fulltext 3 asked (2 ok, 1 none), 5 cached, 3 calls'."""
+    """One line per night, e.g. 'enrichment: fulltext 5 candidates: 2 asked (1 ok, 1 none),
+    1 without input, 2 cached; 2 calls, 1,234,567 bytes'."""
     parts = []
     for kind, s in summary.items():
-        counts = Counter({"ok": s.ok, "none": s.none, "not fetched": s.not_fetched})
+        counts = {"ok": s.ok, "none": s.none, "not fetched": s.not_fetched}
         detail = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
         parts.append(
-            f"{kind} {s.asked} asked" + (f" ({detail})" if detail else "")
-            + f", {s.cached} cached, {s.calls} calls, {s.bytes:,} bytes"
+            f"{kind} {s.candidates} candidates: {s.asked} asked"
+            + (f" ({detail})" if detail else "")
+            + f", {s.no_input} without input, {s.cached} cached; {s.calls} calls, "
+            f"{s.bytes:,} bytes"
         )
     return "enrichment: " + ("; ".join(parts) if parts else "no enricher")
 

@@ -125,6 +125,28 @@ def match_step(config_path: str, db_path: str | None) -> dict:
         }
 
 
+def enrich_step(config_path: str, db_path: str | None, offline: bool = False) -> dict:
+    """Enrich the candidate papers that need it (papertally.enrichment); per enricher what
+    it asked, found and cost, and one line for the summary. Offline: nothing is fetched and
+    the candidates stay "not fetched: offline" for the next night."""
+    from harvesters.http import make_client
+    from papertally.enrichers import default_enrichers
+    from papertally.enrichment import run_enrichers, summary_line
+
+    with store(config_path, db_path) as (settings, db):
+        start = time.monotonic()
+        enrichers = default_enrichers(settings)
+        client = None if offline else make_client(settings)
+        kinds = run_enrichers(
+            db, enrichers, client, offline_reason="offline run" if offline else None
+        )
+        return {
+            "kinds": {k: asdict(v) for k, v in kinds.items()},
+            "line": summary_line(kinds),
+            "seconds": round(time.monotonic() - start, 2),
+        }
+
+
 def tally_rows(report: dict) -> dict:
     """The per-theme counts against target that a run summary keeps for one fiscal year."""
     from papertally.report import theme_row
@@ -196,6 +218,7 @@ def finish_step(
     matching: dict | None,
     tallied: dict | None,
     failures: list[dict],
+    enrichment: dict | None = None,
 ) -> dict:
     """Assemble the run summary, notify if configured, store it; returns the summary."""
     from papertally import notify
@@ -212,6 +235,7 @@ def finish_step(
             "roster": begun["roster"],
             "harvests": [harvest_row(h) for h in harvests],
             "matching": matching,
+            "enrichment": enrichment,
             "review_queue": runs_db.review_queue_size(db),
             "tally": (tallied or {}).get("tally", []),
             "exports": (tallied or {}).get("exports", []),
@@ -300,7 +324,7 @@ def failure_message(summary: dict) -> str:
             if written
             else "no exports"
         )
-    known = {"roster", "harvest", "match", "tally", "export"}
+    known = {"roster", "harvest", "match", "tally", "export"}  # "enrich" is listed below
     parts.extend(
         failed(f, f"{f['step']} {f['what']} failed")
         for f in failures
@@ -348,6 +372,8 @@ def render_summary(summary: dict) -> str:
                 else ""
             )
         )
+    if summary.get("enrichment"):
+        lines.append(summary["enrichment"]["line"])
     lines.append(f"review queue: {summary['review_queue']} link(s) waiting for staff")
     for t in summary["tally"]:
         reading = t["target_reading"].replace("_", " ")

@@ -85,7 +85,9 @@ def test_candidates_only_once_each_and_a_second_night_makes_no_call(linked):
     second = run_enrichers(db, enrichers, _client())[FULLTEXT]
     assert (second.asked, second.cached, second.calls) == (0, 2, 0)
     assert len(responses.calls) == 2
-    assert "0 asked, 2 cached, 0 calls" in summary_line({FULLTEXT: second})
+    assert summary_line({FULLTEXT: second}) == (
+        "enrichment: fulltext 2 candidates: 0 asked, 0 without input, 2 cached; 0 calls, 0 bytes"
+    )
 
 
 @responses.activate

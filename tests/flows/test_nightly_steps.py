@@ -33,6 +33,7 @@ def run_steps(config, db_path, trigger="test"):
                 failure("harvest", f"{job.source} {job.venue} {job.year}", exc)
             )
     matching = fl.match.fn(config, db_path)
+    enrichment = fl.enrich.fn(config, db_path, True)
     tallied = fl.tally_export.fn(config, db_path, begun["run_id"])
     return fl.finish.fn(
         config,
@@ -43,6 +44,7 @@ def run_steps(config, db_path, trigger="test"):
         flow_run_id=None,
         harvests=harvests,
         matching=matching,
+        enrichment=enrichment,
         tallied=tallied,
         failures=failures,
     )
@@ -64,6 +66,15 @@ def test_steps_through_fn_build_the_summary(cfg):
     )
     assert "FAILED harvest paperlists ICRA 2024:" in text
     assert f"review queue: {s['review_queue']} link(s) waiting for staff" in text
+    # Offline, every candidate is "not fetched" and no call is made: never a failure.
+    full = s["enrichment"]["kinds"]["fulltext"]
+    assert full["candidates"] > 0 and full["asked"] > 0
+    assert full["not_fetched"] == full["asked"] == full["candidates"] - full["no_input"]
+    assert full["calls"] == 0
+    assert (
+        f"enrichment: fulltext {full['candidates']} candidates: {full['asked']} asked "
+        f"({full['asked']} not fetched), {full['no_input']} without input, 0 cached; 0 calls"
+    ) in text
     fy2026 = next(t for t in s["tally"] if t["fiscal_year"] == 2026)
     assert fy2026["target_total"] == 30
     assert {th["status"] for th in fy2026["themes"]} == {"below"}
