@@ -409,3 +409,9 @@ def paper_count(db: sqlite_utils.Database, venue: str | None = None, year: int |
     if year:
         sql, args = sql + " AND year = ?", [*args, year]
     return db.execute(sql, args).fetchone()[0]
+
+
+def get_paper(db: sqlite_utils.Database, paper_id: str) -> dict | None:
+    """One stored paper (its papers row), or None."""
+    rows = list(db.query("SELECT * FROM papers WHERE paper_id = ?", [paper_id]))
+    return rows[0] if rows else None

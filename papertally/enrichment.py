@@ -43,7 +43,7 @@ from harvesters.http import HttpClient, NotFound, QuotaExhausted, Unreachable
 from matching.attribution import find_acknowledgement, terms_from
 from matching.authorblock import read_author_block
 from papertally.config import Settings
-from papertally.errors import HarvestError
+from papertally.errors import HarvestError, PapertallyError
 
 __all__ = ["Candidate", "CandidateAuthor", "Outcome", "Enricher", "OK", "NONE", "NOT_FETCHED"]
 
@@ -305,3 +305,43 @@ class FullTextEnricher:
     def _cost(o: Outcome, client: HttpClient, before) -> Outcome:
         spent = client.stats.since(before)
         return Outcome(o.status, o.reason, o.data, o.content_hash, spent.requests, spent.bytes)
+
+
+def decide_attribution(
+    db: sqlite_utils.Database, paper_id: str, *, by: str, reason: str, withdraw: bool = False
+) -> dict:
+    """Record a staff attribution decision (append-only, audited) for a stored paper.
+
+    Confirming says "this paper is the program's" when its full text cannot show it (no
+    open PDF, the acknowledgement only in the camera-ready); withdrawing cancels that.
+    Returns the decision (id, action, what the full text said when it was taken).
+    Raises PapertallyError: unknown paper, empty reason or name.
+    """
+    from db import papers as papers_db
+
+    if not by.strip():
+        raise PapertallyError("--by: give your name (it goes into the audit log)")
+    if not reason.strip():
+        raise PapertallyError(
+            "--reason: say why the paper is the program's (e.g. 'acknowledgement in the "
+            "camera-ready version, checked on the publisher's PDF')"
+        )
+    paper = papers_db.get_paper(db, paper_id)
+    if paper is None:
+        raise PapertallyError(
+            f"paper {paper_id!r} is not in the database; `papertally review list` shows "
+            "paper ids"
+        )
+    row = store.load(db, [paper_id], FULLTEXT).get((paper_id, FULLTEXT))
+    if row is None:
+        seen = "full text: not enriched yet"
+    elif row.status == OK:
+        seen = "full text: " + row.data.get("ack_line", "")
+    else:
+        seen = f"full text: {row.reason}"
+    action = "withdraw" if withdraw else "confirm"
+    decision_id = store.decide_attribution(
+        db, paper_id, by=by.strip(), reason=reason.strip(), action=action, evidence_seen=seen
+    )
+    return {"decision_id": decision_id, "paper_id": paper_id, "title": paper["title"],
+            "action": action, "evidence_seen": seen}

@@ -61,6 +61,10 @@ EVIDENCE_KEYS = (
     "decided_at",
     "paper_id",
     "link_id",
+    "attribution",
+    "attribution_detail",
+    "attribution_quote",
+    "pdf_sha256",
 )
 
 
@@ -92,6 +96,17 @@ def _member_name(m: dict | None, lang: str) -> str:
     if lang == "ja" and m.get("name_ja"):
         return f"{m['name_ja']} ({latin})"
     return latin
+
+
+def _attribution_cells(attribution: dict, lab: dict) -> dict:
+    """A paper's attribution (papertally.report.paper_attribution) as export cells."""
+    quote = attribution["quote"]
+    return {
+        "attribution": lab[attribution["status"]],
+        "attribution_detail": attribution["detail"],
+        "attribution_quote": f'p.{attribution["page"]}: "{quote}"' if quote else "",
+        "pdf_sha256": attribution["pdf_sha256"],
+    }
 
 
 def build_export(
@@ -154,6 +169,8 @@ def build_export(
                         "paper_status": lab[
                             "confirmed_paper"
                             if p["status"] == "confirmed"
+                            else "pending_attribution_paper"
+                            if p["status"] == "pending_attribution"
                             else "pending_paper"
                         ],
                         "venue": p["venue"],
@@ -176,6 +193,7 @@ def build_export(
                         "decided_at": link["decided_at"] or "",
                         "paper_id": p["paper_id"],
                         "link_id": link["link_id"],
+                        **_attribution_cells(p["attribution"], lab),
                     }
                 )
 

@@ -9,6 +9,7 @@ import json
 
 import sqlite_utils
 
+from db import enrichment as enrichment_db
 from db import papers as papers_db
 from db import roster as roster_db
 from db import tally
@@ -22,6 +23,56 @@ COUNTING_RULES = (
     "confirmed = papers with at least one confirmed link; "
     "pending = papers whose only links are needs_review",
 )
+
+
+# The attribution rule in force ([program] attribution), stated in every report and export.
+ATTRIBUTION_RULES = {
+    "authorship": (
+        "attribution by authorship: a paper counts once a member's link is confirmed; "
+        "whether its full text acknowledges the program is shown, not required"
+    ),
+    "acknowledgement": (
+        "attribution by acknowledgement: a paper counts as confirmed only when a member's "
+        "link is confirmed and its full text acknowledges one of the program's grant "
+        "numbers, or staff confirmed the attribution with a reason; otherwise it is "
+        "pending attribution"
+    ),
+}
+# Attribution status of a paper, as every report and export shows it.
+ACKNOWLEDGED = "acknowledged"
+NOT_ACKNOWLEDGED = "not_acknowledged"
+NO_FULL_TEXT = "no_full_text"
+CONFIRMED_BY_STAFF = "confirmed_by_staff"
+
+
+def paper_attribution(row, decision: dict | None) -> dict:
+    """A paper's attribution from its cached full text (a db.enrichment row, or None) and
+    the latest staff attribution decision: status, a one-line detail, and the quote.
+
+    status: acknowledged | not_acknowledged | no_full_text | confirmed_by_staff.
+    """
+    out = {"status": NO_FULL_TEXT, "detail": "not enriched yet", "quote": "", "page": None,
+           "pdf_sha256": "", "pdf_url": ""}
+    if row is not None:
+        out["pdf_url"] = row.data.get("url", "")
+        out["pdf_sha256"] = row.content_hash or ""
+        ack = row.data.get("acknowledgement")
+        if row.status == "ok" and ack:
+            out["status"] = ACKNOWLEDGED if ack["status"] == "acknowledged" else NOT_ACKNOWLEDGED
+            out["detail"] = row.data.get("ack_line", "")
+            order = {"grant_number": 0, "program_name": 1, "funder_name": 2}
+            mentions = sorted(ack.get("mentions", []), key=lambda m: (order[m["kind"]], m["page"]))
+            if mentions:
+                out["quote"], out["page"] = mentions[0]["sentence"], mentions[0]["page"]
+        else:
+            out["detail"] = row.reason or "no full text"
+    if decision and decision["action"] == "confirm" and out["status"] != ACKNOWLEDGED:
+        out["status"] = CONFIRMED_BY_STAFF
+        out["detail"] = (
+            f"confirmed by {decision['decided_by']} on {decision['decided_at'][:10]}: "
+            f"{decision['reason']} (full text: {out['detail']})"
+        )
+    return out
 
 
 def fiscal_years_counted(settings: Settings, fy: int) -> list[int]:
@@ -52,7 +103,10 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
     """The report for fiscal year `fy` (shape documented in the README; extend, never break).
 
     Per theme: `confirmed` counts distinct papers with a confirmed link to a member of the
-    theme; `pending` counts papers whose links to the theme are all needs_review.
+    theme; `pending` counts papers whose links to the theme are all needs_review, and, under
+    the "acknowledgement" rule, papers with a confirmed link whose attribution is not shown
+    (`pending_attribution` counts those). Every paper carries its `attribution`
+    (paper_attribution).
     """
     years = fiscal_years_counted(settings, fy)
     editions = editions_in(settings, years)
@@ -104,9 +158,26 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
             }
         )
 
+    rule = settings.program.attribution
+    paper_ids = sorted({pid for papers in by_theme.values() for pid in papers})
+    fulltext = enrichment_db.load(db, paper_ids, "fulltext")
+    decisions = enrichment_db.attribution_decisions(db)
+    for papers in by_theme.values():
+        for pid, entry in papers.items():
+            entry["attribution"] = paper_attribution(
+                fulltext.get((pid, "fulltext")), decisions.get(pid)
+            )
+            if (
+                rule == "acknowledgement"
+                and entry["status"] == "confirmed"
+                and entry["attribution"]["status"] not in (ACKNOWLEDGED, CONFIRMED_BY_STAFF)
+            ):
+                entry["status"] = "pending_attribution"
+
     themes = []
     all_confirmed: set[str] = set()
     all_pending: set[str] = set()
+    all_attribution: set[str] = set()
     for t in roster_db.themes(db):
         papers = sorted(
             by_theme.get(t["theme_id"], {}).values(), key=lambda p: (p["venue"], p["year"], p["title"])
@@ -115,6 +186,8 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
         pending = [p for p in papers if p["status"] != "confirmed"]
         all_confirmed.update(p["paper_id"] for p in confirmed)
         all_pending.update(p["paper_id"] for p in pending)
+        waiting = [p for p in papers if p["status"] == "pending_attribution"]
+        all_attribution.update(p["paper_id"] for p in waiting)
         themes.append(
             {
                 "theme_id": t["theme_id"],
@@ -122,6 +195,7 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
                 "target": per_theme_target,
                 "confirmed": len(confirmed),
                 "pending": len(pending),
+                "pending_attribution": len(waiting),
                 "papers": papers,
             }
         )
@@ -137,9 +211,11 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
         "venue_years_without_papers": sorted(
             f"{v} {y}" for v, y in editions if not papers_db.paper_count(db, v, y)
         ),
-        "counting_rules": list(COUNTING_RULES),
+        "counting_rules": [*COUNTING_RULES, ATTRIBUTION_RULES[rule]],
+        "attribution_rule": rule,
         "papers_confirmed": len(all_confirmed),
         "papers_pending": len(all_pending - all_confirmed),
+        "papers_pending_attribution": len(all_attribution - all_confirmed),
         "themes": themes,
         "warnings": target_warnings(db, settings, fy),
     }
@@ -217,6 +293,11 @@ def render_table(report: dict) -> str:
             f"{t['pending']:>7} {'-' if missing is None else missing:>4}"
         )
     total_target = report["target_total"]
+    rule = report.get("attribution_rule", "authorship")
+    waiting = report.get("papers_pending_attribution", 0)
+    lines.insert(1, f"attribution rule: {rule}" + (
+        f" ({waiting} confirmed paper(s) pending attribution, counted as pending)"
+        if rule == "acknowledgement" else ""))
     lines.append(
         f"{'total':<8} {'(distinct papers)':<40} {'-' if total_target is None else total_target:>6} "
         f"{report['papers_confirmed']:>9} {report['papers_pending']:>7} "

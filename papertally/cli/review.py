@@ -177,6 +177,36 @@ def undo(ctx: Context, link_id: int, by: str, reason: str | None) -> None:
 
 
 @review.command()
+@click.argument("paper_id")
+@click.option("--by", required=True, help="Who decides (your name, as in the audit log).")
+@click.option("--reason", required=True, help="Why the paper is the program's (audited).")
+@click.option("--withdraw", is_flag=True, help="Withdraw an earlier confirmation instead.")
+@pass_ctx
+def attribute(ctx: Context, paper_id: str, by: str, reason: str, withdraw: bool) -> None:
+    """Confirm that a paper is the program's when its full text cannot show it.
+
+    Under [program] attribution = "acknowledgement" a paper with a confirmed member counts
+    only when its full text names the program's grant number, or staff confirm it here
+    (no open full text; acknowledgement only in the camera-ready). Append-only: each call
+    is a new audit row; --withdraw cancels an earlier confirmation.
+
+    \b
+    Example:
+      papertally review attribute P1a2b3c4d5e6f708 --by sato \\
+        --reason "camera-ready acknowledges JPNP20006 (publisher PDF, p.9)"
+    """
+    from db.review import write_transaction
+    from papertally.enrichment import decide_attribution
+
+    with write_transaction(ctx.db):
+        d = decide_attribution(ctx.db, paper_id, by=by, reason=reason, withdraw=withdraw)
+    click.echo(
+        f"paper {paper_id} ({d['title'][:60]}): attribution {'withdrawn' if withdraw else 'confirmed'} by {by} "
+        f"(decision {d['decision_id']}; {d['evidence_seen']})"
+    )
+
+
+@review.command()
 @click.option("--link", "link_id", type=int, help="Only this link.")
 @click.option("--by", "decided_by", help="Only decisions by this person.")
 @limit_option(100, "At most this many decisions.")

@@ -104,6 +104,7 @@ def test_a_night_with_a_failed_harvest_ends_failed_in_prefect(first_run):
     assert others == {
         "begin": "COMPLETED",
         "match": "COMPLETED",
+        "enrich": "COMPLETED",
         "tally and export": "COMPLETED",
         "summary and notify": "COMPLETED",
     }
