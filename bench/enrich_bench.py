@@ -149,8 +149,83 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def cost(n: int) -> None:  # filled in with the enrichment step
-    print("cost: the enrichment step is not built yet")
+def cost(n: int) -> None:
+    """N candidates' PDFs from a loopback server: raw downloads vs the enrichment step."""
+    import tempfile
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import requests
+
+    from db.links import store_candidates
+    from db.papers import store_records
+    from db.roster import RosterRow, import_roster
+    from db.schema import open_db
+    from harvesters.http import HttpClient
+    from harvesters.records import AuthorRecord, PaperRecord
+    from matching.model import Candidate, Evidence
+    from papertally.config import Settings
+    from papertally.enrichment import FULLTEXT, FullTextEnricher, run_enrichers
+
+    body = typical_paper(10)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    root = f"http://127.0.0.1:{server.server_port}/content/CVPR2024"
+    try:
+        t = time.perf_counter()
+        raw_bytes = 0
+        with requests.Session() as session:
+            for i in range(n):
+                raw_bytes += len(session.get(f"{root}/papers/P{i}_paper.pdf", timeout=10).content)
+        raw_s = time.perf_counter() - t
+
+        with tempfile.TemporaryDirectory() as tmp:
+            db = open_db(f"{tmp}/bench.db")
+            import_roster(db, [RosterRow(0, "T1", "t", "P1", "p1", "Sato", "Kazuki", None, (),
+                                         "The University of Tokyo", (), None, None, None, None)])
+            store_records(db, [
+                PaperRecord("cvf", f"P{i}", "CVPR", 2024, f"Paper {i}",
+                            (AuthorRecord("Kazuki Sato", 1),), url=f"{root}/html/P{i}_paper.html")
+                for i in range(n)
+            ], None)
+            ids = [r[0] for r in db.execute("SELECT paper_id FROM papers").fetchall()]
+            store_candidates(db, [
+                Candidate(pid, "p1", f"cvf:P{i}#1", 0.9, "confirmed", (Evidence("x", 1, "x"),), "x")
+                for i, pid in enumerate(ids)
+            ], "bench")
+            settings = Settings.model_validate({"program": {"grant_numbers": ["JPNP20006"]}})
+            enrichers = [FullTextEnricher(settings)]
+            client = HttpClient(contact_email="bench@example.org")
+            t = time.perf_counter()
+            first = run_enrichers(db, enrichers, client)[FULLTEXT]
+            first_s = time.perf_counter() - t
+            t = time.perf_counter()
+            again = run_enrichers(db, enrichers, client)[FULLTEXT]
+            again_s = time.perf_counter() - t
+            client.session.close()
+            db.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    print(f"cost for {n} candidates, one 10-page PDF each ({len(body):,} bytes), loopback:")
+    print(f"  raw      {n} calls, {raw_bytes:,} bytes, {raw_s:.2f} s")
+    print(f"  enrich   {first.calls} calls, {first.bytes:,} bytes, {first_s:.2f} s: per candidate "
+          f"{first.calls / n:.2f} calls, x{first.bytes / raw_bytes:.2f} of raw bytes, "
+          f"x{first_s / raw_s:.1f} of raw time (extraction and storing included); {first.ok} ok")
+    print(f"  again    {again.calls} calls, {again.bytes:,} bytes, {again_s:.3f} s "
+          f"({again.cached} cached): x{again.calls / n:.2f} of raw calls")
 
 
 if __name__ == "__main__":

@@ -134,6 +134,11 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):
+        if ch < "\x80":  # ASCII (most of a paper): NFKC leaves it as it is
+            if ch not in _NUMBER_SEPARATORS:
+                chars.append(ch.upper())
+                where.append(i)
+            continue
         for c in unicodedata.normalize("NFKC", ch).upper():
             if c not in _NUMBER_SEPARATORS:
                 chars.append(c)

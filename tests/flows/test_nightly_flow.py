@@ -189,7 +189,7 @@ def test_second_run_adds_nothing_and_keeps_staff_decisions(first_run, tmp_path):
     assert state.is_completed() and state.result() == s
     flow_run, states = read_flow_run(s["flow_run_id"])
     assert flow_run.state.type.value == "COMPLETED" and flow_run.run_count == 1
-    assert set(states.values()) == {"COMPLETED"} and len(states) == 4 + 4
+    assert set(states.values()) == {"COMPLETED"} and len(states) == 4 + 5  # begin, match, enrich, tally, summary
     assert all(h["new"] == 0 and h["unchanged"] == h["seen"] for h in s["harvests"])
     db = open_db(db_path)
     assert db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == papers_before
