@@ -29,6 +29,12 @@ W_ID_AGREE = 6.0
 W_ID_DISAGREE = -6.0
 W_INSTITUTION = 3.0
 W_AWARD = 0.5
+# A member printed on page 1 with the roster's organisation: as strong as a source's
+# per-author affiliation (the issue: "strong evidence").
+W_PDF_AFFILIATION = 3.0
+# The paper's full text acknowledges the program's grant number: says the paper is the
+# program's (a member is likely among its authors), not which author is the member.
+W_PDF_ACKNOWLEDGES = 0.5
 
 AGREE = ("same", "part_of", "fuzzy_same")
 
@@ -41,6 +47,8 @@ SENTENCES = {
     "openalex.author_differs": "OpenAlex {work}: {label} of this author differs ({value}; roster {roster})",
     "openalex.institution": "OpenAlex {work}: institution {org}{ror} matches",
     "openalex.award": "OpenAlex {work} lists award {award}, the program's grant number",
+    "pdf.affiliation": "{line} (organisation matches)",
+    "pdf.acknowledges": "{line}",
 }
 
 
@@ -247,6 +255,42 @@ def author_facts_from(data: dict) -> OpenAlexAuthorFacts:
 
 
 @dataclass(frozen=True)
+class PdfAuthorFacts:
+    """What the PDF's first page prints next to one author (matching.authorblock)."""
+
+    affiliations: tuple[str, ...]
+    email_domains: tuple[str, ...]
+    line: str  # PrintedAuthor.explain(): 'PDF p.1: "Kazuki Sato¹ ... ¹Univ. of X (x.ac.jp)"'
+
+
+@dataclass(frozen=True)
+class AcknowledgementFacts:
+    """The paper's acknowledgement verdict (matching.attribution)."""
+
+    status: str  # acknowledged | funder_only | not_acknowledged
+    numbers: tuple[str, ...]
+    line: str  # Acknowledgement.explain(): 'acknowledges JPNP20006 (p.9: "...")'
+
+
+def pdf_affiliation(person: Person, facts: PdfAuthorFacts) -> Evidence | None:
+    """An affiliation printed next to the author on page 1 that is the member's organisation."""
+    orgs = _orgs(person)
+    if not orgs or not facts.affiliations:
+        return None
+    verdict = compare_orgs_cached(orgs, facts.affiliations)
+    if verdict.kind in AGREE:
+        return _evidence("affiliation", "pdf.affiliation", W_PDF_AFFILIATION, line=facts.line)
+    return None
+
+
+def pdf_acknowledgement(facts: AcknowledgementFacts) -> Evidence | None:
+    """The full text names one of the program's grant numbers."""
+    if facts.status != "acknowledged":
+        return None
+    return _evidence("funding", "pdf.acknowledges", W_PDF_ACKNOWLEDGES, line=facts.line)
+
+
+@dataclass(frozen=True)
 class MentionEnrichment:
     """What enrichment learnt about one mention's author (and paper)."""
 
@@ -254,6 +298,8 @@ class MentionEnrichment:
     openalex: OpenAlexAuthorFacts | None = None  # OpenAlex's author at this byline place
     openalex_work: str | None = None  # the paper's OpenAlex W id
     openalex_awards: tuple[str, ...] = ()  # the paper's award numbers in OpenAlex
+    pdf_author: PdfAuthorFacts | None = None  # page 1's author block for this author
+    acknowledgement: AcknowledgementFacts | None = None  # the paper's full text
 
 
 def attach(mentions: Iterable[Mention], cached: Mapping[str, Mapping[str, dict]]) -> list[Mention]:
@@ -263,7 +309,9 @@ def attach(mentions: Iterable[Mention], cached: Mapping[str, Mapping[str, dict]]
         mentions: as loaded for matching.
         cached: paper_id -> enricher kind -> the cached `data` of an answered row
             ("openreview": {"profiles": {~id: ProfileFacts dict}}, "openalex": {"work":
-            {...}, "authors": {position: {...facts, "name": printed}}}).
+            {...}, "authors": {position: {...facts, "name": printed}}}, "fulltext":
+            {"acknowledgement": {...}, "ack_line": str, "authors": [{position, name,
+            affiliations, email_domains, line}]}).
 
     OpenAlex's author is given to a mention at the same byline position only when the
     printed names share a token (a source with another author order gets nothing).
@@ -285,11 +333,37 @@ def attach(mentions: Iterable[Mention], cached: Mapping[str, Mapping[str, dict]]
         if entry and token_keys(m.name) & token_keys(entry.get("name") or ""):
             author = author_facts_from(entry)
         work = oa.get("work") or {}
+        pdf_author, ack = _fulltext_facts(data.get("fulltext") or {}, m, position)
         found = MentionEnrichment(
             profile=profile,
             openalex=author,
             openalex_work=work.get("work_id"),
             openalex_awards=tuple(work.get("awards") or ()),
+            pdf_author=pdf_author,
+            acknowledgement=ack,
         )
         out.append(replace(m, enrichment=found) if found != MentionEnrichment() else m)
     return out
+
+
+def _fulltext_facts(
+    data: dict, m: Mention, position: str
+) -> tuple[PdfAuthorFacts | None, AcknowledgementFacts | None]:
+    """Page 1's line for this mention (same byline position and a shared name token) and
+    the paper's acknowledgement, from the full-text enricher's cached data."""
+    if not data:
+        return None, None
+    ack = data.get("acknowledgement") or {}
+    facts = (
+        AcknowledgementFacts(ack["status"], tuple(ack.get("numbers", ())), data.get("ack_line", ""))
+        if ack.get("status")
+        else None
+    )
+    printed = None
+    for a in data.get("authors", ()):
+        if str(a.get("position")) == position and token_keys(m.name) & token_keys(a.get("name", "")):
+            printed = PdfAuthorFacts(
+                tuple(a.get("affiliations", ())), tuple(a.get("email_domains", ())), a.get("line", "")
+            )
+            break
+    return printed, facts

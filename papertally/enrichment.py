@@ -297,7 +297,11 @@ class FullTextEnricher:
             "sha256": text.sha256,
             "acknowledgement": asdict(ack),
             "ack_line": ack.explain(),
-            "authors": [dict(asdict(a), line=a.explain()) for a in block],
+            # position: the byline position (PrintedAuthor counts in the names it was given).
+            "authors": [
+                dict(asdict(a), position=c.authors[a.position - 1].position, line=a.explain())
+                for a in block
+            ],
         }
         return self._cost(Outcome(OK, "", data, text.sha256), client, before)
 

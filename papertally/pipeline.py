@@ -32,13 +32,14 @@ def rules_for_matching(db: sqlite_utils.Database) -> list:
 
 def enriched_mentions(db: sqlite_utils.Database, mentions) -> list:
     """The mentions with what the enrichment step learnt of their papers (the answered
-    OpenReview-profile and OpenAlex rows of db.enrichment), for the matcher's evidence."""
+    OpenReview-profile, OpenAlex and full-text rows of db.enrichment), for the matcher's
+    evidence."""
     from db import enrichment as enrichment_db
     from matching.enriched import attach
 
     cached: dict[str, dict[str, dict]] = {}
     for (paper_id, kind), row in enrichment_db.load(db).items():
-        if row.status == enrichment_db.OK and kind in ("openreview", "openalex"):
+        if row.status == enrichment_db.OK and kind in ("openreview", "openalex", "fulltext"):
             cached.setdefault(paper_id, {})[kind] = row.data
     return attach(mentions, cached)
 

@@ -140,8 +140,16 @@ def enrich_step(config_path: str, db_path: str | None, offline: bool = False) ->
         kinds = run_enrichers(
             db, enrichers, client, offline_reason="offline run" if offline else None
         )
+        rematched = None
+        if any(k.ok for k in kinds.values()):
+            # New evidence tonight (a printed affiliation, a profile, an OpenAlex author):
+            # match again so that it counts tonight rather than tomorrow.
+            from papertally.pipeline import run_matching
+
+            rematched = asdict(run_matching(db, settings))
         return {
             "kinds": {k: asdict(v) for k, v in kinds.items()},
+            "rematched": rematched,
             "line": summary_line(kinds),
             "seconds": round(time.monotonic() - start, 2),
         }

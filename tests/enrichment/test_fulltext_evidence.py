@@ -1,0 +1,72 @@
+"""The full text as matching evidence: page 1's printed affiliation and the acknowledgement,
+each with its own line, attached to the right mention only."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import pdfkit
+import pytest
+
+from harvesters.fulltext import extract_text
+from matching.attribution import find_acknowledgement, terms_from
+from matching.authorblock import read_author_block
+from matching.enriched import (
+    AcknowledgementFacts,
+    PdfAuthorFacts,
+    attach,
+    pdf_acknowledgement,
+    pdf_affiliation,
+)
+from matching.model import Mention, Person
+
+SATO = Person("p1", "P1", "T1", "Sato", "Kazuki", affiliation="The University of Tokyo")
+
+
+def _fulltext_data() -> dict:
+    """The cached data of the full-text enricher for the two-column corpus paper."""
+    data = pdfkit.paper(
+        authors=["Kazuki Sato^{1,2}, Hanako Suzuki^{2}"],
+        affiliations=["^{1}The University of Tokyo  ^{2}RIKEN AIP"],
+        ack=f"This paper is based on results obtained from a project, {pdfkit.GRANT}, "
+            "commissioned by NEDO.",
+    )
+    ft = extract_text(data)
+    ack = find_acknowledgement(ft.pages, terms_from([pdfkit.GRANT], ["NEDO"]))
+    block = read_author_block(ft.first_page, ["Kazuki Sato", "Hanako Suzuki"])
+    return {"acknowledgement": asdict(ack), "ack_line": ack.explain(),
+            "authors": [dict(asdict(a), line=a.explain()) for a in block]}
+
+
+def test_printed_affiliation_of_the_member_is_strong_evidence_with_its_pdf_line():
+    (m1, m2) = attach(
+        [Mention("cvf:X#1", "P", "Kazuki Sato"), Mention("cvf:X#2", "P", "Hanako Suzuki")],
+        {"P": {"fulltext": _fulltext_data()}},
+    )
+    ev = pdf_affiliation(SATO, m1.enrichment.pdf_author)
+    assert ev.kind == "affiliation" and ev.weight == 3.0
+    assert ev.detail == (
+        'PDF p.1: "Kazuki Sato¹,² ... ¹The University of Tokyo; ²RIKEN AIP" (organisation matches)'
+    )
+    # Suzuki is printed at RIKEN only: no affiliation evidence for a Tokyo member.
+    assert pdf_affiliation(SATO, m2.enrichment.pdf_author) is None
+    ack = pdf_acknowledgement(m1.enrichment.acknowledgement)
+    assert ack.kind == "funding" and ack.detail.startswith(f'acknowledges {pdfkit.GRANT} (p.4: "')
+
+
+def test_a_mention_whose_name_differs_at_that_position_gets_no_printed_line():
+    (m,) = attach([Mention("cvf:X#1", "P", "Taro Yamada")], {"P": {"fulltext": _fulltext_data()}})
+    assert m.enrichment.pdf_author is None
+    assert m.enrichment.acknowledgement.status == "acknowledged"
+
+
+@pytest.mark.parametrize("status, counted", [
+    ("acknowledged", True), ("funder_only", False), ("not_acknowledged", False)])
+def test_only_the_grant_number_is_acknowledgement_evidence(status, counted):
+    facts = AcknowledgementFacts(status, (), "line")
+    assert (pdf_acknowledgement(facts) is not None) is counted
+
+
+def test_another_organisation_printed_is_no_evidence():
+    facts = PdfAuthorFacts(("Kyoto University",), ("kyoto-u.ac.jp",), "PDF p.1: ...")
+    assert pdf_affiliation(SATO, facts) is None
