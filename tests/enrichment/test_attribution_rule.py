@@ -133,3 +133,32 @@ def test_staff_attribution_needs_a_known_paper_a_name_and_a_reason(world):
     assert d["evidence_seen"].startswith("full text: names NEDO without the program's grant number")
     with pytest.raises(Exception, match="append-only"):
         db.execute("DELETE FROM attribution_decisions")
+
+
+def test_review_attribute_from_the_command_line(tmp_path, capsys, repo_root):
+    from db.schema import open_db
+    from papertally.cli import main
+
+    db_path = tmp_path / "cli.db"
+    db = open_db(db_path)
+    store_records(db, [PaperRecord("cvf", "A", "CVPR", 2024, "Paper A", (AuthorRecord("K S", 1),))], None)
+    pid = db.execute("SELECT paper_id FROM papers").fetchone()[0]
+    db.close()
+
+    def run(*args):
+        try:
+            main(["--config", str(repo_root / "config.toml"), "--db", str(db_path), *args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code or 0
+        return (code, *capsys.readouterr())
+
+    code, out, _ = run("review", "attribute", pid, "--by", "ann", "--reason", "publisher PDF, p.9")
+    assert code == 0
+    assert out.startswith(f"paper {pid} (Paper A): attribution confirmed by ann (decision 1; "
+                          "full text: not enriched yet)")
+    code, _, err = run("review", "attribute", "Pnope", "--by", "ann", "--reason", "x")
+    assert code != 0 and "paper 'Pnope' is not in the database" in err and "Traceback" not in err
+    db = open_db(db_path)
+    assert [d["decided_by"] for d in db.query("SELECT * FROM attribution_decisions")] == ["ann"]
+    db.close()
