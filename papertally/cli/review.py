@@ -195,11 +195,9 @@ def attribute(ctx: Context, paper_id: str, by: str, reason: str, withdraw: bool)
       papertally review attribute P1a2b3c4d5e6f708 --by sato \\
         --reason "camera-ready acknowledges JPNP20006 (publisher PDF, p.9)"
     """
-    from db.review import write_transaction
     from papertally.enrichment import decide_attribution
 
-    with write_transaction(ctx.db):
-        d = decide_attribution(ctx.db, paper_id, by=by, reason=reason, withdraw=withdraw)
+    d = decide_attribution(ctx.db, paper_id, by=by, reason=reason, withdraw=withdraw)
     click.echo(
         f"paper {paper_id} ({d['title'][:60]}): attribution {'withdrawn' if withdraw else 'confirmed'} by {by} "
         f"(decision {d['decision_id']}; {d['evidence_seen']})"

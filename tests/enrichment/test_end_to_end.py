@@ -58,7 +58,7 @@ def night(db, settings, tmp_path):
             y: e.model_copy(update={"expected_papers": None}) for y, e in v.editions.items()}})
             for k, v in settings.venues.items()},
     })
-    import_roster_file(db, roster)
+    import_roster_file(db, s, roster)
     responses.add(responses.GET, LIST, json=_paperlist())
     for name, (_title, ack) in PAPERS.items():
         responses.add(responses.GET, f"{CVF}/content/CVPR2024/papers/{name}_CVPR_2024_paper.pdf",
