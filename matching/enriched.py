@@ -100,7 +100,7 @@ class OpenAlexAuthorFacts:
 
 
 def _evidence(kind: str, key: str, weight: float, **params: str) -> Evidence:
-    return Evidence(kind, weight, SENTENCES[key].format(**params))
+    return Evidence(kind, weight, SENTENCES[key].format(**params), key, params)
 
 
 def _orgs(person: Person) -> tuple[str, ...]:

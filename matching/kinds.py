@@ -22,6 +22,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from matching.context import Rule, normalise_id
+from matching.enriched import (
+    W_PDF_ACKNOWLEDGES,
+    W_PDF_AFFILIATION,
+    pdf_acknowledgement,
+    pdf_affiliation,
+)
 from matching.evidence import evidence
 from matching.model import Evidence, Mention, Person, Status
 
@@ -279,6 +285,32 @@ def _funding(mt: Matcher, pair: Pair, sc: Scored) -> None:
         sc.evidence.append(_FUNDED)
 
 
+def _pdf_affiliation_evidence(mt: Matcher, pair: Pair) -> Evidence | None:
+    facts = getattr(pair.mention.enrichment, "pdf_author", None)
+    return pdf_affiliation(mt.persons[pair.person], facts) if facts else None
+
+
+def _pdf_affiliation(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    """The PDF's first page prints this author with the member's organisation."""
+    found = _pdf_affiliation_evidence(mt, pair)
+    if found is not None:
+        sc.evidence.append(found)
+        sc.aff_support = True  # a printed affiliation that agrees, like a source's own
+
+
+def _pdf_acknowledgement_evidence(pair: Pair) -> Evidence | None:
+    facts = getattr(pair.mention.enrichment, "acknowledgement", None)
+    # A source's own funding record already counted it (`funding`): not twice.
+    return pdf_acknowledgement(facts) if facts and not pair.funded else None
+
+
+def _pdf_acknowledgement(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    """The paper's full text acknowledges one of the program's grant numbers."""
+    found = _pdf_acknowledgement_evidence(pair)
+    if found is not None:
+        sc.evidence.append(found)
+
+
 def _window(mt: Matcher, pair: Pair, sc: Scored) -> None:
     """A paper outside the member's membership window is never theirs."""
     w = _outside_window(mt, pair)
@@ -361,6 +393,18 @@ KINDS: tuple[EvidenceKind, ...] = (
         {"acknowledged": W_FUNDING},
         _funding,
         bound=lambda mt, pair: W_FUNDING if pair.funded else 0.0,
+    ),
+    EvidenceKind(
+        "pdf_affiliation",
+        {"match": W_PDF_AFFILIATION},
+        _pdf_affiliation,
+        bound=lambda mt, pair: (e.weight if (e := _pdf_affiliation_evidence(mt, pair)) else 0.0),
+    ),
+    EvidenceKind(
+        "pdf_acknowledgement",
+        {"acknowledged": W_PDF_ACKNOWLEDGES},
+        _pdf_acknowledgement,
+        bound=lambda mt, pair: (e.weight if (e := _pdf_acknowledgement_evidence(pair)) else 0.0),
     ),
     EvidenceKind(
         "window",

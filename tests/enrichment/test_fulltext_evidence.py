@@ -70,3 +70,36 @@ def test_only_the_grant_number_is_acknowledgement_evidence(status, counted):
 def test_another_organisation_printed_is_no_evidence():
     facts = PdfAuthorFacts(("Kyoto University",), ("kyoto-u.ac.jp",), "PDF p.1: ...")
     assert pdf_affiliation(SATO, facts) is None
+
+
+def _match(mentions):
+    from matching.match import match_all
+
+    (c,) = match_all(mentions, [OGASAWARA], confirm_threshold=0.85, review_threshold=0.45)
+    return c
+
+
+OGASAWARA = Person("p1", "P1", "T1", "Ogasawara", "Kazuki", affiliation="The University of Tokyo")
+
+
+def test_a_name_only_review_item_is_confirmed_by_the_affiliation_printed_in_its_pdf():
+    plain = Mention("cvf:X#1", "P", "Kazuki Ogasawara")
+    before = _match([plain])
+    assert before.status == "needs_review"
+    facts = PdfAuthorFacts(("The University of Tokyo",), ("u-tokyo.ac.jp",),
+                           'PDF p.1: "Kazuki Ogasawara¹ ... ¹The University of Tokyo (u-tokyo.ac.jp)"')
+    ack = AcknowledgementFacts("acknowledged", ("JPNP20006",),
+                               'acknowledges JPNP20006 (p.9: "Supported by JPNP20006.")')
+    from dataclasses import replace
+
+    from matching.enriched import MentionEnrichment
+
+    enriched = replace(plain, enrichment=MentionEnrichment(pdf_author=facts, acknowledgement=ack))
+    after = _match([enriched])
+    assert after.status == "confirmed" and after.score > before.score
+    assert 'PDF p.1: "Kazuki Ogasawara¹ ... ¹The University of Tokyo (u-tokyo.ac.jp)" (organisation matches)' in after.explanation
+    assert 'acknowledges JPNP20006 (p.9: "Supported by JPNP20006.")' in after.explanation
+    # Printed at another organisation: no lift.
+    other = replace(plain, enrichment=MentionEnrichment(
+        pdf_author=PdfAuthorFacts(("Kyoto University",), (), "PDF p.1: ...")))
+    assert _match([other]).status == "needs_review"
