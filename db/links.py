@@ -12,6 +12,7 @@ import sqlite_utils
 
 from db.connection import now
 from matching.model import Candidate, Mention
+from matching.orgs import org_table
 from papertally.errors import NotFoundError, PapertallyError
 
 ACTION_STATUS = {"accept": "confirmed", "reject": "rejected", "unsure": "needs_review"}
@@ -197,7 +198,11 @@ def staff_confirmed_pairs(db: sqlite_utils.Database) -> set[tuple[str, str]]:
 def get_link(db: sqlite_utils.Database, link_id: int) -> dict:
     rows = list(db.query("SELECT * FROM links WHERE link_id = ?", [link_id]))
     if not rows:
-        raise NotFoundError(f"link {link_id} does not exist; see `papertally review list`")
+        raise NotFoundError(
+            f"link {link_id} does not exist; see `papertally review list`",
+            key="error.no_link",
+            params={"link_id": link_id},
+        )
     return rows[0]
 
 
@@ -230,11 +235,19 @@ def decide(
             ).fetchone()
             who = f" by {last[0]} at {last[1]}" if last else ""
             raise ConflictError(
-                f"link {link_id} was decided{who} a moment ago; reload to see the current state"
+                f"link {link_id} was decided{who} a moment ago; reload to see the current state",
+                key="error.decided_meanwhile" if last else "error.undone_meanwhile",
+                params={"link_id": link_id, "who": last[0], "when": last[1]}
+                if last
+                else {"link_id": link_id},
             )
         if action == "undo":
             if link["decision_id"] is None:
-                raise PapertallyError(f"link {link_id} has no staff decision to undo")
+                raise PapertallyError(
+                    f"link {link_id} has no staff decision to undo",
+                    key="error.nothing_to_undo",
+                    params={"link_id": link_id},
+                )
             undone = db.execute(
                 "SELECT supersedes FROM decisions WHERE decision_id = ?", [link["decision_id"]]
             ).fetchone()
@@ -433,6 +446,76 @@ def link_detail(db: sqlite_utils.Database, link_id: int) -> dict:
     }
 
 
+def paper_authors(db: sqlite_utils.Database, mention_key: str) -> list[dict]:
+    """Every author of the mention's source record as printed, in order, each with
+    `affiliations` (a list; taken from another source of the same paper that prints the
+    same name at the same position when this one prints none), `from_source` (where those
+    came from) and `is_mention` (1 for the author the link is about)."""
+    source, source_id, position = parse_mention_key(mention_key)
+    rows = list(
+        db.query(
+            """SELECT a.*, s.source AS from_source FROM authorships a
+               JOIN source_records s USING (source, source_id)
+               WHERE a.source = ? AND a.source_id = ? ORDER BY a.position""",
+            [source, source_id],
+        )
+    )
+    if not rows:
+        return []
+    others = [
+        r
+        for r in db.query(
+            """SELECT position, name, affiliations, source FROM authorships
+               WHERE paper_id = ? AND NOT (source = ? AND source_id = ?)
+                 AND affiliations != '[]'""",
+            [rows[0]["paper_id"], source, source_id],
+        )
+    ]
+    out = []
+    for r in rows:
+        affs = json.loads(r["affiliations"] or "[]")
+        came_from = r["from_source"] if affs else None
+        if not affs:
+            for o in others:
+                if o["position"] == r["position"] and o["name"].casefold() == r["name"].casefold():
+                    affs, came_from = json.loads(o["affiliations"]), o["source"]
+                    break
+        out.append(
+            {**r, "affiliations": affs, "from_source": came_from, "is_mention": int(r["position"] == position)}
+        )
+    return out
+
+
+def papers_with_coauthors(
+    db: sqlite_utils.Database, person_id: str, paper_id: str, names: Iterable[str]
+) -> list[dict]:
+    """The member's other linked papers (any status but rejected) that print at least one of
+    `names` (the co-authors of this paper, compared case-insensitively), most shared first;
+    each with `shared` (the names in common) and the link's status."""
+    # SQLite's lower() folds ASCII letters only: fold the names the same way.
+    folded = sorted({"".join(c.lower() if c.isascii() else c for c in n) for n in names if n})
+    if not folded:
+        return []
+    marks = ", ".join("?" * len(folded))
+    return [
+        {**r, "shared": r["shared"].split("\x1f")}
+        for r in db.query(
+            f"""SELECT p.paper_id, p.title, p.venue, p.year, l.link_id, l.status,
+                       count(DISTINCT lower(a.name)) AS n_shared,
+                       (SELECT group_concat(name, char(31)) FROM (
+                           SELECT DISTINCT a2.name FROM authorships a2
+                           WHERE a2.paper_id = p.paper_id AND lower(a2.name) IN ({marks})
+                       )) AS shared
+                FROM links l JOIN papers p USING (paper_id)
+                JOIN authorships a ON a.paper_id = l.paper_id AND lower(a.name) IN ({marks})
+                WHERE l.person_id = ? AND l.paper_id != ? AND l.status != 'rejected'
+                GROUP BY l.link_id
+                ORDER BY n_shared DESC, p.year DESC, p.title""",
+            [*folded, *folded, person_id, paper_id],
+        )
+    ]
+
+
 def confirmed_papers(db: sqlite_utils.Database, person_id: str, limit: int = 20) -> list[dict]:
     """A member's confirmed papers, newest first, for comparison while reviewing."""
     return list(
@@ -461,38 +544,64 @@ def _undecided_links_of(db: sqlite_utils.Database, person_id: str, mention_keys:
     ]
 
 
-def similar_links(db: sqlite_utils.Database, link_id: int) -> dict:
-    """Undecided links of the same member that share this link's evidence, for bulk decisions:
-    `orcid`: mentions carrying the same ORCID; `name_org`: mentions with the same printed
-    name and the same printed affiliation(s). Each group is {"value", "link_ids"} (this link
-    included when it is itself undecided) or None when the evidence is absent."""
+def _mention_orgs(affiliations_json: str | None) -> frozenset[str]:
+    """The organisations (ids of matching's organisation table) a mention's printed
+    affiliations resolve to."""
+    affs = tuple(json.loads(affiliations_json or "[]"))
+    return org_table().resolve_all(affs) if affs else frozenset()
+
+
+def bulk_groups(db: sqlite_utils.Database, link_id: int) -> list[dict]:
+    """Undecided links of the same member that share this link's evidence, for bulk
+    decisions, one group per shared thing: each identifier the source prints with the
+    author (`id:<scheme>`: ORCID, OpenAlex, OpenReview profile, dblp, IEEE author id),
+    the organisation(s) the printed affiliation resolves to in the organisation table
+    (`org`: "Bunkyo-ku, Tokyo, Japan" and "Tokyo, Japan" of one university agree), else
+    the same printed name and affiliation string (`name_org`). Each group is {"group",
+    "kind", "scheme", "value", "link_ids"} with this link among link_ids when undecided;
+    only groups of two or more links are returned."""
     link = get_link(db, link_id)
     mention = mention_authorship(db, link["mention"])
-    groups: dict = {"orcid": None, "name_org": None}
     if mention is None:
-        return groups
+        return []
     key_sql = "SELECT source || ':' || source_id || '#' || position FROM authorships WHERE "
-    if mention["orcid"]:
-        keys = {r[0] for r in db.execute(key_sql + "orcid = ?", [mention["orcid"]]).fetchall()}
-        groups["orcid"] = {
-            "value": mention["orcid"],
-            "link_ids": _undecided_links_of(db, link["person_id"], keys),
-        }
-    affiliations = json.loads(mention["affiliations"] or "[]")
-    if affiliations:
+    groups: list[dict] = []
+    for scheme, column in AUTHOR_ID_SCHEMES.items():
+        if mention[column]:
+            keys = {r[0] for r in db.execute(key_sql + f"{column} = ?", [mention[column]])}
+            groups.append(
+                {"group": f"id:{scheme}", "kind": "id", "scheme": scheme,
+                 "value": mention[column],
+                 "link_ids": _undecided_links_of(db, link["person_id"], keys)}
+            )
+    orgs = _mention_orgs(mention["affiliations"])
+    if orgs:
+        undecided = db.execute(
+            """SELECT l.link_id, a.affiliations FROM links l JOIN authorships a
+               ON l.mention = a.source || ':' || a.source_id || '#' || a.position
+               WHERE l.person_id = ? AND l.status = 'needs_review' AND l.decision_id IS NULL
+               ORDER BY l.link_id""",
+            [link["person_id"]],
+        ).fetchall()
+        table = org_table()
+        groups.append(
+            {"group": "org", "kind": "org", "scheme": None,
+             "value": "; ".join(sorted(table.name(o) for o in orgs)),
+             "link_ids": [i for i, affs in undecided if _mention_orgs(affs) == orgs]}
+        )
+    elif json.loads(mention["affiliations"] or "[]"):
         keys = {
             r[0]
             for r in db.execute(
                 key_sql + "name = ? AND affiliations = ?", [mention["name"], mention["affiliations"]]
-            ).fetchall()
+            )
         }
-        groups["name_org"] = {
-            "value": f"{mention['name']} @ {'; '.join(affiliations)}",
-            "name": mention["name"],
-            "organisation": "; ".join(affiliations),
-            "link_ids": _undecided_links_of(db, link["person_id"], keys),
-        }
-    return groups
+        groups.append(
+            {"group": "name_org", "kind": "name_org", "scheme": None,
+             "value": f"{mention['name']} @ {'; '.join(json.loads(mention['affiliations']))}",
+             "link_ids": _undecided_links_of(db, link["person_id"], keys)}
+        )
+    return [g for g in groups if len(g["link_ids"]) > 1]
 
 
 def decide_many(

@@ -149,8 +149,40 @@ class Review(_Strict):
     # that arrive as https (uvicorn's TLS, or X-Forwarded-Proto from a trusted proxy) get
     # Secure cookies either way.
     secure_cookies: bool = False
-    # Proxies whose X-Forwarded-Proto/-For headers are believed (uvicorn's forwarded_allow_ips).
-    forwarded_allow_ips: str = "127.0.0.1"
+    # Reverse proxies whose X-Forwarded-Proto/-For headers are believed (comma-separated
+    # addresses or networks). Empty: no proxy, the headers are ignored and the client
+    # address is the connection's own (a local process cannot pick its own address).
+    forwarded_allow_ips: str = ""
+    # The time zone the page shows times in (they are stored in UTC).
+    time_zone: str = "Asia/Tokyo"
+
+    @model_validator(mode="after")
+    def _valid(self) -> Review:
+        import ipaddress
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"time_zone {self.time_zone!r} is not an IANA time zone (e.g. Asia/Tokyo, UTC)"
+            ) from None
+        for part in self.proxies:
+            if part == "*":  # every address (a proxy in front of a private network only)
+                continue
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"forwarded_allow_ips: {part!r} is not an IP address or network "
+                    "(e.g. 127.0.0.1 or 10.0.0.0/8); leave it empty when there is no proxy"
+                ) from None
+        return self
+
+    @property
+    def proxies(self) -> list[str]:
+        """The trusted proxies' addresses or networks (empty: no proxy)."""
+        return [p.strip() for p in self.forwarded_allow_ips.split(",") if p.strip()]
 
 
 class HarvestJob(_Strict):

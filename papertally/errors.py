@@ -4,7 +4,16 @@ from __future__ import annotations
 
 
 class PapertallyError(Exception):
-    """Base class: a problem the user can fix, with a message saying where and how."""
+    """Base class: a problem the user can fix, with a message saying where and how.
+
+    `key` and `params`, when given, name the same message in papertally/locales (the
+    review page shows it in the viewer's language; the CLI prints the English message).
+    """
+
+    def __init__(self, *args: object, key: str | None = None, params: dict | None = None):
+        super().__init__(*args)
+        self.key = key
+        self.params = params or {}
 
 
 class ConfigError(PapertallyError):

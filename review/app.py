@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -25,6 +25,7 @@ from papertally.errors import NotFoundError, PapertallyError
 from papertally.i18n import translate
 from review import auth
 from review.views import login, queue, rules, summary
+from review.wording import error_text
 from review.web import (
     HERE,
     NotLoggedIn,
@@ -86,7 +87,7 @@ def create_app(
             per_client=settings.review.login_max_failures_per_client,
             window=dt.timedelta(minutes=settings.review.login_window_minutes),
         ),
-        templates=make_templates(),
+        templates=make_templates(settings),
     )
     app.add_middleware(
         SessionMiddleware,
@@ -109,7 +110,21 @@ def create_app(
     def healthz() -> Response:
         return Response("ok", media_type="text/plain")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon")
+
     return app
+
+
+def server_options(settings: Settings) -> dict:
+    """uvicorn's options for the proxy set-up in [review] forwarded_allow_ips: forwarded
+    headers are read only from the configured proxies, and not at all without one."""
+    proxies = settings.review.proxies
+    return {
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": ",".join(proxies) if proxies else "",
+    }
 
 
 async def security_headers(request: Request, call_next):
@@ -124,7 +139,9 @@ async def security_headers(request: Request, call_next):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.url.path != "/healthz" and not request.url.path.startswith("/static/"):
+    if request.url.path not in ("/healthz", "/favicon.ico") and not request.url.path.startswith(
+        "/static/"
+    ):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -132,12 +149,16 @@ async def security_headers(request: Request, call_next):
 # -- error pages -------------------------------------------------------------------------
 
 
-def error_page(request: Request, code: int, message: str) -> HTMLResponse:
+def error_page(
+    request: Request, code: int, message: str, exc: Exception | None = None
+) -> HTMLResponse:
     """A 4xx page in the viewer's language, with the navigation when logged in."""
     with contextlib.closing(connect_db(request.app.state.review.db_path)) as db:
         user = accounts_db.session_user(db, request.session.get("sid"))
     lang = lang_of(request, user)
-    if code == 409:
+    zone = request.app.state.review.settings.review.time_zone
+    message = error_text(lang, exc, message, zone) if exc is not None else message
+    if code == 409 and getattr(exc, "key", None) is None:
         message = f"{translate(lang, 'error.conflict')} ({message})"
     if code == 401:
         message = translate(lang, "error.login_required")
@@ -161,7 +182,7 @@ async def not_logged_in(request: Request, exc: NotLoggedIn):
 
 
 async def http_error(request: Request, exc: HTTPException):
-    return error_page(request, exc.status_code, str(exc.detail))
+    return error_page(request, exc.status_code, str(exc.detail), exc)
 
 
 async def bad_input(request: Request, exc: RequestValidationError):
@@ -177,4 +198,4 @@ async def papertally_error(request: Request, exc: PapertallyError):
         if isinstance(exc, links_db.ConflictError)
         else 400
     )
-    return error_page(request, code, str(exc))
+    return error_page(request, code, str(exc), exc)

@@ -24,11 +24,25 @@ from db.connection import connect as connect_db
 from papertally.config import Settings
 from papertally.i18n import LANGS, from_accept_language, translate
 from review import auth
+from review.wording import local_time
 
 HERE = Path(__file__).resolve().parent
 FILTERS = ("theme", "venue", "year", "member", "status")
 # Kept through forms and redirects along with the filters (the page the reviewer was on).
 KEPT = (*FILTERS, "page")
+
+
+MAX_REASON = 500  # characters of a typed reason (the page's field holds as many)
+
+
+class PageError(HTTPException):
+    """An HTTP error whose message is the catalogue's `key` (shown in the viewer's
+    language; `detail` is the English text for logs)."""
+
+    def __init__(self, status_code: int, key: str, **params: object):
+        super().__init__(status_code, translate("en", key, **params))
+        self.key = key
+        self.params = params
 
 
 class NotLoggedIn(Exception):
@@ -52,9 +66,13 @@ class ReviewState:
     templates: Jinja2Templates
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
     templates.env.filters["fromjson"] = lambda text: json.loads(text or "[]")
+    # Stored UTC times shown in the configured zone ([review] time_zone).
+    templates.env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": local_time(
+        value, settings.review.time_zone, fmt
+    )
     return templates
 
 
@@ -145,6 +163,7 @@ def render(
             "csrf": csrf_token(request) if has_session else "",
             "flash": request.session.pop("flash", None) if has_session else None,
             "program": st.settings.program.name,
+            "zone": st.settings.review.time_zone,
             **context,
         },
         status_code=status_code,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import math
 
@@ -13,6 +12,7 @@ from starlette.exceptions import HTTPException
 from db import accounts as accounts_db
 from papertally.i18n import LANGS, translate
 from review import auth
+from review.wording import local_time
 from review.web import Db, Form, User, lang_of, render, safe_next, state
 
 log = logging.getLogger("papertally.review")
@@ -83,7 +83,7 @@ def too_many_attempts(
             lang,
             f"login.locked_{lock.scope}",
             minutes=math.ceil(wait / 60),
-            until=lock.until.astimezone(dt.UTC).strftime("%H:%M"),
+            until=local_time(lock.until, state(request).settings.review.time_zone, "%H:%M %Z"),
         ),
         name=name,
     )

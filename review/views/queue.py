@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
 from urllib.parse import urlencode
 
@@ -13,10 +15,14 @@ from starlette.exceptions import HTTPException
 from db import links as links_db
 from matching.context import ID_SCHEMES
 from papertally.i18n import translate
+from review import wording
+from review.paper_pages import paper_pages
 from review.service import short_themes
 from review.web import (
+    MAX_REASON,
     Db,
     Form,
+    PageError,
     User,
     back_to_queue,
     flash,
@@ -99,16 +105,12 @@ def queue(
     shown = rows[first : first + size]
     if item_id is None and shown:
         item_id = shown[0]["link_id"]
-    detail = similar = confirmed = None
+    detail = None
+    item_context: dict = {}
     next_id = prev_id = None
     if item_id is not None:
         detail = links_db.link_detail(db, item_id)
-        similar = links_db.similar_links(db, item_id)
-        confirmed = [
-            p
-            for p in links_db.confirmed_papers(db, detail["member"]["person_id"])
-            if p["link_id"] != item_id
-        ]
+        item_context = item_page(db, detail, user.lang)
         # Next and previous run through the whole queue, across pages.
         if item_id in position:
             i = position[item_id]
@@ -145,31 +147,96 @@ def queue(
         short=short,
         current_fy=settings.fiscal_year_of(dt.date.today()),
         item=detail,
-        similar=similar,
-        confirmed=confirmed,
+        **item_context,
+        max_reason=MAX_REASON,
         next_id=next_id,
         prev_id=prev_id,
         recent=links_db.recent_decisions(db, limit=6),
     )
 
 
+def item_page(db, detail: dict, lang: str) -> dict:
+    """What the item page shows beside the link itself: the paper's own pages, every
+    author as printed, the member's other papers with these co-authors, why no
+    affiliation is shown, the bulk groups, the evidence in `lang`."""
+    link, paper, member = detail["link"], detail["paper"], detail["member"]
+    authors = links_db.paper_authors(db, link["mention"])
+    coauthors = [a["name"] for a in authors if not a["is_mention"]]
+    return {
+        "paper_links": paper_pages(paper, detail["sources"]),
+        "authors": authors,
+        "coauthor_papers": links_db.papers_with_coauthors(
+            db, member["person_id"], paper["paper_id"], coauthors
+        ),
+        "why_no_affiliation": why_no_affiliation(lang, paper, detail["mention"], authors),
+        "groups": links_db.bulk_groups(db, link["link_id"]),
+        "confirmed": [
+            p
+            for p in links_db.confirmed_papers(db, member["person_id"])
+            if p["link_id"] != link["link_id"]
+        ],
+        "seen_version": evidence_version(link),
+        "evidence_kind": lambda e: wording.evidence_kind(lang, e),
+        "evidence_text": lambda e: wording.evidence_text(lang, e),
+        "explanation": wording.explanation(lang, link["machine_status"], detail["evidence"]),
+    }
+
+
+def why_no_affiliation(lang: str, paper: dict, mention: dict | None, authors: list[dict]) -> str:
+    """Why the page shows no affiliation for the author ('' when it shows one)."""
+    if mention is None or json.loads(mention["affiliations"] or "[]"):
+        return ""
+    if json.loads(mention["paper_affiliations"] or "[]"):
+        return ""
+    if any(a["affiliations"] for a in authors):
+        return translate(lang, "item.why_none_author", source=mention["source"])
+    return " ".join(
+        (
+            translate(lang, "item.why_none_venue", venue=paper["venue"], source=mention["source"]),
+            translate(lang, "item.why_none_fulltext"),
+        )
+    )
+
+
+def evidence_version(link: dict) -> str:
+    """What the reviewer saw, as the page shows it: status, score and each evidence's kind
+    and weight to two decimals, the mention, the second-look flag. A re-match that changes
+    none of these (a count in a sentence, a timestamp) leaves an open page valid."""
+    evidence = json.loads(link["evidence"] or "[]")
+    shown = (
+        link["status"],
+        f"{link['score']:.2f}",
+        link["mention"],
+        link["second_look"] or "",
+        [(e.get("kind"), f"{float(e.get('weight') or 0):.2f}") for e in evidence],
+    )
+    return hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:16]
+
+
 def seen_decision(form: dict) -> int | None:
     return int_or_none(form.get("seen_decision"))
 
 
-def check_unchanged(db, link_id: int, form: dict) -> None:
-    """Refuse a decision on evidence the reviewer did not see: the form carries the
-    link's version (updated_at) as shown; a re-match or a second-look flag since then
-    changes it. (A decision by someone else is reported by links_db.decide itself.)"""
+def rescored_since_shown(db, link_id: int, form: dict) -> bool:
+    """True when the matcher changed what the page showed (score, evidence, status,
+    second-look flag) since the reviewer opened it. (A decision by someone else is
+    reported by links_db.decide itself.)"""
     shown = form.get("seen_version")
     link = links_db.get_link(db, link_id)
     if not shown or link["decision_id"] != seen_decision(form):
-        return
-    if link["updated_at"] != shown:
-        raise links_db.ConflictError(
-            f"link {link_id} was re-scored by the matcher at {link['updated_at']}, "
-            "after you opened it; reload to see the new score and evidence"
-        )
+        return False
+    return evidence_version(link) != shown
+
+
+def reason_of(form: dict, required: bool = False) -> str | None:
+    """The reason typed into the form (at most MAX_REASON characters); a PageError when
+    it is too long, or missing where one is `required`."""
+    reason = (form.get("reason") or "").strip()
+    if len(reason) > MAX_REASON:
+        raise PageError(400, "error.reason_too_long", n=len(reason), most=MAX_REASON)
+    if required and not reason:
+        raise PageError(400, "error.reason_required")
+    return reason or None
 
 
 @router.post("/links/{link_id}/decide")
@@ -177,9 +244,12 @@ def decide(request: Request, link_id: int, form: Form, user: User, db: Db):
     action = form.get("action")
     if action not in ("accept", "reject", "unsure"):
         raise HTTPException(400, f"unknown action '{action}'; use accept, reject or unsure")
-    reason = (form.get("reason") or "").strip() or None
+    reason = reason_of(form)
     with db.atomic():
-        check_unchanged(db, link_id, form)
+        if rescored_since_shown(db, link_id, form):
+            # Not an error: show the new evidence and let the same key decide on it.
+            flash(request, "warn", translate(user.lang, "item.rescored"))
+            return back_to_queue(form, link_id)
         links_db.decide(
             db, link_id, action, user.name, reason, expected_decision_id=seen_decision(form)
         )
@@ -195,7 +265,7 @@ def undo(request: Request, link_id: int, form: Form, user: User, db: Db):
             link_id,
             "undo",
             user.name,
-            (form.get("reason") or "").strip() or None,
+            reason_of(form),
             expected_decision_id=seen_decision(form),
         )
     flash(request, "ok", translate(user.lang, "flash.undo", link_id=link_id))
@@ -204,30 +274,32 @@ def undo(request: Request, link_id: int, form: Form, user: User, db: Db):
 
 @router.post("/links/{link_id}/bulk")
 def bulk(request: Request, link_id: int, form: Form, user: User, db: Db):
-    action, group = form.get("action"), form.get("group")
-    if action not in ("accept", "reject") or group not in ("orcid", "name_org"):
-        raise HTTPException(
-            400, "bulk decisions need action accept|reject and group orcid|name_org"
-        )
+    action, group = form.get("action"), form.get("group") or ""
+    if action not in ("accept", "reject"):
+        raise HTTPException(400, "bulk decisions need action accept or reject")
     try:
         shown = {int(x) for x in (form.get("link_ids") or "").split(",") if x.strip()}
     except ValueError:
         raise HTTPException(400, "link_ids must be a comma-separated list of numbers") from None
-    reason = (form.get("reason") or "").strip() or None
+    reason = reason_of(form, required=True)
+    if form.get("confirm") != "yes":
+        raise PageError(400, "error.confirm_required")
+    filters = queue_query(form)
     with db.atomic():
-        found = links_db.similar_links(db, link_id).get(group) or {}
-        now_group = found.get("link_ids", [])
-        # The audit row says it was a bulk decision and on which shared evidence.
-        label = {"orcid": "same ORCID", "name_org": "same printed name and organisation"}[
-            group
-        ]
-        reason = (
-            f"{reason + ' ' if reason else ''}"
-            f"[bulk from #{link_id}: {label} {found.get('value', '')}]"
-        )
+        found = next((g for g in links_db.bulk_groups(db, link_id) if g["group"] == group), None)
+        if found is None:
+            raise PageError(400, "error.bulk_group_gone", group=group, link_id=link_id)
+        # Before the decisions: the queue order, to go on to the next undecided item.
+        order = [r["link_id"] for r in queue_rows(db, request, filters)]
+        # The audit rows say it was a bulk decision and on which shared evidence.
+        label = found["group"] + (f" {found['value']}" if found["value"] else "")
         # Only what the reviewer saw AND still shares the evidence: never more.
-        targets = [i for i in now_group if i in shown]
-        written, skipped = links_db.decide_many(db, targets, action, user.name, reason)
+        targets = [i for i in found["link_ids"] if i in shown]
+        written, skipped = links_db.decide_many(
+            db, targets, action, user.name, f"{reason} [bulk from #{link_id}: {label}]"
+        )
+        decided = {d["link_id"] for d in written} | set(skipped)
+        after = next_undecided(db, order, link_id, decided)
     flash(
         request,
         "ok",
@@ -238,4 +310,29 @@ def bulk(request: Request, link_id: int, form: Form, user: User, db: Db):
             skipped=len(skipped) + len(shown - set(targets)),
         ),
     )
-    return back_to_queue(form, int_or_none(form.get("next_id")))
+    return back_to_queue(form, after)
+
+
+def queue_rows(db, request: Request, filters: dict) -> list[dict]:
+    """The queue under `filters`, in the order the page lists it."""
+    return links_db.review_queue(
+        db,
+        status=filters.get("status"),
+        theme=filters.get("theme"),
+        venue=filters.get("venue"),
+        year=int_or_none(filters.get("year")),
+        person_id=filters.get("member"),
+        short_themes=short_themes(db, state(request).settings),
+    )
+
+
+def next_undecided(db, order: list[int], current: int, decided: set[int]) -> int | None:
+    """The first item after `current` in the queue `order` that nobody has decided (the
+    one before it when none follows), or None when every item is decided."""
+    start = order.index(current) if current in order else 0
+    for link_id in [*order[start:], *reversed(order[:start])]:
+        if link_id in decided:
+            continue
+        if links_db.get_link(db, link_id)["decision_id"] is None:
+            return link_id
+    return None

@@ -231,6 +231,9 @@ class LiveServer:
         self.port = sock.getsockname()[1]
         sock.close()
         self.url = f"http://127.0.0.1:{self.port}"
+        from review.app import server_options
+
+        # The proxy set-up `papertally review serve` uses, from the app's own settings.
         self.server = uvicorn.Server(
             uvicorn.Config(
                 app,
@@ -238,6 +241,7 @@ class LiveServer:
                 port=self.port,
                 log_level="warning",
                 lifespan="off",
+                **server_options(app.state.review.settings),
             )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -77,7 +77,9 @@ def test_two_reviewers_a_harvest_and_a_rematch_at_once(
                 )
                 outcomes[name][link_id] = r.status_code
                 if r.status_code == 409:
-                    assert "a moment ago" in r.text
+                    assert f"#{link_id}" in r.text and (
+                        "開いた後" in r.text if name == "sato" else "after you opened it" in r.text
+                    )
         except Exception as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(f"{name}: {exc!r}")
 

@@ -54,13 +54,33 @@ def test_link_detail_has_printed_author_and_evidence(db, links):
     assert d["member"]["theme_name"] == "ロボット基盤モデル"
 
 
-def test_similar_links_share_orcid_and_name_at_org(db, links):
-    groups = links_db.similar_links(db, links["c1"])
+def test_bulk_groups_share_an_identifier_or_an_organisation(db, links):
+    groups = {g["group"]: g for g in links_db.bulk_groups(db, links["c1"])}
     # c5 carries the ORCID too but is already confirmed, so only undecided links are offered.
-    assert groups["orcid"]["link_ids"] == [links["c1"], links["c2"]]
-    # same printed name "Hiroshi Tanaka" at "University of Tokyo": c1 only (c3 is elsewhere)
-    assert groups["name_org"]["link_ids"] == [links["c1"]]
-    assert links_db.similar_links(db, links["c4"])["orcid"] is None
+    assert groups["id:orcid"]["link_ids"] == [links["c1"], links["c2"]]
+    # "University of Tokyo" (c1, c2) resolves to one organisation; c3 is Tokyo Tech
+    assert groups["org"]["link_ids"] == [links["c1"], links["c2"]]
+    assert groups["org"]["value"] == "The University of Tokyo"
+    assert set(groups) == {"id:orcid", "org"}
+    assert links_db.bulk_groups(db, links["c4"]) == []  # Sato has one undecided item
+
+
+@pytest.mark.parametrize(
+    ("scheme", "column", "value"),
+    [
+        ("ieee", "ieee_id", "37087322448"),
+        ("openreview", "openreview_id", "~Hiroshi_Tanaka1"),
+        ("dblp", "dblp_pid", "12/3456"),
+        ("openalex", "openalex_id", "A5023888391"),
+    ],
+)
+def test_bulk_groups_by_every_identifier_scheme_a_source_carries(db, links, scheme, column, value):
+    db.execute(
+        f"UPDATE authorships SET {column} = ? WHERE source_id IN ('c1', 'c3')", [value]
+    )
+    groups = {g["group"]: g for g in links_db.bulk_groups(db, links["c3"])}
+    assert groups[f"id:{scheme}"]["link_ids"] == [links["c1"], links["c3"]]
+    assert groups[f"id:{scheme}"]["value"] == value
 
 
 def test_decide_many_skips_links_decided_meanwhile(db, links):

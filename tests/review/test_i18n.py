@@ -36,7 +36,8 @@ def test_every_key_used_in_a_template_exists():
         *(f"error.{c}" for c in (400, 401, 403, 404, 405, 409, 422, 429)),
         *(f"rules.kind.{k}" for k in RULE_KINDS),
         *(f"summary.reading.{r}" for r in ("per_fiscal_year", "cumulative")),
-        *(f"bulk.{g}" for g in ("orcid", "name_org")),
+        *(f"bulk.{g}" for g in ("id", "org", "name_org")),
+        *(f"page.{k}" for k in ("openreview", "cvf", "anthology", "ieee", "pdf", "openalex", "source")),
         *(f"scheme.{s}" for s in AUTHOR_ID_SCHEMES),
     }
     assert families == {
@@ -47,6 +48,7 @@ def test_every_key_used_in_a_template_exists():
         "summary.reading.",
         "bulk.",
         "scheme.",
+        "page.",
     }
     assert used <= set(messages("en")), used - set(messages("en"))
 

@@ -28,7 +28,8 @@ class Clock:
 
 def attempt(web, url, name, password, client=None):
     """One login attempt in a fresh browser session; `client` is sent as the address a
-    trusted proxy saw (X-Forwarded-For, believed from 127.0.0.1)."""
+    trusted proxy saw (X-Forwarded-For, believed from 127.0.0.1 when the test's app lists it
+    in forwarded_allow_ips)."""
     s = web.session()
     token = web.csrf_of(s.get(url + "/login").text)
     headers = {"Origin": url}
@@ -55,7 +56,8 @@ def test_the_sixth_attempt_is_refused_even_with_the_right_password(make_app, web
     r = attempt(web, server.url, "sato", web.password)
     assert r.status_code == 429
     # locked until the first of the five failures (09:00) leaves the 15-minute window
-    assert "09:15" in r.text and "一時停止" in r.text  # sato's browser: Japanese
+    # shown in the configured zone (Asia/Tokyo): 09:15 UTC is 18:15 JST
+    assert "18:15 JST" in r.text and "UTC" not in r.text and "一時停止" in r.text
     assert int(r.headers["Retry-After"]) == 15 * 60 - 150
     assert "set-cookie" not in r.headers or "sid" not in r.headers["set-cookie"]
     # other staff are unaffected
@@ -83,7 +85,7 @@ def test_english_lockout_page(make_app, web):
     )
     assert r.status_code == 429
     assert "Too many failed logins for this name" in r.text
-    assert "Try again in 15 min (after 09:15 UTC)" in r.text
+    assert "Try again in 15 min (after 18:15 JST)" in r.text
 
 
 def test_a_successful_login_clears_the_count(make_app, web):
@@ -108,7 +110,9 @@ def test_unknown_names_are_locked_out_like_real_ones(make_app, web):
 
 def test_one_client_address_trying_many_names_is_refused(make_app, web):
     clock = Clock()
-    server = make_app(clock=clock, login_max_failures_per_client=3)
+    server = make_app(
+        clock=clock, login_max_failures_per_client=3, forwarded_allow_ips="127.0.0.1"
+    )
     for name in ("sato", "tanaka", "nobody"):
         r = attempt(web, server.url, name, "wrong password", client="203.0.113.7")
         assert r.status_code == 401
@@ -124,7 +128,7 @@ def test_one_client_address_trying_many_names_is_refused(make_app, web):
 
 def test_the_lockout_is_audited_and_logged(make_app, web, db, caplog):
     clock = Clock()
-    server = make_app(clock=clock)
+    server = make_app(clock=clock, forwarded_allow_ips="127.0.0.1")
     with caplog.at_level(logging.WARNING, logger="papertally.review"):
         for _ in range(5):
             attempt(web, server.url, "sato", "wrong password", client="192.0.2.9")
@@ -223,3 +227,33 @@ def test_reaching_both_limits_at_once_records_both_lockouts(db):
         "2 failed logins for this name within 0:15:00",
         "2 failed logins for this client within 0:15:00",
     ]
+
+
+def test_without_a_proxy_a_forged_forwarded_for_is_ignored(make_app, web, db):
+    # The default config names no proxy: a local process cannot pick its own address to
+    # get a fresh budget after a lockout, nor write a forged address into the audit.
+    clock = Clock()
+    server = make_app(clock=clock, login_max_failures_per_client=3)
+    for name in ("sato", "tanaka", "nobody"):
+        attempt(web, server.url, name, "wrong password", client=f"203.0.113.{len(name)}")
+    r = attempt(web, server.url, "tanaka", web.password, client="198.51.100.2")
+    assert r.status_code == 429  # the connection's own address is locked
+    assert {row["client"] for row in attempts(db)} == {"127.0.0.1"}
+
+
+def test_the_serve_command_reads_forwarded_headers_only_from_a_configured_proxy():
+    from papertally.config import Review, Settings
+    from review.app import server_options
+
+    assert Review().forwarded_allow_ips == ""
+    assert server_options(Settings.model_construct(review=Review())) == {
+        "proxy_headers": False,
+        "forwarded_allow_ips": "",
+    }
+    proxied = Review(forwarded_allow_ips="127.0.0.1, 10.0.0.0/8")
+    assert server_options(Settings.model_construct(review=proxied)) == {
+        "proxy_headers": True,
+        "forwarded_allow_ips": "127.0.0.1,10.0.0.0/8",
+    }
+    with pytest.raises(ValueError, match="not an IP address or network"):
+        Review(forwarded_allow_ips="proxy.example.org")

@@ -124,11 +124,13 @@ def test_bulk_decision_from_a_later_page(make_app, web, db, links):
     assert (form["theme"], form["page"]) == ("T01", "2")
     r = s.post(
         f"{server.url}/links/{links['c2']}/bulk",
-        data={**form, "action": "accept"},
+        data={**form, "action": "accept", "reason": "same ORCID", "confirm": "yes"},
         headers={"Origin": server.url},
         allow_redirects=False,
     )
     assert r.status_code == 303 and "theme=T01" in r.headers["location"]
+    # on to the next undecided item of the queue (c4, after c1 and c2 by score)
+    assert f"item={links['c4']}" in r.headers["location"]
     for key in ("c1", "c2"):
         assert links_db.get_link(db, links[key])["status"] == "confirmed"
     after = s.get(server.url + r.headers["location"]).text

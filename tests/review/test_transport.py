@@ -16,7 +16,7 @@ def session_cookie(response) -> str:
 
 
 def test_cookies_are_secure_when_a_trusted_proxy_says_https(make_app):
-    server = make_app()
+    server = make_app(forwarded_allow_ips="127.0.0.1")
     plain = requests.get(server.url + "/login")
     assert "secure" not in session_cookie(plain).split("; ")
     # uvicorn believes X-Forwarded-Proto from 127.0.0.1 (forwarded_allow_ips)
@@ -24,6 +24,12 @@ def test_cookies_are_secure_when_a_trusted_proxy_says_https(make_app):
     cookie = session_cookie(proxied)
     assert "secure" in cookie.split("; ")
     assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_without_a_proxy_forwarded_headers_change_nothing(make_app):
+    server = make_app()  # the default: no proxy
+    forged = requests.get(server.url + "/login", headers={"X-Forwarded-Proto": "https"})
+    assert "secure" not in session_cookie(forged).split("; ")
 
 
 def test_cookies_are_always_secure_with_the_config_flag(make_app, web):
@@ -46,9 +52,16 @@ def test_static_files_are_public_and_hold_only_the_page_code(make_app):
     # Served without a login on purpose: the login page needs them, and they are the
     # same files as in the repository. Anything put in review/static is public.
     server = make_app()
-    assert sorted(p.name for p in STATIC.iterdir()) == ["review.css", "review.js"]
+    assert sorted(p.name for p in STATIC.iterdir()) == ["favicon.ico", "review.css", "review.js"]
     for name in ("review.css", "review.js"):
         r = requests.get(f"{server.url}/static/{name}", allow_redirects=False)
         assert r.status_code == 200
         assert r.text == (STATIC / name).read_text(encoding="utf-8")
     assert requests.get(f"{server.url}/static/../app.py").status_code == 404
+
+
+def test_the_favicon_is_served_without_a_login(make_app):
+    server = make_app()
+    r = requests.get(server.url + "/favicon.ico", allow_redirects=False)
+    assert r.status_code == 200 and r.headers["content-type"] == "image/x-icon"
+    assert r.content == (STATIC / "favicon.ico").read_bytes() and r.content[:4] == b"\0\0\1\0"

@@ -1,0 +1,79 @@
+"""What the core says (evidence kinds and sentences, the explanation line, errors) in the
+viewer's language, through papertally/locales. A sentence the catalogue does not know yet
+is shown as the core wrote it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from papertally.i18n import messages, translate
+
+# The evidence the explanation line names (as matching.match._explain picks it).
+_ALWAYS_SHOWN = ("guard", "affiliation")
+
+
+def evidence_kind(lang: str, e: dict) -> str:
+    key = f"evidence.kind.{e.get('kind')}"
+    return translate(lang, key) if key in messages("en") else str(e.get("kind"))
+
+
+def evidence_text(lang: str, e: dict) -> str:
+    """One evidence sentence: the catalogue's wording of its machine key and parameters
+    (`key`, `params`) when it has one, else the core's own sentence (`detail`)."""
+    worded = _worded(lang, f"evidence.{e.get('key')}", e.get("params") or {})
+    return worded if worded is not None else str(e.get("detail") or "")
+
+
+def _worded(lang: str, key: str, params: dict) -> str | None:
+    """The catalogue's text of `key` filled with `params`, or None when the catalogue has no
+    such key or the parameters do not fit its wording."""
+    text = messages(lang).get(key) or messages("en").get(key)
+    if text is None:
+        return None
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def explanation(lang: str, status: str, evidence: list[dict]) -> str:
+    """The one-line explanation (the status, then what decided it, strongest first), in
+    `lang`: the line matching.match writes, rebuilt from the stored evidence."""
+    shown = sorted(
+        (
+            e
+            for e in evidence
+            if float(e.get("weight") or 0.0) != 0.0 or e.get("kind") in _ALWAYS_SHOWN
+        ),
+        key=lambda e: -abs(float(e.get("weight") or 0.0)),
+    )
+    return f"{translate(lang, f'explain.{status}')}: " + "; ".join(
+        evidence_text(lang, e) for e in shown
+    )
+
+
+def error_text(lang: str, exc: Exception, fallback: str, zone: str = "UTC") -> str:
+    """An error's message in `lang` when it carries a catalogue key, else `fallback`
+    (a time in it is shown in `zone`)."""
+    params = dict(getattr(exc, "params", None) or {})
+    if "when" in params:
+        params["when"] = local_time(params["when"], zone)
+    worded = _worded(lang, str(getattr(exc, "key", None)), params)
+    return worded if worded is not None else fallback
+
+
+def local_time(value: str | dt.datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time (ISO text or an aware datetime) in the time zone `zone`; text that
+    is not a time is returned as is."""
+    if value in (None, ""):
+        return ""
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)  # stored times are UTC
+    return moment.astimezone(ZoneInfo(zone)).strftime(fmt)

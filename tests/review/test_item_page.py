@@ -1,0 +1,287 @@
+"""One item decidable on the page: the paper's own pages, every co-author with their printed
+affiliation, the member's papers with the same co-authors, why no affiliation is shown,
+the core's evidence and errors in the viewer's language, and times in the configured zone."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from db import links as links_db
+from review.paper_pages import paper_pages
+from review.wording import evidence_text, explanation, local_time
+
+
+def post(session, url, path, token, **data):
+    return session.post(
+        f"{url}{path}",
+        data={"csrf_token": token, **data},
+        headers={"Origin": url},
+        allow_redirects=False,
+    )
+
+
+def pages(venue, *sources):
+    return [
+        (p.kind, p.url)
+        for p in paper_pages(
+            {"venue": venue},
+            [{"source": s, "source_id": i, "url": u} for s, i, u in sources],
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("venue", "sources", "expected"),
+    [
+        # Paper Copilot's NeurIPS record: an OpenReview id and no URL
+        (
+            "NeurIPS",
+            [("paperlists", "RMeQjexaRj", None)],
+            [
+                ("openreview", "https://openreview.net/forum?id=RMeQjexaRj"),
+                ("pdf", "https://openreview.net/pdf?id=RMeQjexaRj"),
+            ],
+        ),
+        # CVPR: the CVF page, and its PDF beside it
+        (
+            "CVPR",
+            [
+                (
+                    "paperlists",
+                    "Prach_1-Lipschitz_Layers_CVPR_2024_paper",
+                    "https://openaccess.thecvf.com/content/CVPR2024/html/"
+                    "Prach_1-Lipschitz_Layers_CVPR_2024_paper.html",
+                )
+            ],
+            [
+                (
+                    "cvf",
+                    "https://openaccess.thecvf.com/content/CVPR2024/html/"
+                    "Prach_1-Lipschitz_Layers_CVPR_2024_paper.html",
+                ),
+                (
+                    "pdf",
+                    "https://openaccess.thecvf.com/content/CVPR2024/papers/"
+                    "Prach_1-Lipschitz_Layers_CVPR_2024_paper.pdf",
+                ),
+            ],
+        ),
+        (
+            "ACL",
+            [("acl-anthology", "2023.acl-long.1", "https://aclanthology.org/2023.acl-long.1")],
+            [
+                ("anthology", "https://aclanthology.org/2023.acl-long.1/"),
+                ("pdf", "https://aclanthology.org/2023.acl-long.1.pdf"),
+            ],
+        ),
+        # ICRA: an IEEE Xplore document number, with or without the site URL
+        (
+            "ICRA",
+            [("paperlists", "10160459", None)],
+            [("ieee", "https://ieeexplore.ieee.org/document/10160459/")],
+        ),
+        (
+            "IROS",
+            [("paperlists", "10341997", "https://ieeexplore.ieee.org/document/10341997/")],
+            [("ieee", "https://ieeexplore.ieee.org/document/10341997/")],
+        ),
+        # a digit id at a venue that is not IEEE's is not taken for a document number
+        ("CVPR", [("paperlists", "1234567", None)], []),
+        # one page from two sources is listed once
+        (
+            "NeurIPS",
+            [
+                ("paperlists", "RMeQjexaRj", None),
+                ("openreview", "RMeQjexaRj", "https://openreview.net/forum?id=RMeQjexaRj"),
+            ],
+            [
+                ("openreview", "https://openreview.net/forum?id=RMeQjexaRj"),
+                ("pdf", "https://openreview.net/pdf?id=RMeQjexaRj"),
+            ],
+        ),
+        # only web addresses become links
+        ("CVPR", [("paperlists", "x", "javascript:alert(1)")], []),
+    ],
+)
+def test_links_to_the_papers_own_pages_from_source_ids_and_urls(venue, sources, expected):
+    assert pages(venue, *sources) == expected
+
+
+@pytest.fixture
+def neurips_item(db, data, links):
+    """A NeurIPS paper by Tanaka and two co-authors as Paper Copilot lists it (an OpenReview
+    id, no affiliations), and an earlier paper of his with one of those co-authors."""
+    from db.links import store_candidates
+    from db.papers import store_records
+
+    store_records(
+        db,
+        [
+            data.paper(
+                "RMeQjexaRj",
+                "Policies from play",
+                [
+                    data.author("Hiroshi Tanaka", 1),
+                    data.author("Mei Ono", 2),
+                    data.author("Ken Ito", 3),
+                ],
+                venue="NeurIPS",
+                year=2023,
+            ),
+            data.paper(
+                "w1",
+                "Play data at scale",
+                [
+                    data.author("Hiroshi Tanaka", 1, "University of Tokyo"),
+                    data.author("Mei Ono", 2, "RIKEN"),
+                ],
+            ),
+        ],
+        None,
+    )
+    db.execute("UPDATE source_records SET url = NULL WHERE source_id = 'RMeQjexaRj'")
+    pid = {
+        r["source_id"]: r["paper_id"]
+        for r in db.query("SELECT source_id, paper_id FROM source_records")
+    }
+    existing = [
+        data.candidate(r["paper_id"], r["person_id"], r["mention"], r["score"], r["status"])
+        for r in db.query("SELECT * FROM links")
+    ]
+    store_candidates(
+        db,
+        [
+            *existing,
+            data.candidate(pid["RMeQjexaRj"], "p001", "paperlists:RMeQjexaRj#1", 0.65),
+            data.candidate(pid["w1"], "p001", "paperlists:w1#1", 0.97, status="confirmed"),
+        ],
+        "test",
+    )
+    return {
+        sid: db.execute("SELECT link_id FROM links WHERE paper_id = ?", [pid[sid]]).fetchone()[0]
+        for sid in ("RMeQjexaRj", "w1")
+    }
+
+
+def test_an_item_without_affiliations_says_why_and_links_its_forum(
+    review_app, web, neurips_item
+):
+    server, _, _ = review_app
+    s, _ = web.login(server.url, "tanaka")
+    html = s.get(f"{server.url}/queue?item={neurips_item['RMeQjexaRj']}").text
+    assert 'href="https://openreview.net/forum?id=RMeQjexaRj"' in html
+    assert 'href="https://openreview.net/pdf?id=RMeQjexaRj"' in html
+    assert "paperlists:RMeQjexaRj" not in html  # no bare source id instead of a link
+    why = re.search(r'<p class="why-none" id="why-none">(.*?)</p>', html).group(1)
+    assert "No source lists affiliations for NeurIPS" in why
+    assert "Full text not fetched" in why
+    # the place the attribution evidence of the full text will take
+    assert 'id="attribution" data-pending="enrich"' in html
+
+
+def test_every_coauthor_with_their_printed_affiliation_and_shared_papers(
+    review_app, web, links
+):
+    server, _, _ = review_app
+    s, _ = web.login(server.url, "tanaka")
+    html = s.get(f"{server.url}/queue?item={links['c1']}").text
+    authors = re.search(r'<ol class="authors" id="authors">(.*?)</ol>', html, re.S).group(1)
+    names = re.findall(r'<span class="aname">(.*?)</span>', authors)
+    assert names == ["Hiroshi Tanaka", "Ann Lee"]
+    assert '<li class="mention"><span class="aname">Hiroshi Tanaka</span> <span class="aaff">University of Tokyo</span>' in authors
+    assert "Ann Lee</span> <span class=\"muted\">no affiliation printed</span>" in authors
+    # with an affiliation printed for this author, no "why none" line
+    assert 'id="why-none"' not in html
+
+
+def test_the_members_other_papers_with_the_same_coauthors(db, neurips_item):
+    link = links_db.get_link(db, neurips_item["RMeQjexaRj"])
+    authors = links_db.paper_authors(db, link["mention"])
+    assert [(a["name"], a["is_mention"]) for a in authors] == [
+        ("Hiroshi Tanaka", 1), ("Mei Ono", 0), ("Ken Ito", 0)
+    ]
+    shared = links_db.papers_with_coauthors(
+        db, "p001", link["paper_id"], [a["name"] for a in authors if not a["is_mention"]]
+    )
+    assert [(p["title"], p["shared"], p["status"]) for p in shared] == [
+        ("Play data at scale", ["Mei Ono"], "confirmed")
+    ]
+
+
+def test_evidence_kinds_sentences_and_the_explanation_in_japanese(
+    review_app, db, web, links
+):
+    # an evidence item with a machine key and parameters (as matching stores them) and
+    # one without (an older run): the first is worded by the catalogue, the second as is
+    evidence = [
+        {"kind": "id", "weight": 0.6, "detail": "ORCID on OpenReview ~T1 matches (0000)",
+         "key": "openreview.orcid_agree", "params": {"profile": "~T1", "orcid": "0000"}},
+        {"kind": "name", "weight": 0.4, "detail": "printed name matches the roster name"},
+    ]
+    db.execute(
+        "UPDATE links SET evidence = ? WHERE link_id = ?", [json.dumps(evidence), links["c4"]]
+    )
+    db.conn.commit()
+    server, _, _ = review_app
+    s, _ = web.login(server.url, "sato")  # reads Japanese
+    html = s.get(f"{server.url}/queue?item={links['c4']}").text
+    table = re.search(r'<table class="evidence">(.*?)</table>', html, re.S).group(1)
+    kinds = re.findall(r'<td class="k">(.*?)</td>', table)
+    assert kinds == ["識別子", "氏名"]
+    assert "OpenReview ~T1 の ORCID が一致（0000）" in table
+    line = re.search(r'<p class="muted explanation">(.*?)</p>', html).group(1)
+    assert line.startswith("要確認: OpenReview ~T1 の ORCID が一致")
+    assert explanation("en", "needs_review", evidence) == (
+        "Needs review: ORCID on OpenReview ~T1 matches (0000); printed name matches the roster name"
+    )
+    # parameters the wording does not know: the core's own sentence
+    assert evidence_text("ja", {**evidence[0], "params": {}}) == evidence[0]["detail"]
+
+
+def test_errors_from_the_core_in_the_viewers_language(review_app, web):
+    server, _, _ = review_app
+    s, token = web.login(server.url, "sato")
+    r = post(s, server.url, "/links/999999/decide", token, action="accept")
+    assert r.status_code == 404
+    assert "項目 #999999 は存在しません。" in r.text and "does not exist" not in r.text
+    en, token = web.login(server.url, "tanaka")
+    r = post(en, server.url, "/links/999999/decide", token, action="accept")
+    assert "Item #999999 does not exist." in r.text
+
+
+def test_the_reason_is_limited_to_500_characters_on_the_server(review_app, db, web, links):
+    server, _, _ = review_app
+    s, token = web.login(server.url, "tanaka")
+    r = post(s, server.url, f"/links/{links['c4']}/decide", token,
+             action="reject", seen_decision="", reason="x" * 501)
+    assert r.status_code == 400 and "501 characters" in r.text
+    assert list(db.query("SELECT * FROM decisions")) == []
+    r = post(s, server.url, f"/links/{links['c4']}/decide", token,
+             action="reject", seen_decision="", reason="y" * 500)
+    assert r.status_code == 303
+    assert next(db.query("SELECT reason FROM decisions"))["reason"] == "y" * 500
+
+
+def test_times_are_shown_in_the_configured_zone_and_stored_in_utc(review_app, db, web, links):
+    server, settings, _ = review_app
+    assert settings.review.time_zone == "Asia/Tokyo"
+    s, token = web.login(server.url, "tanaka")
+    post(s, server.url, f"/links/{links['c4']}/decide", token, action="accept", seen_decision="")
+    stored = next(db.query("SELECT decided_at FROM decisions"))["decided_at"]
+    assert stored.endswith("+00:00")  # stored in UTC
+    shown = local_time(stored, "Asia/Tokyo")
+    log = s.get(server.url + "/log").text
+    assert "When (Asia/Tokyo)" in log and f"<td>{shown}</td>" in log
+    item = s.get(f"{server.url}/queue?status=all&item={links['c4']}").text
+    assert shown in item and stored not in item
+    assert local_time("2026-11-28T09:15:00+00:00", "Asia/Tokyo") == "2026-11-28 18:15"
+
+
+def test_an_unknown_time_zone_is_a_config_error():
+    from papertally.config import Review
+
+    with pytest.raises(ValueError, match="not an IANA time zone"):
+        Review(time_zone="Tokyo/Japan")
