@@ -170,6 +170,17 @@ def render(
     )
 
 
+def reason_of(form: dict, required: bool = False) -> str | None:
+    """The reason typed into the form (at most MAX_REASON characters); a PageError when
+    it is too long, or missing where one is `required`."""
+    reason = (form.get("reason") or "").strip()
+    if len(reason) > MAX_REASON:
+        raise PageError(400, "error.reason_too_long", n=len(reason), most=MAX_REASON)
+    if required and not reason:
+        raise PageError(400, "error.reason_required")
+    return reason or None
+
+
 def flash(request: Request, kind: str, text: str) -> None:
     request.session["flash"] = {"kind": kind, "text": text}
 

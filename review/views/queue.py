@@ -24,6 +24,7 @@ from review.web import (
     Form,
     PageError,
     User,
+    reason_of,
     back_to_queue,
     flash,
     int_or_none,
@@ -226,17 +227,6 @@ def rescored_since_shown(db, link_id: int, form: dict) -> bool:
     if not shown or link["decision_id"] != seen_decision(form):
         return False
     return evidence_version(link) != shown
-
-
-def reason_of(form: dict, required: bool = False) -> str | None:
-    """The reason typed into the form (at most MAX_REASON characters); a PageError when
-    it is too long, or missing where one is `required`."""
-    reason = (form.get("reason") or "").strip()
-    if len(reason) > MAX_REASON:
-        raise PageError(400, "error.reason_too_long", n=len(reason), most=MAX_REASON)
-    if required and not reason:
-        raise PageError(400, "error.reason_required")
-    return reason or None
 
 
 @router.post("/links/{link_id}/decide")

@@ -12,7 +12,7 @@ from db import links as links_db
 from db import rules as rules_db
 from matching.context import ID_SCHEMES
 from papertally.i18n import translate
-from review.web import Db, Form, User, back_to_queue, flash, render
+from review.web import Db, Form, PageError, User, back_to_queue, flash, reason_of, render
 
 router = APIRouter()
 
@@ -20,6 +20,9 @@ router = APIRouter()
 @router.post("/links/{link_id}/rules")
 def add_rule(request: Request, link_id: int, form: Form, user: User, db: Db):
     kind = form.get("kind")
+    reason = reason_of(form, required=True)
+    if form.get("confirm") != "yes":
+        raise PageError(400, "error.confirm_required")
     link = links_db.get_link(db, link_id)
     mention = links_db.mention_authorship(db, link["mention"]) or {}
     # The value comes from the stored mention, not from the form: a rule can only say
@@ -45,7 +48,7 @@ def add_rule(request: Request, link_id: int, form: Form, user: User, db: Db):
         value,
         scheme=scheme,
         by=user.name,
-        reason=(form.get("reason") or "").strip(),
+        reason=reason,
         from_link_id=link_id,
     )
     flash(request, "ok", translate(user.lang, "flash.rule", rule_id=rule_id))

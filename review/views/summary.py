@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from db import links as links_db
 from papertally import report as report_mod
 from papertally.config import Settings
+from review.service import harvested_venue_years
 from review.web import Db, User, int_or_none, render, state
 
 router = APIRouter()
@@ -45,11 +46,13 @@ def summary(request: Request, user: User, db: Db, fy: str | None = None):
     year = int_or_none(fy) or settings.fiscal_year_of(dt.date.today())
     if not 1990 <= year <= 2100:
         raise HTTPException(400, f"fiscal year {year} is out of range")
+    report = report_mod.build_report(db, settings, year)
     return render(
         request,
         "summary.html",
         user.lang,
         user=user,
-        report=report_mod.build_report(db, settings, year),
+        report=report,
+        harvested=harvested_venue_years(report),
         fiscal_years=fiscal_years(settings),
     )

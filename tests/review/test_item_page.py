@@ -285,3 +285,29 @@ def test_an_unknown_time_zone_is_a_config_error():
 
     with pytest.raises(ValueError, match="not an IANA time zone"):
         Review(time_zone="Tokyo/Japan")
+
+
+def test_the_summary_says_not_harvested_yet_per_venue_year(review_app, web):
+    server, _, _ = review_app
+    s, _ = web.login(server.url, "tanaka")
+    html = s.get(server.url + "/summary?fy=2024").text
+    # FY2024 counts CVPR, ACL, ICRA and NeurIPS 2024; only CVPR and ACL have papers here
+    marked = re.findall(r'<span class="vy unharvested">(\w+ \d{4})', html)
+    assert marked and "CVPR 2024" not in marked and "ACL 2024" not in marked
+    assert 'id="not-harvested"' in html and "to go" in html  # some harvested: gaps shown
+    html = s.get(server.url + "/summary?fy=2026").text
+    assert "Nothing harvested yet for FY2026" in html
+    assert "to go" not in html  # no "3 to go" for a zero that is not a count
+
+
+def test_short_of_target_counts_harvested_venue_years_only(db, links, review_config):
+    import datetime as dt
+
+    from papertally.config import load_settings
+    from review.service import short_themes
+
+    settings = load_settings(review_config)
+    # FY2026: nothing harvested, so no theme is short (every item the same marker before)
+    assert short_themes(db, settings, today=dt.date(2026, 6, 1)) == set()
+    # FY2024: CVPR and ACL harvested; T01 (1 confirmed of 1) met, T02 (0 of 1) short
+    assert short_themes(db, settings, today=dt.date(2024, 6, 1)) == {"T02"}

@@ -365,6 +365,12 @@ def test_bulk_accept_by_shared_orcid_touches_only_the_group_seen(review_app, db,
 def test_rules_from_an_item_use_the_printed_values(review_app, db, web):
     server, _, links = review_app
     s, token = web.login(server.url, "sato")
+    # a rule needs a reason and a confirmation
+    for missing in ({"confirm": "yes"}, {"reason": "his ORCID"}):
+        r = post(s, server.url, f"/links/{links['c1']}/rules", token,
+                 kind="id_is", scheme="orcid", **missing)
+        assert r.status_code == 400
+    assert review_db.load_rules(db) == []
     r = post(
         s,
         server.url,
@@ -372,6 +378,8 @@ def test_rules_from_an_item_use_the_printed_values(review_app, db, web):
         token,
         kind="id_is",
         scheme="orcid",
+        reason="his ORCID",
+        confirm="yes",
     )
     assert r.status_code == 303
     r = post(
@@ -381,6 +389,8 @@ def test_rules_from_an_item_use_the_printed_values(review_app, db, web):
         token,
         kind="never_at_org",
         value="Tokyo Institute of Technology",
+        reason="never at Tokyo Tech",
+        confirm="yes",
     )
     assert r.status_code == 303
     assert (
@@ -391,6 +401,8 @@ def test_rules_from_an_item_use_the_printed_values(review_app, db, web):
             token,
             kind="never_at_org",
             value="Somewhere not printed",
+            reason="x",
+            confirm="yes",
         ).status_code
         == 400
     )
@@ -402,6 +414,8 @@ def test_rules_from_an_item_use_the_printed_values(review_app, db, web):
             token,
             kind="id_is",
             scheme="orcid",
+            reason="his ORCID",
+            confirm="yes",
         ).status_code
         == 400
     )  # c3's author has no ORCID
