@@ -370,7 +370,7 @@ def test_rules_from_an_item_use_the_printed_values(review_app, db, web):
         r = post(s, server.url, f"/links/{links['c1']}/rules", token,
                  kind="id_is", scheme="orcid", **missing)
         assert r.status_code == 400
-    assert review_db.load_rules(db) == []
+    assert rules_db.load_rules(db) == []
     r = post(
         s,
         server.url,
