@@ -622,6 +622,67 @@ def decide_many(
     return written, skipped
 
 
+def record_bulk(
+    db: sqlite_utils.Database,
+    decisions: list[dict],
+    *,
+    grouped_by: str,
+    value: str,
+    from_link_id: int,
+    reason: str,
+) -> int | None:
+    """Name `decisions` (rows written by decide_many) as one bulk decision, so that one
+    undo takes them all back; returns its bulk_id (None when nothing was written)."""
+    if not decisions:
+        return None
+    first = decisions[0]
+    with db.atomic():
+        bulk_id = db["review_bulks"].insert(
+            {
+                "action": first["action"],
+                "grouped_by": grouped_by,
+                "value": value or "",
+                "from_link_id": from_link_id,
+                "decided_by": first["decided_by"],
+                "decided_at": first["decided_at"],
+                "reason": reason,
+            }
+        ).last_pk
+        db["review_bulk_decisions"].insert_all(
+            {"bulk_id": bulk_id, "decision_id": d["decision_id"]} for d in decisions
+        )
+    return bulk_id
+
+
+def bulk_of(db: sqlite_utils.Database, decision_id: int | None) -> int | None:
+    """The bulk decision `decision_id` was part of, or None."""
+    if decision_id is None:
+        return None
+    row = db.execute(
+        "SELECT bulk_id FROM review_bulk_decisions WHERE decision_id = ?", [decision_id]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def undo_bulk(
+    db: sqlite_utils.Database, bulk_id: int, by: str, reason: str | None = None
+) -> list[int]:
+    """Undo every decision of bulk `bulk_id` that is still in force (one undo row per
+    link, as a single undo would write); links decided again since are left alone.
+    Returns the link_ids undone."""
+    undone = []
+    with db.atomic():
+        for link_id, decision_id in db.execute(
+            """SELECT d.link_id, d.decision_id FROM review_bulk_decisions b
+               JOIN decisions d USING (decision_id) JOIN links l ON l.link_id = d.link_id
+               WHERE b.bulk_id = ? AND l.decision_id = d.decision_id ORDER BY d.link_id""",
+            [bulk_id],
+        ).fetchall():
+            decide(db, link_id, "undo", by, reason, expected_decision_id=decision_id)
+            undone.append(link_id)
+    return undone
+
+
 def queue_facets(db: sqlite_utils.Database) -> dict:
     """Values for the queue filters: themes, venues, years and members that have links."""
     return {

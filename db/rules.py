@@ -90,6 +90,20 @@ def deactivate_rule(db: sqlite_utils.Database, rule_id: int, *, by: str) -> None
             )
 
 
+def withdraw_rule(db: sqlite_utils.Database, rule_id: int, *, by: str, reason: str) -> None:
+    """Withdraw an active rule: a new audited row (who, when, why) and the rule no longer
+    applies from the next matching run. Raises NotFoundError if there is no such active
+    rule, PapertallyError without a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PapertallyError("withdrawing a rule needs a reason")
+    with db.atomic():
+        deactivate_rule(db, rule_id, by=by)
+        db["review_rule_withdrawals"].insert(
+            {"rule_id": rule_id, "withdrawn_by": by, "withdrawn_at": now(), "reason": reason}
+        )
+
+
 def list_rules(
     db: sqlite_utils.Database, *, include_inactive: bool = False
 ) -> list[dict]:
@@ -97,8 +111,10 @@ def list_rules(
     where = "" if include_inactive else "WHERE r.active = 1"
     return list(
         db.query(
-            f"""SELECT r.*, m.family_name, m.given_name, m.name_ja
+            f"""SELECT r.*, m.family_name, m.given_name, m.name_ja,
+                       w.reason AS withdrawn_reason
                 FROM review_rules r JOIN members m USING (person_id)
+                LEFT JOIN review_rule_withdrawals w USING (rule_id)
                 {where} ORDER BY r.rule_id DESC"""
         )
     )

@@ -278,6 +278,52 @@ def m0003_login_attempts(db: sqlite_utils.Database) -> None:
     )
 
 
+@review()
+def m0004_bulks_and_rule_withdrawals(db: sqlite_utils.Database) -> None:
+    # A bulk decision is one staff action over several links: its decisions rows stay one
+    # per link (the audit), and this names them together so one undo takes the whole bulk
+    # back. Append-only like the decisions.
+    db.execute(
+        """
+        CREATE TABLE review_bulks (
+            bulk_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            action TEXT NOT NULL,
+            grouped_by TEXT NOT NULL,
+            value TEXT NOT NULL DEFAULT '',
+            from_link_id INTEGER REFERENCES links(link_id),
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE review_bulk_decisions (
+            bulk_id INTEGER NOT NULL REFERENCES review_bulks(bulk_id),
+            decision_id INTEGER NOT NULL UNIQUE REFERENCES decisions(decision_id),
+            PRIMARY KEY (bulk_id, decision_id)
+        )"""
+    )
+    # Withdrawing a rule is a new row with who, when and why (the rule row keeps its
+    # active flag for the matcher's query).
+    db.execute(
+        """
+        CREATE TABLE review_rule_withdrawals (
+            withdrawal_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            rule_id INTEGER NOT NULL UNIQUE REFERENCES review_rules(rule_id),
+            withdrawn_by TEXT NOT NULL,
+            withdrawn_at TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )"""
+    )
+    for table in ("review_bulks", "review_bulk_decisions", "review_rule_withdrawals"):
+        for what in ("UPDATE", "DELETE"):
+            db.execute(
+                f"""CREATE TRIGGER {table}_no_{what.lower()} BEFORE {what} ON {table}
+                    BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"""
+            )
+
+
 # Nightly run summaries (db/runs.py).
 runs = Migrations("papertally.runs")
 

@@ -249,16 +249,22 @@ def decide(request: Request, link_id: int, form: Form, user: User, db: Db):
 
 @router.post("/links/{link_id}/undo")
 def undo(request: Request, link_id: int, form: Form, user: User, db: Db):
+    """Undo the decision in force on `link_id`; when it was part of a bulk decision, the
+    whole bulk is undone as one action."""
+    reason = reason_of(form)
     with db.atomic():
-        links_db.decide(
-            db,
-            link_id,
-            "undo",
-            user.name,
-            reason_of(form),
-            expected_decision_id=seen_decision(form),
-        )
-    flash(request, "ok", translate(user.lang, "flash.undo", link_id=link_id))
+        bulk_id = links_db.bulk_of(db, seen_decision(form))
+        if bulk_id is not None and links_db.get_link(db, link_id)["decision_id"] == seen_decision(form):
+            undone = links_db.undo_bulk(db, bulk_id, user.name, reason)
+        else:
+            links_db.decide(
+                db, link_id, "undo", user.name, reason, expected_decision_id=seen_decision(form)
+            )
+            undone = [link_id]
+    if len(undone) > 1:
+        flash(request, "ok", translate(user.lang, "flash.undo_bulk", n=len(undone), link_id=link_id))
+    else:
+        flash(request, "ok", translate(user.lang, "flash.undo", link_id=link_id))
     return back_to_queue(form, link_id)
 
 
@@ -287,6 +293,14 @@ def bulk(request: Request, link_id: int, form: Form, user: User, db: Db):
         targets = [i for i in found["link_ids"] if i in shown]
         written, skipped = links_db.decide_many(
             db, targets, action, user.name, f"{reason} [bulk from #{link_id}: {label}]"
+        )
+        links_db.record_bulk(
+            db,
+            written,
+            grouped_by=found["group"],
+            value=found["value"] or "",
+            from_link_id=link_id,
+            reason=reason,
         )
         decided = {d["link_id"] for d in written} | set(skipped)
         after = next_undecided(db, order, link_id, decided)

@@ -12,7 +12,17 @@ from db import links as links_db
 from db import rules as rules_db
 from matching.context import ID_SCHEMES
 from papertally.i18n import translate
-from review.web import Db, Form, PageError, User, back_to_queue, flash, reason_of, render
+from review.web import (
+    MAX_REASON,
+    Db,
+    Form,
+    PageError,
+    User,
+    back_to_queue,
+    flash,
+    reason_of,
+    render,
+)
 
 router = APIRouter()
 
@@ -63,11 +73,16 @@ def rules_page(request: Request, user: User, db: Db):
         user.lang,
         user=user,
         rules=rules_db.list_rules(db, include_inactive=True),
+        max_reason=MAX_REASON,
     )
 
 
 @router.post("/rules/{rule_id}/off")
 def rule_off(request: Request, rule_id: int, form: Form, user: User, db: Db):
-    rules_db.deactivate_rule(db, rule_id, by=user.name)
+    """Withdraw a rule: with a reason and a confirmation, kept as a new audited row."""
+    reason = reason_of(form, required=True)
+    if form.get("confirm") != "yes":
+        raise PageError(400, "error.confirm_required")
+    rules_db.withdraw_rule(db, rule_id, by=user.name, reason=reason)
     flash(request, "ok", translate(user.lang, "flash.rule_off", rule_id=rule_id))
     return RedirectResponse("/rules", status_code=303)

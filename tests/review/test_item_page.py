@@ -311,3 +311,47 @@ def test_short_of_target_counts_harvested_venue_years_only(db, links, review_con
     assert short_themes(db, settings, today=dt.date(2026, 6, 1)) == set()
     # FY2024: CVPR and ACL harvested; T01 (1 confirmed of 1) met, T02 (0 of 1) short
     assert short_themes(db, settings, today=dt.date(2024, 6, 1)) == {"T02"}
+
+
+def test_u_undoes_a_whole_bulk_decision_as_one_action(review_app, db, web, links):
+    server, _, _ = review_app
+    s, token = web.login(server.url, "tanaka")
+    r = post(s, server.url, f"/links/{links['c1']}/bulk", token, group="id:orcid",
+             action="accept", link_ids=f"{links['c1']},{links['c2']}", reason="same ORCID",
+             confirm="yes")
+    assert r.status_code == 303
+    # U posts the undo of the latest decision of mine in "recent decisions": one of the two
+    page = s.get(server.url + "/queue?status=all").text
+    form = re.search(
+        r'<form method="post" action="/links/(\d+)/undo" class="inline undo" data-mine="1">'
+        r'.*?name="seen_decision" value="(\d+)"', page, re.S,
+    )
+    r = post(s, server.url, f"/links/{form.group(1)}/undo", token, seen_decision=form.group(2))
+    assert r.status_code == 303
+    assert {links_db.get_link(db, links[k])["status"] for k in ("c1", "c2")} == {"needs_review"}
+    assert [d["action"] for d in db.query("SELECT action FROM decisions ORDER BY decision_id")] == [
+        "accept", "accept", "undo", "undo"
+    ]
+    assert "2 items are back as they were" in s.get(server.url + r.headers["location"]).text
+
+
+def test_a_rule_is_withdrawn_with_a_reason_as_a_new_audited_row(review_app, db, web, links):
+    from db import rules as rules_db
+
+    server, _, _ = review_app
+    s, token = web.login(server.url, "tanaka")
+    post(s, server.url, f"/links/{links['c1']}/rules", token, kind="id_is", scheme="orcid",
+         reason="his ORCID", confirm="yes")
+    (rule,) = rules_db.list_rules(db)
+    off = f"/rules/{rule['rule_id']}/off"
+    assert post(s, server.url, off, token, confirm="yes").status_code == 400
+    assert post(s, server.url, off, token, reason="wrong ORCID").status_code == 400
+    assert len(rules_db.load_rules(db)) == 1
+    assert post(s, server.url, off, token, reason="wrong ORCID", confirm="yes").status_code == 303
+    assert rules_db.load_rules(db) == []
+    (row,) = db.query("SELECT * FROM review_rule_withdrawals")
+    assert (row["rule_id"], row["withdrawn_by"], row["reason"]) == (rule["rule_id"], "tanaka", "wrong ORCID")
+    assert "“wrong ORCID”" in s.get(server.url + "/rules").text
+    # the withdrawal row is append-only, like the decisions
+    with pytest.raises(Exception, match="append-only"):
+        db.execute("DELETE FROM review_rule_withdrawals")
