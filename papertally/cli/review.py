@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from db.links import QUEUE_STATUSES
 from papertally.cli.common import (
     Context,
     echo_json,
@@ -16,16 +17,6 @@ from papertally.cli.common import (
     year_option,
 )
 from papertally.errors import PapertallyError
-
-STATUSES = (
-    "pending",
-    "needs_review",
-    "second_look",
-    "confirmed",
-    "rejected",
-    "decided",
-    "all",
-)
 
 
 @click.group()
@@ -48,7 +39,7 @@ def _name(row: dict) -> str:
 @format_option("table", "json")
 @click.option(
     "--status",
-    type=click.Choice(STATUSES),
+    type=click.Choice(QUEUE_STATUSES),
     default="pending",
     show_default=True,
     help="pending = needs review or flagged for a second look.",
@@ -257,23 +248,17 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     """
     import uvicorn
 
-    from review.app import create_app
+    from review.app import create_app, server_options
 
     settings = ctx.settings
     app = create_app(settings, ctx.db_path)
     host = host or settings.review.host
     port = port or settings.review.port
     click.echo(f"papertally review on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    # Behind a reverse proxy in [review] forwarded_allow_ips, its X-Forwarded-For gives the
-    # client address the login limits count, and X-Forwarded-Proto: https makes cookies Secure.
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        proxy_headers=True,
-        forwarded_allow_ips=settings.review.forwarded_allow_ips,
-    )
+    # Behind the reverse proxy named in [review] forwarded_allow_ips, its X-Forwarded-For
+    # gives the client address the login limits count and X-Forwarded-Proto: https makes
+    # cookies Secure; with no proxy named (the default) those headers are ignored.
+    uvicorn.run(app, host=host, port=port, log_level="warning", **server_options(settings))
 
 
 @click.group()
