@@ -188,10 +188,11 @@ def why_no_affiliation(lang: str, paper: dict, mention: dict | None, authors: li
     if mention is None or json.loads(mention["affiliations"] or "[]"):
         return ""
     if json.loads(mention["paper_affiliations"] or "[]"):
-        return ""
+        return translate(lang, "item.why_paper_level", source=mention["source"], venue=paper["venue"])
     if any(a["affiliations"] for a in authors):
         return translate(lang, "item.why_none_author", source=mention["source"])
-    return " ".join(
+    # Japanese sentences follow each other without a space.
+    return ("" if lang == "ja" else " ").join(
         (
             translate(lang, "item.why_none_venue", venue=paper["venue"], source=mention["source"]),
             translate(lang, "item.why_none_fulltext"),
