@@ -41,7 +41,7 @@ def build_real_queue(db, settings, shared_data: Path) -> None:
     from harvesters.registry import parse_file
     from papertally.pipeline import import_roster_file, run_matching
 
-    import_roster_file(db, REPO / "bench" / "labels" / "roster.csv")
+    import_roster_file(db, settings, REPO / "bench" / "labels" / "roster.csv")
     for source, path, venue, year in LISTS:
         store_records(db, parse_file(source, shared_data / path, venue, year).records, None)
     run_matching(db, settings)
