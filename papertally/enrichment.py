@@ -30,6 +30,7 @@ Outcome.calls / bytes / price (calls by price class) are summed into the night's
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
@@ -220,11 +221,13 @@ def summary_line(summary: dict[str, KindSummary]) -> str:
     for kind, s in summary.items():
         counts = {"ok": s.ok, "none": s.none, "not fetched": s.not_fetched}
         detail = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+        price = ", ".join(f"{n} {cls}" for cls, n in s.price.items() if n)
         parts.append(
             f"{kind} {s.candidates} candidates: {s.asked} asked"
             + (f" ({detail})" if detail else "")
-            + f", {s.no_input} without input, {s.cached} cached; {s.calls} calls, "
-            f"{s.bytes:,} bytes"
+            + f", {s.no_input} without input, {s.cached} cached; {s.calls} calls"
+            + (f" ({price})" if price else "")
+            + f", {s.bytes:,} bytes"
         )
     return "enrichment: " + ("; ".join(parts) if parts else "no enricher")
 
@@ -263,7 +266,20 @@ class FullTextEnricher:
         return links[0] if links else ""
 
     def enrich(self, todo: list[Candidate], client: HttpClient) -> dict[str, Outcome]:
-        return {c.paper_id: self.enrich_one(c, client) for c in todo}
+        out: dict[str, Outcome] = {}
+        # A host that answered 429/5xx after the client's retries (or a spent budget) is
+        # not asked again tonight: its other candidates wait for the next night instead of
+        # each sitting through the same backoff.
+        resting: dict[str, str] = {}
+        for c in todo:
+            host = urlsplit(self.inputs(c)).netloc
+            if host in resting:
+                out[c.paper_id] = Outcome(NOT_FETCHED, f"not asked tonight: {host} {resting[host]}")
+                continue
+            out[c.paper_id] = outcome = self.enrich_one(c, client)
+            if outcome.status == NOT_FETCHED:
+                resting[host] = "refused or failed earlier tonight"
+        return out
 
     def enrich_one(self, c: Candidate, client: HttpClient) -> Outcome:
         url = self.inputs(c)

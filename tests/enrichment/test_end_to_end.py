@@ -62,7 +62,8 @@ def night(db, settings, tmp_path):
     responses.add(responses.GET, LIST, json=_paperlist())
     for name, (_title, ack) in PAPERS.items():
         responses.add(responses.GET, f"{CVF}/content/CVPR2024/papers/{name}_CVPR_2024_paper.pdf",
-                      body=pdfkit.paper(ack=ack), content_type="application/pdf")
+                      body=pdfkit.paper(ack=ack, authors=["Kazuki Ogasawara^{1}, Hanako Suzuki^{2}"]),
+                      content_type="application/pdf")
 
     def run():
         client = make_client(s, sleep=lambda _s: None)
@@ -84,6 +85,12 @@ def test_harvest_match_enrich_report_in_both_rules_and_a_quiet_second_night(nigh
     assert (first.candidates, first.ok, first.calls) == (2, 2, 2)
     assert _pdf_calls() == 2
     assert db.execute("SELECT count(*) FROM links WHERE status = 'confirmed'").fetchone()[0] == 2
+    # Matching again (as the enrich step does after a night that learnt something) lists
+    # the PDF's author line and the acknowledgement as evidence.
+    run_matching(db, s)
+    lines = sorted(r[0] for r in db.execute("SELECT explanation FROM links").fetchall())
+    assert all('PDF p.1: "Kazuki Ogasawara¹ ... ¹The University of Tokyo"' in e for e in lines)
+    assert sum(f"acknowledges {pdfkit.GRANT} (p.4:" in e for e in lines) == 1
 
     def counted(rule):
         program = s.program.model_copy(update={"attribution": rule})

@@ -137,11 +137,33 @@ def test_offline_is_not_fetched_never_a_failure_and_the_next_night_fetches(linke
 def test_bad_answers_are_a_reason_never_a_crash(linked, body, status, ctype, expect, reason):
     db, ids = linked
     _serve("A", body, status, ctype)
-    _serve("B", pdfkit.paper(ack=None))
+    # B on another host, so that a host resting after a 429 storm does not touch it.
+    other = "http://127.0.0.2:9/content/CVPR2024/html/B_CVPR_2024_paper.html"
+    db.execute("UPDATE source_records SET url = ? WHERE source_id = 'B'", [other])
+    responses.add(responses.GET, other.replace("/html/", "/papers/").replace(".html", ".pdf"),
+                  body=pdfkit.paper(ack=None), content_type="application/pdf")
     s = run_enrichers(db, [FullTextEnricher(_settings())], _client())[FULLTEXT]
     row = load(db, [ids["A"]], FULLTEXT)[(ids["A"], FULLTEXT)]
     assert row.status == expect and reason in row.reason
     assert s.ok == 1  # the other candidate is unaffected
+
+
+@responses.activate
+def test_a_host_in_a_429_storm_is_asked_once_per_night_and_again_the_next(linked):
+    db, ids = linked
+    _serve("A", b"slow down", 429, "text/plain")
+    _serve("B", b"slow down", 429, "text/plain")
+    night = run_enrichers(db, [FullTextEnricher(_settings())], _client())[FULLTEXT]
+    assert night.not_fetched == 2
+    assert len(responses.calls) == 2  # one candidate, the client's one retry; the other waits
+    reasons = sorted(r.reason for r in load(db, kind=FULLTEXT).values())
+    assert "HTTP 429" in reasons[0]
+    assert reasons[1].startswith("not asked tonight: 127.0.0.1:9 refused or failed")
+    responses.replace(responses.GET, PDF.format("A"), body=pdfkit.paper(ack=None),
+                      content_type="application/pdf")
+    responses.replace(responses.GET, PDF.format("B"), body=pdfkit.paper(ack=None),
+                      content_type="application/pdf")
+    assert run_enrichers(db, [FullTextEnricher(_settings())], _client())[FULLTEXT].ok == 2
 
 
 @responses.activate
