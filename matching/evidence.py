@@ -38,10 +38,22 @@ SENTENCES: dict[str, str] = {
     "name.ja": "name matches the roster's Japanese name ({printed})",
     "name.differs": "name differs ({printed} vs {roster})",
     "name.unusual_order": "name read in an unusual order",
-    "name_rarity.common": "{family} is a common family name (1 in {one_in} mentions)",
-    "name_rarity.fairly_common": "{family} is a fairly common family name (1 in {one_in} mentions)",
-    "name_rarity.rare": "{family} is a rare family name (1 in {one_in} mentions)",
-    "name_rarity.unseen": "{family} is a rare family name (not seen elsewhere)",
+    **{
+        f"name_rarity.{key}{group}": template.format(word=word)
+        for key, word in (
+            ("common", "common"),
+            ("fairly_common", "fairly common"),
+            ("rare", "rare"),
+        )
+        for group, template in (
+            ("", "{{name}} is a {word} name here (about 1 in {{one_in}} full names; {{family}}: 1 in {{family_one_in}} mentions)"),
+            ("_ja", "{{name}} is a {word} name among the Japanese names here (about 1 in {{one_in}}; {{family}}: 1 in {{family_one_in}})"),
+            (
+                "_ja_ranking",
+                "{{name}} is a {word} name among the Japanese names here (about 1 in {{one_in}}; {{family}}: 1 in {{family_one_in}} people in Japan)",
+            ),
+        )
+    },
     **{f"affiliation.{k}": v for k, v in ORG_SENTENCES.items() if k not in ("different", "no_match")},
     "affiliation.different": ORG_SENTENCES["different"] + " (roster: {roster})",
     "affiliation.no_match": ORG_SENTENCES["no_match"] + " (roster: {roster})",
@@ -57,9 +69,9 @@ SENTENCES: dict[str, str] = {
     "window.before": "paper ({day}) is before membership start {start}",
     "window.after": "paper ({day}) is after membership end {end}",
     "coauthor.confirmed": "co-author {names} is a confirmed member of the same project",
-    "guard.initials": "initials alone never confirm",
-    "guard.family_only": "only the family name agrees",
-    "guard.no_support": "no identifier or affiliation supports it",
+    "cap.initials": "capped at {score}: initials alone never confirm",
+    "cap.family_only": "capped at {score}: only the family name agrees",
+    "cap.no_support": "capped at {score}: no identifier or affiliation supports it",
 }
 
 # Parameters appended in brackets after the sentence when present.

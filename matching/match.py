@@ -64,7 +64,9 @@ __all__ = [
 ]
 
 # Bump whenever scoring or decisions change: stored with every machine decision.
-MATCHER_VERSION = "1.1.1"
+MATCHER_VERSION = "1.2.0"
+# A name rated at most this rare (log10(5): a fifth of "common") is "fairly common".
+FAIRLY_COMMON = math.log10(5)
 
 
 @dataclass(frozen=True)
@@ -406,34 +408,35 @@ class Matcher:
         return sc
 
     def rarity(self, i: int) -> Rarity:
-        """How common member i's family name is among the harvested mentions (cached)."""
+        """How common member i's full name is among the harvested mentions (cached)."""
         hit = self._rarity_cache.get(i)
         if hit is None:
             p = self.index.persons[i]
-            if self.stats is not None and self.stats.total:
-                rarity = self.stats.rarity(p.family_name)
-                common = self.stats.is_common(p.family_name)
-                share = self.stats.share(p.family_name)
+            freq = (
+                self.stats.full_name(p.family_name, p.given_name or "")
+                if self.stats is not None
+                else None
+            )
+            if freq is None:
+                hit = Rarity(None, True)  # no statistics: every name counts as common
+            else:
                 word = (
                     "common"
-                    if common
+                    if freq.common
                     else "fairly_common"
-                    if share >= self.stats.common_share / 5
+                    if freq.rarity <= FAIRLY_COMMON
                     else "rare"
                 )
-                weight = round(W_RARITY * rarity, 3)
-                if share:
-                    ev = evidence(
-                        f"name_rarity.{word}",
-                        weight,
-                        family=p.family_name,
-                        one_in=f"{round(1 / share):,}",
-                    )
-                else:
-                    ev = evidence("name_rarity.unseen", weight, family=p.family_name)
-                hit = Rarity(ev, common)
-            else:
-                hit = Rarity(None, True)  # no statistics: every name counts as common
+                group = "_ja_ranking" if freq.by_ranking else "_ja" if freq.japanese else ""
+                ev = evidence(
+                    f"name_rarity.{word}{group}",
+                    round(W_RARITY * freq.rarity, 3),
+                    name=f"{p.given_name or ''} {p.family_name}".strip(),
+                    family=p.family_name,
+                    one_in=f"{round(1 / (freq.family_share * freq.given_share)):,}",
+                    family_one_in=f"{round(1 / freq.family_share):,}",
+                )
+                hit = Rarity(ev, freq.common)
             self._rarity_cache[i] = hit
         return hit
 
@@ -542,9 +545,7 @@ class Matcher:
             reason = None
             if sc.name_level not in ("exact", "variant"):
                 reason = (
-                    "guard.initials"
-                    if sc.name_level == "initials"
-                    else "guard.family_only"
+                    "cap.initials" if sc.name_level == "initials" else "cap.family_only"
                 )
             elif not sc.aff_support and (
                 sc.common_name
@@ -552,11 +553,22 @@ class Matcher:
             ):
                 # Never confirm on a name alone: without an identifier or an affiliation,
                 # only a rare name with a confirmed co-author from the project may confirm.
-                reason = "guard.no_support"
+                reason = "cap.no_support"
             if reason:
+                # A cap, shown as one: the evidence summed higher, the score stops below
+                # the confirm threshold.
                 status = "needs_review"
                 score = min(score, confirm_threshold - 0.01)
-                evidence_list = [*evidence_list, evidence(reason, 0.0)]
+                cap = evidence(reason, 0.0, score=f"{score:.2f}")
+                return Candidate(
+                    paper_id=sc.mention.paper_id,
+                    person_id=self.index.persons[sc.person].person_id,
+                    mention_key=sc.mention.key,
+                    score=round(score, 4),
+                    status=status,
+                    evidence=(*evidence_list, cap),
+                    explanation=_explain(status, evidence_list, cap),
+                )
         return Candidate(
             paper_id=sc.mention.paper_id,
             person_id=self.index.persons[sc.person].person_id,
@@ -584,13 +596,17 @@ _STATUS_WORD = {
 }
 
 
-def _explain(status: Status, evidence: Sequence[Evidence]) -> str:
-    """One line: the status, then the pieces that decided it, strongest first."""
+def _explain(
+    status: Status, evidence: Sequence[Evidence], cap: Evidence | None = None
+) -> str:
+    """One line: the status (and a cap, if one held the score), then the pieces that
+    decided it, strongest first."""
     shown = sorted(
-        (e for e in evidence if e.weight != 0.0 or e.kind in ("guard", "affiliation")),
+        (e for e in evidence if e.weight != 0.0 or e.kind == "affiliation"),
         key=lambda e: -abs(e.weight),
     )
-    return f"{_STATUS_WORD[status]}: " + "; ".join(e.detail for e in shown)
+    head = _STATUS_WORD[status] + (f" ({cap.detail})" if cap is not None else "")
+    return f"{head}: " + "; ".join(e.detail for e in shown)
 
 
 def match_all(

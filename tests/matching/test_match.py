@@ -388,3 +388,20 @@ def test_ror_ids_from_the_source_count_as_affiliation():
         context=MatchContext(name_stats=STATS, keep_rejected_from=0.0),
     )[("paper1", "p2")]
     assert other.status == "rejected"  # The University of Tokyo is not Kyoto University
+
+
+def test_a_guard_shows_as_a_cap_with_the_score_it_held():
+    c = run([mention("T. Harada", affiliations=("The University of Tokyo",))])[
+        ("paper1", "p1")
+    ]
+    assert c.status == "needs_review" and c.score == 0.84
+    assert c.explanation.startswith(
+        "Needs review (capped at 0.84: initials alone never confirm): "
+    )
+    cap = c.evidence[-1]
+    assert (cap.kind, cap.key, dict(cap.params)) == (
+        "cap",
+        "cap.initials",
+        {"score": "0.84"},
+    )
+    assert "+0.00" not in c.explanation and "guard" not in c.explanation
