@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,17 +32,29 @@ _ABBREV = (
     (re.compile(r"&"), " and "),
 )
 _NON_WORD = re.compile(r"[^\w]+")
+# A word broken across a line in the PDF the source read: "Kyoto Univer-sity",
+# "Technol-ogy". (Address words such as "Bunkyo-ku" join too, on both sides alike.)
+_LINE_BREAK = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _STOP = frozenset({"the"})
-# Affiliation separators: "Tohoku University / RIKEN", "A; B", "A | B". Commas separate
-# departments from institutions ("Dept. of CS, The University of Tokyo, Japan").
-_SEGMENT = re.compile(r"\s*(?:[;|/,]|\band\b(?=\s+(?:the\s+)?[A-Z]))\s*")
+# Affiliation separators: "Tohoku University / RIKEN", "A; B", "A | B", "A+B" (Paper
+# Copilot's double affiliations in CoRL and RSS). Commas separate departments from
+# institutions and from the postal address ("Dept. of CS, The University of Tokyo, 7-3-1
+# Hongo, Bunkyo-ku, Tokyo 113-8656, Japan").
+_SEGMENT = re.compile(r"\s*(?:[;|/,+]|\band\b(?=\s+(?:the\s+)?[A-Z]))\s*")
+_PIECES = re.compile(r"\s*[;|/+]\s*|\s*,\s*")
+# Spaces and middle dots left out when comparing Japanese names (company forms such as
+# 株式会社 stay: names are found as substrings, so 株式会社デンソー contains デンソー).
+_JA_NOISE = re.compile(r"[\s・･]+")
+# Cities that share a name with an organisation of the table: in a postal address after
+# the organisation ("Aichi Institute of Technology, Toyota, Japan") they are places.
+_PLACES = frozenset({"toyota", "hitachi"})
 FUZZY_CUTOFF = 92.0
 
 
 @lru_cache(maxsize=200_000)
 def normalise_org(text: str) -> str:
     """An affiliation reduced for comparison: folded, abbreviations expanded, no "the"."""
-    t = fold(text)
+    t = fold(_LINE_BREAK.sub("", text))
     for pattern, repl in _ABBREV:
         t = pattern.sub(repl, t)
     words = [w for w in _NON_WORD.sub(" ", t).split() if w not in _STOP]
@@ -62,6 +75,12 @@ def segments(affiliation: str) -> tuple[str, ...]:
     out.extend(f"{a} {b}" for a, b in itertools.pairwise(normed))
     seen: set[str] = set()
     return tuple(s for s in out if s and not (s in seen or seen.add(s)))
+
+
+def ja_key(text: str) -> str:
+    """A Japanese organisation name for comparing: width folded (NFKC), spaces and middle
+    dots removed (プリファード・ネットワークス = プリファードネットワークス)."""
+    return _JA_NOISE.sub("", unicodedata.normalize("NFKC", text))
 
 
 def org_similarity(a: str, b: str) -> float:
@@ -149,7 +168,8 @@ class OrgTable:
             if not text:
                 return
             if _CJK.search(text):
-                if curated or text not in ja:
+                text = ja_key(text)
+                if text and (curated or text not in ja):
                     ja[text] = org_id
                 return
             key = normalise_org(text)
@@ -223,25 +243,34 @@ class OrgTable:
 
     def _resolve(self, affiliation: str) -> frozenset[str]:
         found: set[str] = set()
-        pieces = [
-            normalise_org(p).split()
-            for p in re.split(r"\s*[;|/]\s*|\s*,\s*", affiliation)
-        ]
-        for words in pieces:
-            found.update(self._runs(words))
-        # Adjacent pieces together: "Honda Research Institute, San Jose" is HRI USA.
+        pieces = [normalise_org(p).split() for p in _PIECES.split(affiliation)]
+        for n, words in enumerate(pieces):
+            if n and " ".join(words) in _PLACES:
+                continue  # a city in the postal address, not the company
+            found.update(oid for _, _, oid in self._runs(words))
+        # Adjacent pieces together: "Honda Research Institute, San Jose" is HRI USA. A run
+        # across the boundary whose second part is already an organisation on its own
+        # ("... Science, The University of Tokyo" read as "Science University of Tokyo")
+        # is not a name.
         for a, b in itertools.pairwise(pieces):
-            found.update(self._runs(a + b))
+            own_b = self._runs(b)
+            for i, j, oid in self._runs(a + b):
+                if i < len(a) < j and not any(
+                    x == 0 and y >= j - len(a) for x, y, _ in own_b
+                ):
+                    found.add(oid)
         if _CJK.search(affiliation):
-            rest = affiliation
+            rest = ja_key(affiliation)
             for text, oid in self.ja:
                 if text in rest:
                     found.add(oid)
                     rest = rest.replace(text, " ")
         for token in _ACRONYM_TOKEN.findall(affiliation):
-            oid = self.acronyms.get(token)
-            if oid:
-                found.add(oid)
+            # "CNRS-AIST": each part of a hyphenated token is looked up too.
+            for part in (token, *token.split("-")) if "-" in token else (token,):
+                oid = self.acronyms.get(part)
+                if oid:
+                    found.add(oid)
         return self._most_specific(found)
 
     def resolve_all(self, affiliations: tuple[str, ...]) -> frozenset[str]:
@@ -273,7 +302,9 @@ class OrgTable:
         }
         return frozenset(set(found) - drop)
 
-    def _runs(self, words: list[str]) -> set[str]:
+    def _runs(self, words: list[str]) -> list[tuple[int, int, str]]:
+        """(start, end, org id) of the names found as whole-word runs, longest first,
+        none inside a longer one."""
         hits: list[tuple[int, int, str]] = []
         n = len(words)
         for i in range(n):
@@ -284,12 +315,11 @@ class OrgTable:
                         continue
                     hits.append((i, j, oid))
                     break
-        # Keep only runs not inside a longer run.
-        kept = set()
-        for i, j, oid in hits:
-            if not any(a <= i and j <= b and (b - a) > (j - i) for a, b, _ in hits):
-                kept.add(oid)
-        return kept
+        return [
+            (i, j, oid)
+            for i, j, oid in hits
+            if not any(a <= i and j <= b and (b - a) > (j - i) for a, b, _ in hits)
+        ]
 
     def ancestors(self, oid: str) -> list[str]:
         """`oid` and its parents within the same legal entity."""

@@ -149,3 +149,100 @@ def test_shipped_table_is_small_and_has_sources_note():
     total = sum(f.stat().st_size for f in _DATA.iterdir())
     assert total < 400_000
     assert (_DATA / "SOURCES.md").exists()
+
+
+# Real affiliation strings of the robotics venues (../shared/data/paperlists: IROS 2023's
+# IEEE addresses, CoRL 2025 and RSS 2024/2025 double affiliations), as the matcher sees them.
+@pytest.mark.parametrize(
+    "printed, expected",
+    [
+        # Full postal addresses: the organisation, never a place of the address.
+        (
+            "Dept. of Mechano-Informatics, Univ. of Tokyo, 7-3-1 Hongo, Bunkyo-ku, Tokyo 113-8656, Japan",
+            {"utokyo"},
+        ),
+        (
+            "Department of Mechano- Informatics, Graduate School of Information Science and Technology, The University of Tokyo, Tokyo, Japan",
+            {"utokyo"},
+        ),
+        (
+            "Institute of In-dustrial Science, The University of Tokyo, Meguro-ku, Tokyo, Japan",
+            {"utokyo"},  # not "Science University of Tokyo" read across the comma
+        ),
+        (
+            "Aichi Institute of Technology Graduate School of Business Administration and Computer Science, Toyota, Japan",
+            {"ror:02qsepw74"},  # Toyota is the city here, not Toyota Motor
+        ),
+        (" Frontier Research Center, Toyota Motor Corporation, Aichi, Japan", {"toyota"}),
+        (" Toyota Central R&D Labs., Inc., Aichi, Japan", {"tcrdl"}),
+        (" OMRON SINIC X Corporation (OSX), Tokyo, Japan", {"omron-sinicx"}),
+        (
+            "Department of Mechanical Engineering and Science, Graduate School of Engineering, Kyoto Univer-sity, Kyoto, Japan",
+            {"kyoto-u"},  # a word broken across a line of the PDF
+        ),
+        (
+            "Graduate School of Advanced Science and Technology, Japan Advanced Institute of Science and Technol-ogy, Ishikawa, Japan",
+            {"jaist"},
+        ),
+        ("Graduate School of Informatics, University of Kyoto, Kyoto, Japan", {"kyoto-u"}),
+        ("JRL (Joint Robotics Laboratory), IRL, CNRS-AIST, Tsukuba, Japon", {"aist"}),
+        (" Faculty of Informatics, Kansai University, Takatsuki, Osaka, Japan", {"kansai-u"}),
+        ("Mujin Inc, Tokyo, Japan", {"mujin"}),
+        (
+            "National Institute of Informatics/The Graduate University for Advanced Studies, SOKENDAI, Tokyo, Japan",
+            {"nii", "sokendai"},
+        ),
+        # A+B double affiliations.
+        ("MIT CSAIL+Toyota Research Institute", {"tri"}),
+        (" Google DeepMind+Stanford University", set()),  # neither in the Japan table
+        ("The University of Tokyo+Sony AI", {"utokyo", "sony-ai"}),
+        ("Keio University, Tokyo Institute of Technology", {"keio", "isct"}),
+        # Empty per-author fields resolve to nothing (the matcher says "no affiliation").
+        ("", set()),
+        ("   ", set()),
+    ],
+)
+def test_robotics_venue_affiliations_resolve(printed, expected):
+    assert set(org_table().resolve(printed)) == expected
+
+
+# The roster in katakana, the paper in English: the same organisation.
+@pytest.mark.parametrize(
+    "roster, printed",
+    [
+        ("ソニー", "Sony"),
+        ("ソニーグループ株式会社", "Sony Group Corporation, Tokyo, Japan"),
+        ("トヨタ自動車", "Frontier Research Center, Toyota Motor Corporation, Aichi, Japan"),
+        ("オムロン", "OMRON Corporation"),
+        ("オムロン サイニックエックス", "OMRON SINIC X Corporation (OSX), Tokyo, Japan"),
+        ("プリファード・ネットワークス", "Preferred Networks, Inc."),
+        ("プリファードネットワークス", "PFN"),
+        ("ファナック", "FANUC Corporation, Yamanashi, Japan"),
+        ("安川電機", "Yaskawa Electric Corporation"),
+        ("川崎重工業", "Kawasaki Heavy Industries, Ltd."),
+        ("デンソー", "DENSO Corporation"),
+        ("デンソーウェーブ", "DENSO WAVE Inc."),
+        ("ホンダ", "Honda R&D Co. Ltd."),
+        ("パナソニック", "R&D Division, Panasonic Holdings Corporation, Osaka, Japan"),
+        ("セイコーエプソン", "Seiko Epson Corporation"),
+        ("ムジン", "Mujin Inc, Tokyo, Japan"),
+        ("テレイグジスタンス", "Telexistence Inc."),
+        ("サイバーエージェント", "CyberAgent AI Lab"),
+        ("千葉工業大学", "Future Robotics Technology Center, Chiba Institute of Technology"),
+        ("ＮＴＴ", "NTT Communication Science Laboratories"),  # full-width letters
+    ],
+)
+def test_katakana_roster_names_agree_with_english_ones(roster, printed):
+    assert compare_orgs((roster,), (printed,)).kind in ("same", "part_of")
+
+
+@pytest.mark.parametrize(
+    "roster, printed",
+    [
+        ("トヨタ", "Toyota Research Institute"),  # TRI is its own organisation
+        ("ファナック", "Yaskawa Electric Corporation"),
+        ("デンソー", "DENSO IT Laboratory"),
+    ],
+)
+def test_katakana_look_alikes_do_not_agree(roster, printed):
+    assert compare_orgs((roster,), (printed,)).kind in ("different", "related")
