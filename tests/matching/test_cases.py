@@ -285,3 +285,29 @@ def test_common_name_without_affiliation_is_never_confirmed():
         None,
         "rejected",
     )
+
+
+# The robotics venues' affiliation forms, real strings from ../shared/data/paperlists
+# (IROS 2023 addresses, CoRL/RSS `A+B`), against a roster written in English, kanji or
+# katakana: a rare name confirms only where the organisation agrees.
+@pytest.mark.parametrize(
+    "roster_aff, printed_aff, expected",
+    [
+        ("東京大学", "Department of Mechano-Informatics, The University of Tokyo, Tokyo, Japan", "confirmed"),
+        ("Univ. of Tokyo", "Dept. of Mechano-Informatics, Univ. of Tokyo, 7-3-1 Hongo, Bunkyo-ku, Tokyo 113-8656, Japan", "confirmed"),
+        ("The University of Tokyo", "Institute of In-dustrial Science, The University of Tokyo, Meguro-ku, Tokyo, Japan", "confirmed"),
+        ("Tokyo University of Science", "Institute of Industrial Science, The University of Tokyo, Tokyo, Japan", "needs_review"),
+        ("Kyoto University", "Graduate School of Engineering, Kyoto Univer-sity, Kyoto, Japan", "confirmed"),
+        ("トヨタ自動車", "Aichi Institute of Technology Graduate School of Business Administration and Computer Science, Toyota, Japan", "needs_review"),
+        ("トヨタ自動車", " Frontier Research Center, Toyota Motor Corporation, Aichi, Japan", "confirmed"),
+        ("産業技術総合研究所", "JRL (Joint Robotics Laboratory), IRL, CNRS-AIST, Tsukuba, Japon", "confirmed"),
+        ("ソニー", "The University of Tokyo+Sony", "confirmed"),
+        ("The University of Tokyo", "Sony AI+The University of Tokyo", "confirmed"),
+        ("ファナック", "FANUC Corporation, Yamanashi, Japan", "confirmed"),
+        ("ムジン", "Mujin Inc, Tokyo, Japan", "confirmed"),
+        ("The University of Tokyo", "", "needs_review"),  # an empty per-author field
+    ],
+)
+def test_robotics_affiliation_forms_through_matching(roster_aff, printed_aff, expected):
+    p = person("Ikeuchi", "Katsushi", affiliation=roster_aff)
+    assert status(p, "Katsushi Ikeuchi", affiliation=printed_aff) == expected
