@@ -540,7 +540,7 @@ class Matcher:
             status = "needs_review"
         else:
             status = "rejected"
-        evidence_list = sc.evidence
+        cap = None
         if status == "confirmed" and sc.forced is None and not sc.id_agrees:
             reason = None
             if sc.name_level not in ("exact", "variant"):
@@ -548,8 +548,7 @@ class Matcher:
                     "cap.initials" if sc.name_level == "initials" else "cap.family_only"
                 )
             elif not sc.aff_support and (
-                sc.common_name
-                or not any(e.kind == "coauthor" for e in evidence_list)
+                sc.common_name or not any(e.kind == "coauthor" for e in sc.evidence)
             ):
                 # Never confirm on a name alone: without an identifier or an affiliation,
                 # only a rare name with a confirmed co-author from the project may confirm.
@@ -560,23 +559,14 @@ class Matcher:
                 status = "needs_review"
                 score = min(score, confirm_threshold - 0.01)
                 cap = evidence(reason, 0.0, score=f"{score:.2f}")
-                return Candidate(
-                    paper_id=sc.mention.paper_id,
-                    person_id=self.index.persons[sc.person].person_id,
-                    mention_key=sc.mention.key,
-                    score=round(score, 4),
-                    status=status,
-                    evidence=(*evidence_list, cap),
-                    explanation=_explain(status, evidence_list, cap),
-                )
         return Candidate(
             paper_id=sc.mention.paper_id,
             person_id=self.index.persons[sc.person].person_id,
             mention_key=sc.mention.key,
             score=round(score, 4),
             status=status,
-            evidence=tuple(evidence_list),
-            explanation=_explain(status, evidence_list),
+            evidence=(*sc.evidence, cap) if cap else tuple(sc.evidence),
+            explanation=_explain(status, sc.evidence, cap),
         )
 
 
