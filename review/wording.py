@@ -18,11 +18,28 @@ def evidence_kind(lang: str, e: dict) -> str:
     return translate(lang, key) if key in messages("en") else str(e.get("kind"))
 
 
+# Parameters matching appends in brackets after a sentence (matching.evidence.APPENDED).
+_APPENDED = ("via", "reason")
+
+
 def evidence_text(lang: str, e: dict) -> str:
     """One evidence sentence: the catalogue's wording of its machine key and parameters
-    (`key`, `params`) when it has one, else the core's own sentence (`detail`)."""
-    worded = _worded(lang, f"evidence.{e.get('key')}", e.get("params") or {})
-    return worded if worded is not None else str(e.get("detail") or "")
+    (`key`, `params`) when `lang` has one, else the core's own English sentence (`detail`,
+    which is what the English page shows: matching/evidence.py holds those templates)."""
+    params = e.get("params") or {}
+    text = messages(lang).get(f"evidence.{e.get('key')}")
+    try:
+        worded = text.format(**params) if text is not None else None
+    except (KeyError, IndexError, ValueError):
+        worded = None  # parameters the wording does not expect: the core's sentence is right
+    if worded is None:
+        return str(e.get("detail") or "")
+    for name in _APPENDED:
+        value = str(params.get(name) or "")
+        if value:
+            value = messages(lang).get(f"evidence.{name}.{value.replace(' ', '_')}", value)
+            worded += f"（{value}）" if lang == "ja" else f" ({value})"
+    return worded
 
 
 def _worded(lang: str, key: str, params: dict) -> str | None:

@@ -15,8 +15,29 @@ from papertally.i18n import from_accept_language, messages, translate
 TEMPLATES = Path(__file__).resolve().parents[2] / "review" / "templates"
 
 
+def _sentences() -> dict[str, str]:
+    """Every evidence sentence the matcher writes: key -> English template."""
+    from matching import enriched, evidence
+
+    return {**evidence.SENTENCES, **enriched.SENTENCES}
+
+
 def test_japanese_and_english_have_the_same_keys():
-    assert set(messages("ja")) == set(messages("en"))
+    # except the evidence sentences: English is the matcher's own (matching/evidence.py)
+    sentences = {f"evidence.{k}" for k in _sentences()}
+    assert set(messages("ja")) - sentences == set(messages("en"))
+
+
+def test_every_evidence_sentence_of_the_matcher_is_worded_in_japanese():
+    import string
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    for key, english in _sentences().items():
+        japanese = messages("ja").get(f"evidence.{key}")
+        assert japanese is not None, f"evidence.{key} has no Japanese wording"
+        assert fields(japanese) == fields(english), key
 
 
 def test_every_key_used_in_a_template_exists():

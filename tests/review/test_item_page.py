@@ -355,3 +355,19 @@ def test_a_rule_is_withdrawn_with_a_reason_as_a_new_audited_row(review_app, db, 
     # the withdrawal row is append-only, like the decisions
     with pytest.raises(Exception, match="append-only"):
         db.execute("DELETE FROM review_rule_withdrawals")
+
+
+def test_a_matcher_sentence_in_japanese_with_its_bracketed_parameters():
+    from dataclasses import asdict
+
+    from matching.evidence import evidence
+
+    e = asdict(
+        evidence("name.variant", 1.9, printed="Yuta Ota", roster="Ohta Yuta", via="roster kana reading")
+    )
+    assert evidence_text("ja", e) == (
+        "ローマ字表記の違いとして氏名が一致（Yuta Ota = Ohta Yuta）（名簿の読み仮名）"
+    )
+    assert evidence_text("en", e) == e["detail"]  # English: the matcher's own sentence
+    rarity = asdict(evidence("name_rarity.rare", 0.89, family="Tanaka", one_in="7,777"))
+    assert evidence_text("ja", rarity) == "Tanaka は珍しい姓です（7,777 件に 1 件）"
