@@ -369,5 +369,5 @@ def test_a_matcher_sentence_in_japanese_with_its_bracketed_parameters():
         "ローマ字表記の違いとして氏名が一致（Yuta Ota = Ohta Yuta）（名簿の読み仮名）"
     )
     assert evidence_text("en", e) == e["detail"]  # English: the matcher's own sentence
-    rarity = asdict(evidence("name_rarity.rare", 0.89, family="Tanaka", one_in="7,777"))
-    assert evidence_text("ja", rarity) == "Tanaka は珍しい姓です（7,777 件に 1 件）"
+    capped = asdict(evidence("cap.initials", 0.0, score="0.84"))
+    assert evidence_text("ja", capped) == "0.84 で頭打ち：イニシャルだけでは確定しません"
