@@ -100,6 +100,8 @@ class OpenAlexAuthorFacts:
 
 
 def _evidence(kind: str, key: str, weight: float, **params: str) -> Evidence:
+    """Evidence of `kind` (what the guards read: "id", "affiliation", "funding") with its
+    own sentence `key` (SENTENCES) and the params that fill it."""
     return Evidence(kind, weight, SENTENCES[key].format(**params), key, params)
 
 
@@ -118,7 +120,7 @@ def profile_history(person: Person, profile: ProfileFacts, year: int) -> Evidenc
         verdict = compare_orgs_cached(orgs, (stint.org,))
         if verdict.kind in AGREE:
             return _evidence(
-                "openreview", "openreview.places", W_PROFILE_PLACES,
+                "affiliation", "openreview.places", W_PROFILE_PLACES,
                 profile=profile.profile_id,
                 position=f"{stint.position} at " if stint.position else "",
                 org=stint.org, years=stint.years(), year=str(year),

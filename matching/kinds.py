@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from matching import enriched
 from matching.context import Rule, normalise_id
 from matching.enriched import (
     W_PDF_ACKNOWLEDGES,
@@ -83,6 +84,9 @@ class Matcher(Protocol):
     def affiliation(self, i: int, own, paper, rors) -> AffHit: ...
 
     def window(self, day: dt.date, start, end) -> Evidence | None: ...
+
+    @property
+    def grants(self) -> frozenset[str] | set[str]: ...  # the program's grant numbers, as keys
 
 
 @dataclass(frozen=True)
@@ -327,6 +331,79 @@ def _outside_window(mt: Matcher, pair: Pair) -> Evidence | None:
     return mt.window(day, p.start_date, p.end_date)
 
 
+def _add(sc: Scored, found: Sequence[Evidence]) -> None:
+    """Append enrichment evidence, raising the flags the guards read (an agreeing
+    identifier; an affiliation that supports the pair)."""
+    for e in found:
+        sc.evidence.append(e)
+        if e.weight > 0 and e.kind == "id":
+            sc.id_agrees = True
+        if e.weight > 0 and e.kind == "affiliation":
+            sc.aff_support = True
+
+
+def _profile_found(mt: Matcher, pair: Pair) -> list[Evidence]:
+    """The author's OpenReview profile: a history entry at the member's organisation in
+    the paper's year, and its ORCID against the roster's."""
+    facts = getattr(pair.mention.enrichment, "profile", None)
+    if facts is None:
+        return []
+    p = mt.persons[pair.person]
+    day = pair.mention.conference_date
+    found = [
+        enriched.profile_history(p, facts, day.year) if day else None,
+        enriched.profile_ids(p, facts),
+    ]
+    return [e for e in found if e is not None]
+
+
+def _openreview_profile(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    _add(sc, _profile_found(mt, pair))
+
+
+def _openalex_found(mt: Matcher, pair: Pair) -> list[Evidence]:
+    """OpenAlex's author at this byline place: ids against the roster's, and an
+    institution (by ROR or name) that is the member's organisation."""
+    facts = getattr(pair.mention.enrichment, "openalex", None)
+    if facts is None:
+        return []
+    p = mt.persons[pair.person]
+    inst = enriched.openalex_institution(p, facts)
+    return [*enriched.openalex_ids(p, facts), *([inst] if inst else [])]
+
+
+def _openalex_author(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    _add(sc, _openalex_found(mt, pair))
+
+
+def _award_found(mt: Matcher, pair: Pair) -> list[Evidence]:
+    """OpenAlex lists one of the program's grant numbers for the paper (unless the
+    paper's own sources already said so: that is the `funding` kind)."""
+    e = pair.mention.enrichment
+    if e is None or pair.funded or not e.openalex_awards:
+        return []
+    found = enriched.openalex_awards(e.openalex_work or "", e.openalex_awards, mt.grants)
+    return [found] if found else []
+
+
+def _openalex_award(mt: Matcher, pair: Pair, sc: Scored) -> None:
+    _add(sc, _award_found(mt, pair))
+
+
+def _weight(find: Callable[[Matcher, Pair], list[Evidence]]) -> Callable[[Matcher, Pair], float]:
+    """A kind's exact pre-filter bound: the weights it would write (only enriched
+    mentions have any, so this is cheap)."""
+    return lambda mt, pair: sum(e.weight for e in find(mt, pair)) if pair.mention.enrichment else 0.0
+
+
+def _speaks_by_id(find: Callable[[Matcher, Pair], list[Evidence]]) -> Callable[[Matcher, Pair], bool]:
+    """An identifier from enrichment speaks for or against the pair, like the mention's
+    own (`identifier`): the pair is always scored and kept."""
+    return lambda mt, pair: bool(pair.mention.enrichment) and any(
+        e.kind == "id" for e in find(mt, pair)
+    )
+
+
 def _coauthor(mt: Matcher, pair: Pair, sc: Scored) -> None:
     """Written by `matching.match._match` once the pass knows the confirmed co-authors."""
 
@@ -405,6 +482,34 @@ KINDS: tuple[EvidenceKind, ...] = (
         {"acknowledged": W_PDF_ACKNOWLEDGES},
         _pdf_acknowledgement,
         bound=lambda mt, pair: (e.weight if (e := _pdf_acknowledgement_evidence(pair)) else 0.0),
+    ),
+    EvidenceKind(
+        "openreview_profile",
+        {
+            "places": enriched.W_PROFILE_PLACES,
+            "orcid_agree": enriched.W_ID_AGREE,
+            "orcid_differs": enriched.W_ID_DISAGREE,
+        },
+        _openreview_profile,
+        bound=_weight(_profile_found),
+        decides=_speaks_by_id(_profile_found),
+    ),
+    EvidenceKind(
+        "openalex_author",
+        {
+            "id_agree": enriched.W_ID_AGREE,
+            "id_differs": enriched.W_ID_DISAGREE,
+            "institution": enriched.W_INSTITUTION,
+        },
+        _openalex_author,
+        bound=_weight(_openalex_found),
+        decides=_speaks_by_id(_openalex_found),
+    ),
+    EvidenceKind(
+        "openalex_award",
+        {"award": enriched.W_AWARD},
+        _openalex_award,
+        bound=_weight(_award_found),
     ),
     EvidenceKind(
         "window",

@@ -50,7 +50,7 @@ def test_profile_history_places_the_member_in_the_year(stints, year, places):
     got = profile_history(member(), ProfileFacts("~Taro_Yamada1", stints), year)
     assert (got is not None) == places
     if places:
-        assert got.weight == W_PROFILE_PLACES and got.kind == "openreview"
+        assert got.weight == W_PROFILE_PLACES and got.kind == "affiliation"
 
 
 def test_profile_history_sentence_names_profile_position_and_years():
