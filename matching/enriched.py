@@ -40,7 +40,7 @@ AGREE = ("same", "part_of", "fuzzy_same")
 
 # One sentence per evidence key (templates filled with the params of each Evidence).
 SENTENCES = {
-    "openreview.places": "OpenReview {profile}: {position}{org} {years}, covering {year}",
+    "openreview.places": "OpenReview {profile}: {position} at {org} {years}, covering {year}",
     "openreview.orcid_agree": "ORCID on OpenReview {profile} matches ({orcid})",
     "openreview.orcid_differs": "ORCID on OpenReview {profile} differs ({orcid}; roster {roster})",
     "openalex.author_agree": "OpenAlex {work}: {label} of this author matches ({value})",
@@ -122,7 +122,7 @@ def profile_history(person: Person, profile: ProfileFacts, year: int) -> Evidenc
             return _evidence(
                 "affiliation", "openreview.places", W_PROFILE_PLACES,
                 profile=profile.profile_id,
-                position=f"{stint.position} at " if stint.position else "",
+                position=stint.position or "member",
                 org=stint.org, years=stint.years(), year=str(year),
             )
     return None

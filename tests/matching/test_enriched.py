@@ -179,3 +179,9 @@ def test_attach_gives_each_mention_its_profile_and_openalex_author():
     assert b.enrichment.openalex_awards == ("JPNP20006",)  # the paper's, for every author
     assert c.enrichment.openalex is None  # position 1 there is not Taro Yamada
     assert d.enrichment is None and d == elsewhere
+
+
+def test_profile_history_without_position_or_years_reads_plainly():
+    got = profile_history(member(), ProfileFacts("~Taro_Yamada1", (Stint("AIST"),)), 2026)
+    assert got.detail == "OpenReview ~Taro_Yamada1: member at AIST (no years given), covering 2026"
+    assert got.params["position"] == "member"  # a clean value for the Japanese wording too
