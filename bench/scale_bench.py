@@ -159,7 +159,7 @@ base_url = "http://127.0.0.1:9/"
 def night(config: str) -> dict:
     """One night without Prefect: the steps the nightly flow runs, in order (child process)."""
     import matching.match as matcher
-    from papertally import nightly as steps
+    from papertally import steps
     from papertally.config import load_settings
 
     # Count the (mention, member) pairs the matcher scores: the proof of incrementality.

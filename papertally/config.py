@@ -50,6 +50,13 @@ class Program(_Strict):
     # "acknowledgement" (also needs the paper's full text to name a grant number, or a
     # staff attribution decision). Every report and export states the rule in force.
     attribution: Literal["authorship", "acknowledgement"] = "authorship"
+    # The venues that count, each with its editions from the built-in venue catalogue
+    # (papertally/data/venues.toml); [venues.X] below overrides or adds. Unset: the venues
+    # defined under [venues], or the seed's four (SEED_VENUES) when none is.
+    venues: tuple[str, ...] | None = None
+    # Which date puts a paper in a fiscal year: the edition's "conference" date, or its
+    # "acceptance" notification date (the conference date where that is not known).
+    fy_date: Literal["conference", "acceptance"] = "conference"
 
     @model_validator(mode="after")
     def _acknowledgement_needs_numbers(self) -> Program:
@@ -81,7 +88,19 @@ class Target(_Strict):
 
 class Edition(_Strict):
     conference_date: dt.date
+    # When authors were notified of acceptance (decides the fiscal year under
+    # [program] fy_date = "acceptance").
+    acceptance_date: dt.date | None = None
     expected_papers: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _accepted_before_held(self) -> Edition:
+        if self.acceptance_date and self.acceptance_date > self.conference_date:
+            raise ValueError(
+                f"acceptance_date {self.acceptance_date} is after conference_date "
+                f"{self.conference_date}"
+            )
+        return self
 
 
 class Venue(_Strict):
@@ -335,6 +354,9 @@ class Settings(_Strict):
 
     @model_validator(mode="after")
     def _jobs_refer_to_known_things(self) -> Settings:
+        from papertally.catalogue import load_catalogue
+
+        catalogue = load_catalogue()
         for i, job in enumerate(self.harvest):
             if job.source not in registry.SOURCES:
                 raise ValueError(
@@ -347,6 +369,12 @@ class Settings(_Strict):
                 raise ValueError(
                     f"harvest[{i}]: {job.venue} {job.year} has no entry under "
                     f"[venues.{job.venue}.editions]"
+                )
+            known = catalogue.venue(job.venue)
+            if known and job.source not in known.sources:
+                raise ValueError(
+                    f"harvest[{i}]: source {job.source!r} cannot serve {job.venue} (its sources "
+                    f"in the venue catalogue: {', '.join(known.sources)})"
                 )
         return self
 
@@ -371,6 +399,27 @@ class Settings(_Strict):
         v = self.venues.get(venue)
         return v.editions.get(year) if v else None
 
+    def counting_date(self, venue: str, year: int) -> dt.date:
+        """The date that puts an edition's papers in a fiscal year ([program] fy_date):
+        the acceptance notification date if so configured and known, else the conference
+        date. Raises KeyError for an edition not configured."""
+        ed = self.venues[venue].editions[year]
+        if self.program.fy_date == "acceptance" and ed.acceptance_date:
+            return ed.acceptance_date
+        return ed.conference_date
+
+    def acceptance_unknown(self) -> list[str]:
+        """Under fy_date = "acceptance": the editions counted by their conference date
+        because their notification date is not known ("CVPR 2024"), for every report."""
+        if self.program.fy_date != "acceptance":
+            return []
+        return [
+            f"{venue} {year}"
+            for venue, v in self.venues.items()
+            for year, ed in sorted(v.editions.items())
+            if ed.acceptance_date is None
+        ]
+
     def venue_key(self, name: str) -> str:
         """The configured venue key for `name`, case-insensitively (cvpr -> CVPR)."""
         for key in self.venues:
@@ -391,6 +440,80 @@ _TYPE_HINTS = {
     "bool_type": " (write true or false, without quotes)",
     "date_type": " (write the date without quotes, e.g. 2026-06-17)",
 }
+
+
+# The venues the program's seed names; counted when config.toml names none.
+SEED_VENUES = ("CVPR", "NeurIPS", "ACL", "ICRA")
+
+
+def _with_catalogue(raw: dict, path: Path) -> dict:
+    """`raw` with [venues] built from the venue catalogue for [program] venues.
+
+    Each listed venue takes its name, tracks and editions (conference and acceptance
+    dates, published count as expected_papers) from the catalogue; a [venues.X] table in
+    the file overrides those keys and an edition entry there overrides or adds per key.
+    Without [program] venues, a file that defines [venues] keeps exactly those (older
+    configs read as before) and one that defines none counts SEED_VENUES.
+
+    Raises:
+        ConfigError: a listed venue is neither in the catalogue nor defined in the file, or
+            a venue is defined but not listed ("key program.venues: ...").
+    """
+    from papertally.catalogue import load_catalogue
+
+    program = raw.get("program", {}) if isinstance(raw.get("program"), dict) else {}
+    own = raw.get("venues", {}) if isinstance(raw.get("venues"), dict) else {}
+    listed = program.get("venues")
+    if listed is None:
+        if own:
+            return raw
+        listed = SEED_VENUES
+    if not isinstance(listed, list | tuple) or not all(isinstance(v, str) for v in listed):
+        return raw  # the type error is reported by the model, with the key
+    catalogue = load_catalogue()
+    by_fold = {k.casefold(): k for k in own}
+    merged: dict = {}
+    for name in listed:
+        known = catalogue.venue(name)
+        mine = own.get(by_fold.get(name.casefold(), name), {})
+        if known is None and not mine:
+            raise ConfigError(
+                f"{path}: key program.venues: {name!r} is not in the venue catalogue "
+                f"(known: {', '.join(catalogue.venues)}) and {path.name} has no "
+                f"[venues.{name}] with its editions; add one or remove it from the list"
+            )
+        venue: dict = {}
+        if known is not None:
+            venue = {
+                "name": known.name,
+                "tracks": list(known.tracks),
+                "editions": {
+                    str(year): {
+                        k: v
+                        for k, v in {
+                            "conference_date": ed.conference.start,
+                            "acceptance_date": ed.acceptance.date,
+                            "expected_papers": ed.accepted.count,
+                        }.items()
+                        if v is not None
+                    }
+                    for year, ed in known.editions.items()
+                },
+            }
+        if isinstance(mine, dict):
+            editions = dict(venue.get("editions", {}))
+            for year, ed in (mine.get("editions") or {}).items():
+                editions[str(year)] = {**editions.get(str(year), {}), **ed} if isinstance(ed, dict) else ed
+            venue = {**venue, **mine, "editions": editions}
+        merged[known.key if known else name] = venue
+    listed_fold = {n.casefold() for n in listed}
+    for key in own:
+        if key.casefold() not in listed_fold:
+            raise ConfigError(
+                f"{path}: key venues.{key}: defined but not in [program] venues "
+                f"({', '.join(listed)}); add it there or remove the table"
+            )
+    return {**raw, "venues": merged}
 
 
 def _where(loc: tuple) -> str:
@@ -422,6 +545,7 @@ def load_settings(path: str | Path) -> Settings:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
+    raw = _with_catalogue(raw, path)
     try:
         return Settings.model_validate({**raw, "base_dir": path.resolve().parent})
     except ValidationError as exc:

@@ -214,6 +214,11 @@ def build_export(
             else []
         ),
         *((lab["k_rules"], r) for r in rules),
+        *(
+            [(lab["k_acceptance_unknown"], ", ".join(report["acceptance_date_unknown"]))]
+            if report.get("acceptance_date_unknown")
+            else []
+        ),
         (lab["k_generated"], generated),
         (lab["k_run"], run_text),
         *(

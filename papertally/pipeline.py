@@ -130,7 +130,6 @@ def fiscal_years_to_report(settings: Settings, today: dt.date | None = None) -> 
     """The current fiscal year and those of the harvested editions, oldest first."""
     years = {current_fiscal_year(settings, today)}
     for job in settings.harvest:
-        ed = settings.edition(job.venue, job.year)
-        if ed:
-            years.add(settings.fiscal_year_of(ed.conference_date))
+        if settings.edition(job.venue, job.year):
+            years.add(settings.fiscal_year_of(settings.counting_date(job.venue, job.year)))
     return sorted(years)

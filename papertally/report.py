@@ -23,6 +23,20 @@ COUNTING_RULES = (
     "confirmed = papers with at least one confirmed link; "
     "pending = papers whose only links are needs_review",
 )
+# The two rules [program] fy_date = "acceptance" states instead of the conference-date ones.
+ACCEPTANCE_RULES = {
+    COUNTING_RULES[1]: "a paper belongs to the fiscal year of its venue-year's acceptance "
+    "notification date (its conference date where that is not known)",
+    COUNTING_RULES[3]: "a link counts only if the acceptance notification date (else the "
+    "conference date) is within the member's membership window",
+}
+
+
+def counting_rules(settings: Settings) -> list[str]:
+    """The counting rules in force, stated in every report and export."""
+    if settings.program.fy_date == "acceptance":
+        return [ACCEPTANCE_RULES.get(rule, rule) for rule in COUNTING_RULES]
+    return list(COUNTING_RULES)
 
 
 # The attribution rule in force ([program] attribution), stated in every report and export.
@@ -84,13 +98,14 @@ def fiscal_years_counted(settings: Settings, fy: int) -> list[int]:
 
 
 def editions_in(settings: Settings, fiscal_years: list[int]) -> dict[tuple[str, int], dt.date]:
-    """(venue, year) -> conference date, for editions held in the given fiscal years."""
-    return {
-        (venue, year): ed.conference_date
+    """(venue, year) -> counting date ([program] fy_date: conference, or acceptance), for
+    the editions that date puts in the given fiscal years."""
+    dates = {
+        (venue, year): settings.counting_date(venue, year)
         for venue, v in settings.venues.items()
-        for year, ed in v.editions.items()
-        if settings.fiscal_year_of(ed.conference_date) in fiscal_years
+        for year in v.editions
     }
+    return {vy: day for vy, day in dates.items() if settings.fiscal_year_of(day) in fiscal_years}
 
 
 def _in_window(day: dt.date, start: str | None, end: str | None) -> bool:
@@ -133,7 +148,10 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
                 "year": row["year"],
                 "doi": row["doi"],
                 "url": row["url"],
-                "conference_date": day.isoformat(),
+                "conference_date": settings.venues[row["venue"]]
+                .editions[row["year"]]
+                .conference_date.isoformat(),
+                "counting_date": day.isoformat(),
                 "status": "needs_review",
                 "person_ids": [],
                 "links": [],
@@ -211,8 +229,16 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
         "venue_years_without_papers": sorted(
             f"{v} {y}" for v, y in editions if not papers_db.paper_count(db, v, y)
         ),
-        "counting_rules": [*COUNTING_RULES, ATTRIBUTION_RULES[rule]],
+        "counting_rules": [*counting_rules(settings), ATTRIBUTION_RULES[rule]],
         "attribution_rule": rule,
+        "fy_date": settings.program.fy_date,
+        # fy_date = "acceptance": counted editions whose notification date is not known,
+        # so their conference date decided the fiscal year.
+        "acceptance_date_unknown": sorted(
+            f"{v} {y}"
+            for v, y in editions
+            if f"{v} {y}" in set(settings.acceptance_unknown())
+        ),
         "papers_confirmed": len(all_confirmed),
         "papers_pending": len(all_pending - all_confirmed),
         "papers_pending_attribution": len(all_attribution - all_confirmed),
@@ -303,7 +329,19 @@ def render_table(report: dict) -> str:
         f"{report['papers_confirmed']:>9} {report['papers_pending']:>7} "
         f"{'-' if total_target is None else gap(total_target, report['papers_confirmed']):>4}"
     )
+    lines.append(f"fiscal year by: {_year_rule(report)}")
     return "\n".join(lines)
+
+
+def _year_rule(report: dict) -> str:
+    """The fy_date rule in force, in words, for the table's last line."""
+    if report.get("fy_date") != "acceptance":
+        return "each edition's conference date"
+    text = "each edition's acceptance notification date"
+    unknown = report.get("acceptance_date_unknown") or []
+    if unknown:
+        text += f" (conference date for {', '.join(unknown)}: notification date not known)"
+    return text
 
 
 def render_csv(report: dict) -> str:
