@@ -25,6 +25,7 @@ from pathlib import Path
 import sqlite_utils
 
 from db import runs as runs_db
+from db.reconcile import reconcile
 from papertally.config import Settings
 from papertally.errors import PapertallyError
 from papertally.i18n import LANGS, section
@@ -198,6 +199,8 @@ def build_export(
                 )
 
     rules = [counting_rule(lang, r) for r in report["counting_rules"]]
+    # Venue-years two sources list, side by side (a paper only one lists still counts).
+    checks = [r for r in reconcile(db) if f"{r.venue} {r.year}" in counted]
     run_text = lab["no_run"]
     if run:
         run_text = f"#{run['run_id']} {run['started_at']} → {run['finished_at'] or ''} ({run['status']})"
@@ -231,6 +234,7 @@ def build_export(
             )
             for s in sources
         ),
+        *((lab["k_sources_agree"], r.line()) for r in checks),
     ]
     return {
         "lang": lang,
@@ -246,6 +250,7 @@ def build_export(
         if run
         else None,
         "sources": sources,
+        "source_checks": [r.as_dict() for r in checks],
         "generated_at": generated,
     }
 
@@ -330,6 +335,8 @@ def render_json(data: dict) -> str:
             "generated_at": data["generated_at"],
             "run": data["run"],
             "data_sources": data["sources"],
+            # Per venue-year two sources list: counts, both, and the titles only one lists.
+            "source_checks": data.get("source_checks", []),
             "target_reading_text": data["reading"],
             "meta": [{"label": k, "value": v} for k, v in data["meta"]],
             "summary": data["summary"],

@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from db import runs as runs_db
+from db.reconcile import reconcile
 from papertally.config import HarvestJob, Settings, load_settings
 from papertally.errors import PapertallyError
 
@@ -253,6 +254,14 @@ def finish_step(
                 *(tallied or {}).get("failures", []),
             ],
             "warnings": [*begun.get("warnings", []), *(tallied or {}).get("warnings", [])],
+            # Venue-years two sources list, side by side (the one-sided titles are in the
+            # exports' JSON and `papertally harvest --status`).
+            "source_checks": [
+                {"line": r.line(), "venue": r.venue, "year": r.year, "sources": [r.a, r.b],
+                 "both": r.both, "only": {r.a: len(r.only_a), r.b: len(r.only_b)},
+                 "track_disagreements": len(r.tracks)}
+                for r in reconcile(db)
+            ],
             "notifications": [],
         }
         summary["notifications"] = notify.notify(settings, summary)
@@ -276,6 +285,8 @@ def harvest_row(outcome: dict) -> dict:
         "missing": c.get("missing", 0),
         "skipped": c.get("skipped", 0),
         "message": outcome.get("message", ""),
+        # Entries the parser kept once because the source listed them twice, by name.
+        "listed_twice": [w for w in outcome.get("warnings", []) if "listed twice" in w],
         "seconds": outcome.get("seconds"),
     }
 
@@ -367,8 +378,15 @@ def render_summary(summary: dict) -> str:
             + (f", {h['missing']} no longer listed" if h["missing"] else "")
             + (f" ({h['message']})" if h.get("message") else "")
         )
+        if h.get("listed_twice"):
+            lines.append(
+                f"    listed twice by {h['source']}, kept once: " + "; ".join(h["listed_twice"])
+            )
     if not summary["harvests"]:
         lines.append("  (no harvest completed)")
+    if summary.get("source_checks"):
+        lines.append("sources compared (a paper only one source lists still counts):")
+        lines.extend(f"  {c['line']}" for c in summary["source_checks"])
     m = summary.get("matching")
     if m:
         lines.append(

@@ -120,6 +120,7 @@ def _print_harvest_status(ctx: Context, n_runs: int) -> None:
             f"{r['n_unchanged']:>5} {r['n_missing']:>4} {r['requests']:>4} {size(r['bytes']):>7} "
             f"{r['not_modified'] or 0:>3}  {note[:160]}"
         )
+    _print_source_checks(ctx)
     _print_enrichment_calls(ctx, n_runs)
 
 
@@ -133,6 +134,23 @@ def _print_enrichment_calls(ctx: Context, n_runs: int) -> None:
         click.echo("\nenrichment calls, newest night first:")
         for line in lines:
             click.echo(f"  {line}")
+
+
+def _print_source_checks(ctx: Context) -> None:
+    """Venue-years two sources list: counts, both, only one (and up to 5 titles each)."""
+    from db.reconcile import reconcile
+
+    checks = reconcile(ctx.db)
+    if not checks:
+        return
+    click.echo("\nSources compared (by DOI or normalised title; a paper only one lists still counts):")
+    for r in checks:
+        click.echo(f"  {r.line()}")
+        for source, only in ((r.a, r.only_a), (r.b, r.only_b)):
+            for _, title in only[:5]:
+                click.echo(f"    only {source}: {title}")
+            if len(only) > 5:
+                click.echo(f"    only {source}: ... {len(only) - 5} more (papertally export --format json)")
 
 
 
