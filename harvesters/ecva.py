@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 from harvesters.base import Listing, ParseResult, feed_html
 from harvesters.http import Fetched, HttpClient
+from harvesters.source import Plan, SourceSpec, Target, one_page
 from papertally.errors import ParseError
 
 SOURCE = "ecva"
@@ -134,3 +136,21 @@ def parse_ecva(
 def fetch_ecva(client: HttpClient, base_url: str, venue: str, year: int) -> Fetched:
     """Download the papers page (all editions; conditional on the cached copy)."""
     return client.get(listing_url(base_url), source=SOURCE, what=f"{venue} {year}", conditional=True)
+
+
+def plan(target: Target, client: HttpClient) -> Plan:
+    """The one ECVA papers page; the edition's section is read from it."""
+    base_url = target.options.base_url
+    return Plan(
+        listing_url(base_url),
+        one_page(lambda: fetch_ecva(client, base_url, target.venue, target.year)),
+        functools.partial(parse_ecva, venue=target.venue, year=target.year, base_url=base_url),
+    )
+
+
+SPEC = SourceSpec(
+    name=SOURCE,
+    summary="ECVA papers page (ECCV), one section per edition, Springer DOIs",
+    parse=parse_ecva,
+    plan=plan,
+)

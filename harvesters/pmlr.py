@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 
 from harvesters.base import Listing, ParseResult, feed_html
 from harvesters.http import Fetched, HttpClient
+from harvesters.source import Plan, SourceSpec, Target, one_page
+from papertally.errors import HarvestError
 from papertally.errors import ParseError
 
 SOURCE = "pmlr"
@@ -151,3 +154,28 @@ def fetch_pmlr(client: HttpClient, base_url: str, venue: str, year: int, volume:
         what=f"{venue} {year}",
         conditional=True,
     )
+
+
+def plan(target: Target, client: HttpClient) -> Plan:
+    """The venue-year's volume page; the volume is the configured id ("v305"), which config
+    takes from the venue catalogue."""
+    if not target.ids:
+        raise HarvestError(
+            f"{target.what}: no PMLR volume known; set [sources.pmlr] venue_ids "
+            f'"{target.what}" = ["vNNN"] (the volume on proceedings.mlr.press)',
+            source=SOURCE,
+        )
+    base_url, volume = target.options.base_url, target.ids[0]
+    return Plan(
+        volume_url(base_url, volume),
+        one_page(lambda: fetch_pmlr(client, base_url, target.venue, target.year, volume)),
+        functools.partial(parse_pmlr, venue=target.venue, year=target.year),
+    )
+
+
+SPEC = SourceSpec(
+    name=SOURCE,
+    summary="PMLR volume pages (ICML, CoRL), one volume per venue-year",
+    parse=parse_pmlr,
+    plan=plan,
+)

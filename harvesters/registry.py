@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harvesters import acl_anthology, cvf, dblp, neurips, openalex, openreview, paperlists
+from harvesters import (
+    acl_anthology,
+    cvf,
+    dblp,
+    ecva,
+    neurips,
+    openalex,
+    openreview,
+    paperlists,
+    pmlr,
+    roboticsproceedings,
+)
 from harvesters.base import ParseResult
 from harvesters.http import HttpClient
 from harvesters.source import FileParser, Plan, SourceOptions, SourceSpec, Target
@@ -25,6 +36,9 @@ SOURCES: dict[str, SourceSpec] = {
         neurips.SPEC,
         openreview.SPEC,
         dblp.SPEC,
+        pmlr.SPEC,
+        roboticsproceedings.SPEC,
+        ecva.SPEC,
     )
 }
 

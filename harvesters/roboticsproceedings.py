@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 
 from harvesters.base import Listing, ParseResult, feed_html
 from harvesters.http import Fetched, HttpClient
+from harvesters.source import Plan, SourceSpec, Target, one_page
 from papertally.errors import ParseError
 
 SOURCE = "roboticsproceedings"
@@ -137,3 +139,23 @@ def fetch_roboticsproceedings(client: HttpClient, base_url: str, venue: str, yea
     return client.get(
         index_url(base_url, year), source=SOURCE, what=f"{venue} {year}", conditional=True
     )
+
+
+def plan(target: Target, client: HttpClient) -> Plan:
+    """The edition's table of contents (rssNN/index.html, NN = year - 2004)."""
+    base_url = target.options.base_url
+    return Plan(
+        index_url(base_url, target.year),
+        one_page(lambda: fetch_roboticsproceedings(client, base_url, target.venue, target.year)),
+        functools.partial(
+            parse_roboticsproceedings, venue=target.venue, year=target.year, base_url=base_url
+        ),
+    )
+
+
+SPEC = SourceSpec(
+    name=SOURCE,
+    summary="Robotics: Science and Systems proceedings (roboticsproceedings.org), with DOIs",
+    parse=parse_roboticsproceedings,
+    plan=plan,
+)

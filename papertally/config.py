@@ -506,6 +506,8 @@ def _with_catalogue(raw: dict, path: Path) -> dict:
                 editions[str(year)] = {**editions.get(str(year), {}), **ed} if isinstance(ed, dict) else ed
             venue = {**venue, **mine, "editions": editions}
         merged[known.key if known else name] = venue
+    if "sources" in raw:
+        raw = {**raw, "sources": _catalogue_ids(raw["sources"], listed, catalogue)}
     listed_fold = {n.casefold() for n in listed}
     for key in own:
         if key.casefold() not in listed_fold:
@@ -514,6 +516,33 @@ def _with_catalogue(raw: dict, path: Path) -> dict:
                 f"({', '.join(listed)}); add it there or remove the table"
             )
     return {**raw, "venues": merged}
+
+
+def _catalogue_ids(sources: object, listed, catalogue) -> object:
+    """[sources.X] venue_ids filled from the catalogue where a source cannot derive an
+    edition's id itself: PMLR volumes ("CoRL 2025" = ["v305"]) and OpenReview venue ids of
+    venues outside the "<VENUE>.cc/<YEAR>/Conference" pattern (CoRL). Ids set in the file
+    win; a source without a [sources.X] table is left alone."""
+    if not isinstance(sources, dict):
+        return sources
+    out = dict(sources)
+    for name in listed:
+        venue = catalogue.venue(name)
+        if venue is None:
+            continue
+        for source, table in sources.items():
+            if not isinstance(table, dict) or source not in venue.sources:
+                continue
+            pattern = venue.ids.get(source)
+            derivable = source != "openreview" or pattern in (None, f"{venue.key}.cc/{{year}}/Conference")
+            ids = dict(table.get("venue_ids") or {})
+            for year, edition in venue.editions.items():
+                found = edition.ids.get(source) or (None if derivable else venue.source_id(source, year))
+                if found and f"{venue.key} {year}" not in ids:
+                    ids[f"{venue.key} {year}"] = [found]
+            if ids:
+                out[source] = {**table, "venue_ids": ids}
+    return out
 
 
 def _where(loc: tuple) -> str:

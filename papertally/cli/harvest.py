@@ -153,8 +153,6 @@ def _print_source_checks(ctx: Context) -> None:
                 click.echo(f"    only {source}: ... {len(only) - 5} more (papertally export --format json)")
 
 
-
-
 @click.command("openalex-sources")
 @venue_option(required=True)
 @year_option(required=True)

@@ -21,8 +21,11 @@ from .conftest import FIXTURES, REPO
 def test_registry_names_every_file_source():
     from harvesters.cvf import parse_cvf
     from harvesters.dblp import parse_dblp
+    from harvesters.ecva import parse_ecva
     from harvesters.neurips import parse_neurips
     from harvesters.openreview import parse_openreview
+    from harvesters.pmlr import parse_pmlr
+    from harvesters.roboticsproceedings import parse_roboticsproceedings
 
     assert FILE_PARSERS == {
         "paperlists": parse_paperlists,
@@ -32,6 +35,9 @@ def test_registry_names_every_file_source():
         "neurips": parse_neurips,
         "openreview": parse_openreview,
         "dblp": parse_dblp,
+        "pmlr": parse_pmlr,
+        "roboticsproceedings": parse_roboticsproceedings,
+        "ecva": parse_ecva,
     }
     assert all(SOURCES[name].plan is not None for name in FILE_PARSERS)  # all live today
 
@@ -182,7 +188,8 @@ def test_parse_file_dispatches_on_source(source, relative, venue, year, count):
 def test_unknown_source_lists_the_known_ones(tmp_path):
     with pytest.raises(
         PapertallyError,
-        match="'ieee'.*acl-anthology, cvf, dblp, neurips, openalex, openreview, paperlists",
+        match="'ieee'.*acl-anthology, cvf, dblp, ecva, neurips, openalex, openreview, paperlists, "
+        "pmlr, roboticsproceedings",
     ):
         parse_file("ieee", tmp_path / "x.html", "CVPR", 2024)
 

@@ -107,3 +107,26 @@ def test_acceptance_after_the_conference_is_refused(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"key venues\.X\.editions\.2026: acceptance_date 2026-07-01 is after"):
         load_settings(p)
+
+
+def test_catalogue_fills_ids_a_source_cannot_derive(tmp_path):
+    s = load_settings(
+        write(
+            tmp_path,
+            """
+[program]
+venues = ["CoRL", "NeurIPS"]
+[sources.pmlr]
+base_url = "https://proceedings.mlr.press"
+venue_ids = { "CoRL 2024" = ["v999"] }
+[sources.openreview]
+base_url = "https://api2.openreview.net"
+""",
+        )
+    )
+    pmlr = s.sources["pmlr"].venue_ids
+    assert pmlr["CoRL 2025"] == ("v305",) and pmlr["CoRL 2023"] == ("v229",)
+    assert pmlr["CoRL 2024"] == ("v999",)  # the file wins
+    openreview = s.sources["openreview"].venue_ids
+    assert openreview["CoRL 2026"] == ("robot-learning.org/CoRL/2026/Conference",)
+    assert not any(k.startswith("NeurIPS") for k in openreview)  # derivable: left to the source
