@@ -106,6 +106,7 @@ class SourceSpec:
     parse: reads a saved file of the source (`harvest --from`).
     plan: the live fetch plan, or None when the source is read from files only.
     options: the pydantic model of its [sources.NAME] table.
+    needs_ids: the source cannot list a venue-year without its own ids in venue_ids.
     """
 
     name: str
@@ -113,3 +114,6 @@ class SourceSpec:
     parse: FileParser
     plan: PlanBuilder | None = None
     options: type[SourceOptions] = SourceOptions
+    # True when the source lists a venue-year only by its own ids (OpenAlex source IDs):
+    # a job with none configured is skipped with a note, not failed.
+    needs_ids: bool = False

@@ -79,6 +79,10 @@ class Roster(_Strict):
     # An import that would deactivate more than this share of the active members is refused
     # (a truncated or wrong file) unless `papertally roster import --allow-shrink`.
     max_deactivate_share: float = Field(0.2, ge=0, le=1)
+    # Themes and when each is active (CSV: theme_id, theme_name, start_date, end_date;
+    # empty dates are open). A theme counts toward a fiscal year's target only while
+    # active; one not listed here is active over its members' windows.
+    themes_file: str | None = None
 
 
 class Target(_Strict):

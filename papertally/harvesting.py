@@ -34,7 +34,7 @@ class HarvestOutcome:
     venue: str
     year: int
     origin: str  # a URL or a file path
-    status: str = "ok"  # ok | failed
+    status: str = "ok"  # ok | failed | offline (live source unreachable, no sample) | skipped
     run_id: int | None = None
     counts: papers_db.IngestCounts = field(default_factory=papers_db.IngestCounts)
     skipped_tracks: dict[str, int] = field(default_factory=dict)
@@ -44,6 +44,9 @@ class HarvestOutcome:
     message: str = ""
     requests: int = 0  # HTTP requests made (live harvests)
     bytes: int = 0  # bytes downloaded (live harvests)
+    # The live source could not be reached at all (no DNS, no route, refused): the night
+    # decides whether that is "offline" (nothing answered) or a failure (others did).
+    live_unreachable: bool = False
 
     def summary(self) -> str:
         c = self.counts
@@ -63,6 +66,9 @@ class HarvestOutcome:
             text += f"; {c.missing} no longer listed (flagged, kept)"
         if self.requests:
             text += f"; {self.requests} request(s), {_size(self.bytes)}"
+        twice = [w.split(" (", 1)[1].split("):", 1)[0] for w in self.warnings if "listed twice" in w]
+        if twice:
+            text += f"; listed twice, kept once: {', '.join(twice)}"
         if self.message:
             text += f"; {self.message}"
         return text
@@ -184,19 +190,47 @@ def harvest_job(
 
     `client` is the shared HTTP client (default: one per settings for the process);
     `progress` reports pages and counts (default: quiet)."""
+    from harvesters.http import Unreachable
+    from harvesters.registry import SOURCES
+
+    what = f"{job.source} {job.venue} {job.year}"
+    spec = SOURCES.get(job.source)
+    options = settings.sources.get(job.source)
+    if spec and spec.needs_ids and not (options and options.venue_ids.get(f"{job.venue} {job.year}")):
+        # OpenAlex lists a venue-year only by its source IDs; none known is not a failure.
+        return HarvestOutcome(
+            job.source, job.venue, job.year, origin="", status="skipped",
+            message=f"no {job.source} source ID configured for {job.venue} {job.year}, "
+            f"nothing to list (find one with papertally openalex-sources --venue {job.venue} "
+            f"--year {job.year})",
+        )
     unreachable = None
+    failed = None
     if not offline:
         try:
             return harvest_live(
                 db, settings, job, client=client, progress=progress
             )
+        except Unreachable as exc:
+            unreachable = str(exc)
+            if not job.offline_file:
+                # Nothing harvested (the live run is recorded as failed, with why), nothing
+                # stored is touched; the night decides whether this is an offline machine
+                # or a failed source.
+                return HarvestOutcome(
+                    job.source, job.venue, job.year, origin=exc.url or "", status="offline",
+                    live_unreachable=True,
+                    message=f"live source not reachable ({_bare(exc)}); stored papers kept",
+                )
         except HarvestError as exc:
             if not job.offline_file:
                 raise
-            unreachable = str(exc)
+            failed = str(exc)
     if not job.offline_file:
-        raise PapertallyError(
-            f"{job.source} {job.venue} {job.year}: offline mode but no offline_file configured"
+        # --offline, and this venue-year has no sample: nothing to read, nothing lost.
+        return HarvestOutcome(
+            job.source, job.venue, job.year, origin="", status="offline",
+            message="offline mode and no offline sample for this venue-year; stored papers kept",
         )
     outcome = harvest_file(
         db,
@@ -210,6 +244,9 @@ def harvest_job(
     note = "offline sample used"
     if unreachable:
         note = f"live source not reachable ({unreachable}); offline sample used"
+        outcome.live_unreachable = True
+    elif failed:
+        note = f"live source failed ({failed}); offline sample used"
     outcome.message = note
     return outcome
 

@@ -108,6 +108,48 @@ def editions_in(settings: Settings, fiscal_years: list[int]) -> dict[tuple[str, 
     return {vy: day for vy, day in dates.items() if settings.fiscal_year_of(day) in fiscal_years}
 
 
+def theme_windows(db: sqlite_utils.Database, settings: Settings) -> dict[str, dict]:
+    """theme_id -> {"theme_name", "start", "end", "from"}: when each theme is active.
+
+    From [roster] themes_file where it lists the theme ("from": "themes file"), else
+    derived from its active members' windows ("from": "members": the earliest start and
+    the latest end, open when any member's is). Themes only the file lists (no members
+    yet) are included: a theme added for a later call shows as not active yet.
+    """
+    from papertally.roster import read_themes
+
+    out: dict[str, dict] = {}
+    members: dict[str, list] = {}
+    for person in roster_db.load_persons(db):
+        members.setdefault(person.theme_id, []).append(person)
+    for t in roster_db.themes(db):
+        ps = members.get(t["theme_id"], [])
+        starts = [p.start_date for p in ps]
+        ends = [p.end_date for p in ps]
+        out[t["theme_id"]] = {
+            "theme_name": t["theme_name"],
+            "start": None if not starts or None in starts else min(starts),
+            "end": None if not ends or None in ends else max(ends),
+            "from": "members",
+        }
+    if settings.roster.themes_file:
+        for w in read_themes(settings.resolve(settings.roster.themes_file)):
+            name = out.get(w.theme_id, {}).get("theme_name") or w.theme_name
+            out[w.theme_id] = {
+                "theme_name": name, "start": w.start_date, "end": w.end_date, "from": "themes file",
+            }
+    return dict(sorted(out.items()))
+
+
+def _active(window: dict, first: dt.date, last: dt.date) -> str:
+    """"active", "not_active_yet" or "ended" for the fiscal years first..last."""
+    if window["start"] and window["start"] > last:
+        return "not_active_yet"
+    if window["end"] and window["end"] < first:
+        return "ended"
+    return "active"
+
+
 def _in_window(day: dt.date, start: str | None, end: str | None) -> bool:
     return (not start or dt.date.fromisoformat(start) <= day) and (
         not end or day <= dt.date.fromisoformat(end)
@@ -196,7 +238,11 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
     all_confirmed: set[str] = set()
     all_pending: set[str] = set()
     all_attribution: set[str] = set()
-    for t in roster_db.themes(db):
+    first, last = settings.fiscal_year_bounds(min(years))[0], settings.fiscal_year_bounds(fy)[1]
+    windows = theme_windows(db, settings)
+    for theme_id, w in windows.items():
+        t = {"theme_id": theme_id, "theme_name": w["theme_name"]}
+        activity = _active(w, first, last)
         papers = sorted(
             by_theme.get(t["theme_id"], {}).values(), key=lambda p: (p["venue"], p["year"], p["title"])
         )
@@ -210,16 +256,32 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
             {
                 "theme_id": t["theme_id"],
                 "theme_name": t["theme_name"],
-                "target": per_theme_target,
+                # A theme counts toward the target only while active in the fiscal year.
+                "target": per_theme_target if activity == "active" else None,
+                "activity": activity,
+                "active_from": w["start"].isoformat() if w["start"] else None,
+                "active_to": w["end"].isoformat() if w["end"] else None,
+                "window_from": w["from"],
                 "confirmed": len(confirmed),
                 "pending": len(pending),
                 "pending_attribution": len(waiting),
                 "papers": papers,
             }
         )
+    active = sum(1 for t in themes if t["activity"] == "active")
+    configured_total = target.total if target else None
+    # With theme windows declared (themes_file), the total is per_theme x the themes active
+    # in this fiscal year; otherwise the configured total, as before.
+    total = (
+        per_theme_target * active
+        if settings.roster.themes_file and per_theme_target is not None
+        else configured_total
+    )
     return {
         "fiscal_year": fy,
-        "target_total": target.total if target else None,
+        "target_total": total,
+        "target_total_configured": configured_total,
+        "themes_active": active,
         "target_per_theme": per_theme_target,
         "target_reading": settings.program.target_reading,
         "fiscal_years_counted": years,
@@ -275,8 +337,12 @@ def gap(target: int | None, confirmed: int) -> int | None:
     return None if target is None else max(target - confirmed, 0)
 
 
-def theme_status(target: int | None, confirmed: int, pending: int) -> str:
-    """met | met_with_pending | below | no_target."""
+def theme_status(
+    target: int | None, confirmed: int, pending: int, activity: str = "active"
+) -> str:
+    """met | met_with_pending | below | no_target | not_active_yet | ended."""
+    if activity != "active":
+        return activity
     if target is None:
         return "no_target"
     if confirmed >= target:
@@ -296,7 +362,9 @@ def theme_row(theme: dict) -> dict:
         "confirmed": theme["confirmed"],
         "pending": theme["pending"],
         "gap": gap(theme["target"], theme["confirmed"]),
-        "status": theme_status(theme["target"], theme["confirmed"], theme["pending"]),
+        "status": theme_status(
+            theme["target"], theme["confirmed"], theme["pending"], theme.get("activity", "active")
+        ),
     }
 
 
@@ -314,8 +382,12 @@ def render_table(report: dict) -> str:
     for t in report["themes"]:
         target = "-" if t["target"] is None else str(t["target"])
         missing = gap(t["target"], t["confirmed"])
+        activity = t.get("activity", "active")
+        name = t["theme_name"] if activity == "active" else (
+            f"{t['theme_name']} ({activity.replace('_', ' ')})"
+        )
         lines.append(
-            f"{t['theme_id']:<8} {t['theme_name'][:40]:<40} {target:>6} {t['confirmed']:>9} "
+            f"{t['theme_id']:<8} {name[:40]:<40} {target:>6} {t['confirmed']:>9} "
             f"{t['pending']:>7} {'-' if missing is None else missing:>4}"
         )
     total_target = report["target_total"]

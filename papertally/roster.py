@@ -6,13 +6,14 @@ import csv
 import datetime as dt
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from matching.text import bare_openalex_id, normalise_orcid
 from db.roster import RosterRow
 from papertally.errors import RosterError
 
-__all__ = ["COLUMNS", "REQUIRED", "RosterRow", "read_roster", "read_roster_file"]
+__all__ = ["COLUMNS", "REQUIRED", "RosterRow", "ThemeWindow", "read_roster", "read_roster_file", "read_themes"]
 
 COLUMNS = (
     "theme_id",
@@ -232,3 +233,62 @@ def read_roster_file(
     if not rows:
         raise RosterError(str(path), ["no member rows after the header"])
     return rows, notes
+
+
+THEME_COLUMNS = ("theme_id", "theme_name", "start_date", "end_date")
+
+
+@dataclass(frozen=True)
+class ThemeWindow:
+    """When a theme is active (None = open on that side)."""
+
+    theme_id: str
+    theme_name: str
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+def read_themes(path: str | Path) -> list[ThemeWindow]:
+    """Read the themes file ([roster] themes_file); raise RosterError listing every problem
+    (line, column, reason) so that nothing half-read is used."""
+    path = Path(path)
+    try:
+        text = _decode(path)
+    except FileNotFoundError:
+        raise RosterError(str(path), ["file not found"]) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if sorted(header) != sorted(THEME_COLUMNS):
+        raise RosterError(
+            str(path), [f"line 1: header {header}; expected exactly: {', '.join(THEME_COLUMNS)}"]
+        )
+    reader.fieldnames = header
+    problems: list[str] = []
+    out: list[ThemeWindow] = []
+    seen: set[str] = set()
+    for rec in reader:
+        line = reader.line_num
+        vals = {k: (rec.get(k) or "").strip() for k in THEME_COLUMNS}
+        if not any(vals.values()):
+            continue
+        if not _ID.match(vals["theme_id"]):
+            problems.append(f"line {line}: column theme_id: {vals['theme_id']!r} is not a valid ID")
+            continue
+        if vals["theme_id"] in seen:
+            problems.append(f"line {line}: column theme_id: {vals['theme_id']!r} appears twice")
+        seen.add(vals["theme_id"])
+        dates: dict[str, dt.date | None] = {}
+        for col in ("start_date", "end_date"):
+            try:
+                dates[col] = dt.date.fromisoformat(vals[col]) if vals[col] else None
+            except ValueError:
+                problems.append(
+                    f"line {line}: column {col}: {vals[col]!r} is not an ISO date (YYYY-MM-DD)"
+                )
+                dates[col] = None
+        if dates["start_date"] and dates["end_date"] and dates["end_date"] < dates["start_date"]:
+            problems.append(f"line {line}: column end_date: {vals['end_date']} is before start_date")
+        out.append(ThemeWindow(vals["theme_id"], vals["theme_name"] or vals["theme_id"], **dates))
+    if problems:
+        raise RosterError(str(path), problems)
+    return out

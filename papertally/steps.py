@@ -232,12 +232,16 @@ def finish_step(
     """Assemble the run summary, notify if configured, store it; returns the summary."""
     from papertally import notify
 
+    offline_night, failures = classify_unreachable(harvests, failures)
     with store(config_path, db_path) as (settings, db):
         summary = {
             "run_id": begun["run_id"],
             "trigger": trigger,
             "flow_run_id": flow_run_id,
             "offline": offline,
+            # No live source answered (every one failed with no DNS/route/connection): the
+            # stored data and the offline samples stand, and the night is not a failure.
+            "offline_night": offline_night,
             "started_at": begun["started_at"],
             "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "interrupted_runs": begun["interrupted_runs"],
@@ -269,6 +273,42 @@ def finish_step(
         return summary
 
 
+def classify_unreachable(harvests: list[dict], failures: list[dict]) -> tuple[str, list[dict]]:
+    """Decide what live sources that could not be reached mean for the night.
+
+    Every live source unreachable (an offline machine): not a failure; returns a note for
+    the summary ("offline: ...") and the failures unchanged. Some answered and some did
+    not: each unreachable one becomes a harvest failure (exit 1 and an alert). Nothing
+    unreachable: ("", failures).
+    """
+    unreachable = [h for h in harvests if h.get("live_unreachable")]
+    if not unreachable:
+        return "", failures
+    answered = [
+        h for h in harvests
+        if h.get("status") == "ok" and not h.get("live_unreachable")
+        and str(h.get("origin", "")).startswith(("http://", "https://"))
+    ]
+    if answered:
+        return "", [
+            *failures,
+            *(
+                failure(
+                    "harvest",
+                    f"{h['source']} {h['venue']} {h['year']}",
+                    f"live source not reachable while {len(answered)} other(s) answered: "
+                    f"{h.get('message', '')}",
+                )
+                for h in unreachable
+            ),
+        ]
+    samples = sum(1 for h in unreachable if h.get("status") == "ok")
+    return (
+        f"offline: no live source could be reached ({len(unreachable)} venue-year(s)); "
+        f"stored data kept, offline samples used for {samples}"
+    ), failures
+
+
 def harvest_row(outcome: dict) -> dict:
     """The run-summary line of one harvest outcome (HarvestOutcome.as_dict())."""
     c = outcome.get("counts", {})
@@ -287,6 +327,7 @@ def harvest_row(outcome: dict) -> dict:
         "message": outcome.get("message", ""),
         # Entries the parser kept once because the source listed them twice, by name.
         "listed_twice": [w for w in outcome.get("warnings", []) if "listed twice" in w],
+        "live_unreachable": outcome.get("live_unreachable", False),
         "seconds": outcome.get("seconds"),
     }
 
@@ -370,6 +411,8 @@ def render_summary(summary: dict) -> str:
         )
     if summary.get("roster"):
         lines.append(summary["roster"])
+    if summary.get("offline_night"):
+        lines.append(summary["offline_night"])
     lines.append("harvest (per venue-year and source):")
     for h in summary["harvests"]:
         lines.append(

@@ -42,6 +42,7 @@ SPEC = SourceSpec(
     parse=parse_openalex,
     plan=plan,
     options=OpenAlexOptions,
+    needs_ids=True,
 )
 
 __all__ = [

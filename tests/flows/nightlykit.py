@@ -18,13 +18,20 @@ def write_config(
     formats: str = '["xlsx", "csv", "json"]',
     chart: str = "png",
     extra: str = "",
+    live_jobs: bool = False,
 ) -> Path:
     """Copy the repository's config.toml into `folder` with absolute example paths, exports
     into folder/out, fast retries, and (broken_job) an ICRA 2024 job whose offline file is
-    not JSON, so that exactly one harvest fails."""
+    not JSON, so that exactly one harvest fails. The shipped 2026 jobs (live only, no
+    offline_file) are left out unless `live_jobs`: these tests are about the samples."""
     folder.mkdir(parents=True, exist_ok=True)
     text = (REPO / "config.toml").read_text(encoding="utf-8")
     text = text.replace('"examples/', f'"{REPO}/examples/')
+    if not live_jobs:
+        # [[harvest]] blocks without an offline_file line: the live-only 2026 jobs.
+        text = re.sub(
+            r"(?ms)^\[\[harvest\]\]\n(?:(?!offline_file)[^\[\n][^\n]*\n)+(?=\n|\Z|\[)", "", text
+        )
     text = re.sub(r"(?m)^out_dir = .*$", f'out_dir = "{folder / "out"}"', text)
     text = re.sub(r"(?m)^formats = .*$", f"formats = {formats}", text)
     text = re.sub(r"(?m)^chart = .*$", f'chart = "{chart}"', text)

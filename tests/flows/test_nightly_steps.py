@@ -409,3 +409,17 @@ def test_a_cut_off_roster_fails_the_roster_step_and_the_stored_roster_is_kept(cf
     assert "--allow-shrink" in failure["reason"]
     with steps.store(config, db_path) as (_, db):
         assert db.execute("SELECT COUNT(*) FROM members WHERE active = 1").fetchone()[0] == 15
+
+
+def test_shipped_2026_jobs_in_offline_mode_are_offline_not_failures(tmp_path):
+    from papertally.steps import render_summary
+
+    config = str(write_config(tmp_path, broken_job=False, formats='["json"]', chart="", live_jobs=True))
+    s = run_steps(config, str(tmp_path / "s.db"))
+    offline = [(h["source"], h["venue"], h["year"]) for h in s["harvests"] if h["status"] == "offline"]
+    assert offline == [
+        ("cvf", "CVPR", 2026), ("dblp", "ICRA", 2026),
+        ("acl-anthology", "ACL", 2026), ("openreview", "NeurIPS", 2026),
+    ]
+    assert s["failures"] == []
+    assert "offline mode and no offline sample for this venue-year; stored papers kept" in render_summary(s)
