@@ -95,6 +95,7 @@ def build(workdir: Path, papers: int, roster: int) -> dict:
     editions = [
         (v.key, year, e.conference.start, e.accepted.count or 300)
         for v in catalogue.venues.values()
+        if "paperlists" in v.sources  # the bench writes Paper Copilot-format lists
         for year, e in sorted(v.editions.items())
     ]
     total = sum(n for *_, n in editions)

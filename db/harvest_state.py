@@ -29,6 +29,47 @@ def m0001_run_details(db: sqlite_utils.Database) -> None:
     )
 
 
+@harvest()
+def m0002_file_digests(db: sqlite_utils.Database) -> None:
+    # The last good harvest of a saved file, so an unchanged file is not read again.
+    db.execute(
+        """
+        CREATE TABLE harvest_file_digests (
+            source TEXT NOT NULL,
+            venue TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            path TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            run_id INTEGER NOT NULL,
+            PRIMARY KEY (source, venue, year, path)
+        )"""
+    )
+
+
+def file_digest(
+    db: sqlite_utils.Database, source: str, venue: str, year: int, path: str
+) -> tuple[str, int, int] | None:
+    """(digest, run_id, papers seen) of the last good harvest of this file, or None."""
+    row = db.execute(
+        """SELECT f.digest, f.run_id, r.n_seen FROM harvest_file_digests f
+           JOIN harvest_runs r ON r.run_id = f.run_id
+           WHERE f.source = ? AND f.venue = ? AND f.year = ? AND f.path = ? AND r.status = 'ok'""",
+        [source, venue, year, path],
+    ).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def save_file_digest(
+    db: sqlite_utils.Database, source: str, venue: str, year: int, path: str, digest: str, run_id: int
+) -> None:
+    with db.atomic():
+        db["harvest_file_digests"].upsert(
+            {"source": source, "venue": venue, "year": year, "path": path, "digest": digest,
+             "run_id": run_id},
+            pk=("source", "venue", "year", "path"),
+        )
+
+
 def record_details(
     db: sqlite_utils.Database,
     run_id: int,

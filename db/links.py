@@ -36,13 +36,22 @@ class ConflictError(PapertallyError):
 def load_mentions(
     db: sqlite_utils.Database,
     conference_dates: Mapping[tuple[str, int], dt.date],
+    paper_ids: set[str] | None = None,
 ) -> Iterator[Mention]:
-    """Every stored author mention, with its paper's context (conference date, funding,
-    paper-level affiliations, co-authors). Streams; memory stays flat."""
+    """Every stored author mention (or those of `paper_ids`), with its paper's context
+    (conference date, funding, paper-level affiliations, co-authors). Streams; memory stays
+    flat."""
     current_key = None
     rows: list[dict] = []
-    sql = """SELECT a.*, s.venue, s.year, s.paper_affiliations, s.funders, s.awards
+    where = ""
+    if paper_ids is not None:
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_papers (paper_id TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM wanted_papers")
+        db.conn.executemany("INSERT INTO wanted_papers VALUES (?)", [(p,) for p in paper_ids])
+        where = "WHERE a.paper_id IN (SELECT paper_id FROM wanted_papers)"
+    sql = f"""SELECT a.*, s.venue, s.year, s.paper_affiliations, s.funders, s.awards
              FROM authorships a JOIN source_records s USING (source, source_id)
+             {where}
              ORDER BY a.source, a.source_id, a.position"""
     for row in db.query(sql):
         key = (row["source"], row["source_id"])
@@ -92,6 +101,8 @@ class MatchCounts:
     kept_decided: int = 0  # candidates for links a person decided: left as decided
     second_look: int = 0  # decided links newly flagged because new evidence disagrees
     dropped: int = 0  # machine links no longer proposed
+    papers_scored: int = 0  # papers whose mentions this pass scored (all on a full pass)
+    full_pass: bool = True  # False: only new/changed papers and changed members re-scored
 
 
 def _evidence_json(c: Candidate) -> str:
@@ -99,11 +110,16 @@ def _evidence_json(c: Candidate) -> str:
 
 
 def store_candidates(
-    db: sqlite_utils.Database, candidates: Iterable[Candidate], matcher_version: str
+    db: sqlite_utils.Database,
+    candidates: Iterable[Candidate],
+    matcher_version: str,
+    papers: set[str] | None = None,
 ) -> MatchCounts:
-    """Store a full matching pass. Links a person decided keep their status, score and
+    """Store a matching pass: a full one, or (`papers`) one that re-scored only those
+    papers against every member. Links a person decided keep their status, score and
     evidence; if the machine now says the opposite they are flagged for a second look.
-    Undecided links no longer proposed become rejected ("no longer a candidate")."""
+    Undecided links (of the re-scored papers) no longer proposed become rejected ("no
+    longer a candidate")."""
     counts = MatchCounts()
     stamp = now()
     proposed: set[tuple[str, str]] = set()
@@ -164,7 +180,7 @@ def store_candidates(
                WHERE decision_id IS NULL AND status != 'rejected'
                  AND person_id IN (SELECT person_id FROM members WHERE active = 1)"""
         ).fetchall():
-            if (paper_id, person_id) not in proposed:
+            if (paper_id, person_id) not in proposed and (papers is None or paper_id in papers):
                 db["links"].update(
                     link_id,
                     {

@@ -353,6 +353,10 @@ def m0001_run_summaries(db: sqlite_utils.Database) -> None:
 # enrichment cache's sets live with their queries (db/harvest_state.py, db/enrichment.py).
 MIGRATION_SETS: list[Migrations] = [core, harvest, review, runs, enrichment]
 
+from db.match_state import match_state as _match_state  # noqa: E402 (incremental matching)
+
+MIGRATION_SETS.append(_match_state)
+
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the papertally database at `path` and bring its schema

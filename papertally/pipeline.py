@@ -44,18 +44,63 @@ def enriched_mentions(db: sqlite_utils.Database, mentions) -> list:
     return attach(mentions, cached)
 
 
-def run_matching(db: sqlite_utils.Database, settings: Settings) -> links_db.MatchCounts:
-    """Match every stored mention against the active roster and store the links,
-    leaving every staff decision as it is."""
+def run_matching(
+    db: sqlite_utils.Database, settings: Settings, *, full: bool = False
+) -> links_db.MatchCounts:
+    """Match the stored mentions against the active roster and store the links, leaving
+    every staff decision as it is.
+
+    Incremental: only papers that are new or changed since the last pass (a source record's
+    content, its venue-year's date, the enrichment of the paper), and the papers of members
+    added, changed or removed, are re-scored, each against every member; nothing changed,
+    nothing scored. A full pass runs when `full`, before any pass, and whenever the matcher
+    version, the thresholds, the staff rules or decisions, or the program's funders change.
+    How common a family name is comes from all mentions at the time a paper is scored.
+    """
+    from db import match_state
     from matching import match as matcher
     from matching.context import MatchContext, NameStats
 
     persons = roster_db.load_persons(db)
-    mentions = enriched_mentions(db, links_db.load_mentions(db, conference_dates(settings)))
+    rules = tuple(rules_for_matching(db))
+    confirmed = frozenset(links_db.staff_confirmed_pairs(db))
+    dates = conference_dates(settings)
+    state = {
+        "context": {"all": match_state.fingerprint([
+            matcher.MATCHER_VERSION, settings.matching.confirm_threshold,
+            settings.matching.review_threshold, [repr(r) for r in rules], sorted(confirmed),
+            settings.program.funder_names, settings.program.grant_numbers,
+        ])},
+        "person": {p.person_id: match_state.fingerprint(repr(p)) for p in persons},
+        "paper": _paper_fingerprints(db, dates),
+    }
+    before = match_state.load(db)
+    scope: set[str] | None = None
+    if not full and before.get("context") == state["context"] and before.get("paper"):
+        old_people, old_papers = before.get("person", {}), before["paper"]
+        changed = {p for p, fp in state["person"].items() if old_people.get(p) != fp}
+        changed |= old_people.keys() - state["person"].keys()
+        scope = {p for p, fp in state["paper"].items() if old_papers.get(p) != fp}
+        if changed:
+            scope |= match_state.papers_linked_to(db, changed)
+            probe = [p for p in persons if p.person_id in changed]
+            if probe:  # papers where a changed member is now a candidate
+                scope |= {c.paper_id for c in matcher.match_all(
+                    links_db.load_mentions(db, dates), probe,
+                    confirm_threshold=settings.matching.confirm_threshold,
+                    review_threshold=0.0,
+                    context=MatchContext(name_stats=NameStats.from_names(())),
+                )}
+        if not scope:
+            match_state.save(db, state)
+            return links_db.MatchCounts(full_pass=False)
+    mentions = enriched_mentions(db, links_db.load_mentions(db, dates, scope))
     context = MatchContext(
-        name_stats=NameStats.from_names(m.name for m in mentions),
-        rules=tuple(rules_for_matching(db)),
-        confirmed_links=frozenset(links_db.staff_confirmed_pairs(db)),
+        name_stats=NameStats.from_names(
+            (m.name for m in mentions) if scope is None else match_state.all_names(db)
+        ),
+        rules=rules,
+        confirmed_links=confirmed,
         funder_names=settings.program.funder_names,
         grant_numbers=settings.program.grant_numbers,
     )
@@ -66,7 +111,31 @@ def run_matching(db: sqlite_utils.Database, settings: Settings) -> links_db.Matc
         review_threshold=settings.matching.review_threshold,
         context=context,
     )
-    return links_db.store_candidates(db, candidates, matcher.MATCHER_VERSION)
+    counts = links_db.store_candidates(db, candidates, matcher.MATCHER_VERSION, scope)
+    counts.papers_scored = len({m.paper_id for m in mentions})
+    counts.full_pass = scope is None
+    match_state.save(db, state)
+    return counts
+
+
+def _paper_fingerprints(db: sqlite_utils.Database, dates: dict) -> dict[str, str]:
+    """Per paper: its records' content, its venue-year's date and what enrichment learnt."""
+    from db import enrichment as enrichment_db
+    from db import match_state
+
+    records = match_state.paper_fingerprints(db)
+    venue_year = {
+        pid: (v, y) for pid, v, y in db.execute("SELECT paper_id, venue, year FROM papers")
+    }
+    enriched: dict[str, list] = {}
+    for (paper_id, kind), row in enrichment_db.load(db).items():
+        enriched.setdefault(paper_id, []).append((kind, row.status, match_state.fingerprint(row.data)))
+    return {
+        pid: match_state.fingerprint(
+            [fp, str(dates.get(venue_year.get(pid, ("", 0)))), sorted(enriched.get(pid, []))]
+        )
+        for pid, fp in records.items()
+    }
 
 
 def current_fiscal_year(settings: Settings, today: dt.date | None = None) -> int:

@@ -81,3 +81,21 @@ def test_the_summary_says_offline():
         "offline_night": "offline: no live source could be reached (4 venue-year(s)); stored data kept, offline samples used for 0",
     }
     assert "offline: no live source could be reached" in render_summary(summary)
+
+
+def test_an_unchanged_file_is_not_read_again(db, settings, tmp_path, monkeypatch):
+    from harvesters import registry
+    from papertally.harvesting import harvest_file
+
+    sample = tmp_path / "cvpr2024.json"
+    sample.write_bytes((REPO / "examples/sample/paperlists_cvpr2024.json").read_bytes())
+    first = harvest_file(db, settings, "paperlists", "CVPR", 2024, sample)
+    calls = []
+    monkeypatch.setattr(registry, "parse_file", lambda *a, **k: calls.append(a))
+    again = harvest_file(db, settings, "paperlists", "CVPR", 2024, sample)
+    assert calls == [] and (again.counts.seen, again.counts.unchanged) == (first.counts.seen, 56)
+    assert again.message == f"file unchanged since harvest run {first.run_id}; not read again"
+    monkeypatch.undo()
+    sample.write_bytes(sample.read_bytes().replace(b"]", b" ]", 1))  # changed bytes: read again
+    third = harvest_file(db, settings, "paperlists", "CVPR", 2024, sample)
+    assert third.counts.unchanged == 56 and "not read again" not in third.message
