@@ -352,6 +352,7 @@ def review_queue(
     db: sqlite_utils.Database,
     limit: int | None = None,
     *,
+    offset: int = 0,
     status: str | None = None,
     theme: str | None = None,
     venue: str | None = None,
@@ -366,8 +367,53 @@ def review_queue(
     ("pending" is the default set above; "decided" is every link a person decided).
     `short_themes`, when given, are the themes still short of their target: their links
     come first, then by score. Each row has `short` (1 when its theme is short).
+    `limit`/`offset` page the queue in SQL (the web page asks for one page, not all).
     Raises PapertallyError for an unknown status.
     """
+    sql, params = _queue_sql(status, theme, venue, year, person_id, short_themes)
+    if limit or offset:
+        sql += f" LIMIT {int(limit) if limit else -1} OFFSET {max(int(offset), 0)}"
+    return list(db.query(sql, params))
+
+
+def queue_length(
+    db: sqlite_utils.Database,
+    *,
+    status: str | None = None,
+    theme: str | None = None,
+    venue: str | None = None,
+    year: int | None = None,
+    person_id: str | None = None,
+) -> int:
+    """How many links the queue with these filters holds (for the page count)."""
+    sql, params = _queue_sql(status, theme, venue, year, person_id, None)
+    return db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
+
+
+def queue_position(
+    db: sqlite_utils.Database,
+    link_id: int,
+    *,
+    status: str | None = None,
+    theme: str | None = None,
+    venue: str | None = None,
+    year: int | None = None,
+    person_id: str | None = None,
+    short_themes: Iterable[str] | None = None,
+) -> int | None:
+    """The 0-based place of `link_id` in the queue with these filters, or None if absent
+    (to show the page holding an item without loading the queue)."""
+    sql, params = _queue_sql(status, theme, venue, year, person_id, short_themes)
+    row = db.execute(
+        f"SELECT n FROM (SELECT link_id, ROW_NUMBER() OVER (ORDER BY short DESC, score DESC, link_id) - 1 AS n FROM ({sql})) "
+        "WHERE link_id = ?",
+        [*params, link_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _queue_sql(status, theme, venue, year, person_id, short_themes) -> tuple[str, list]:
+    """The review queue's SELECT (ordered) and its parameters."""
     status = status or "pending"
     if status not in QUEUE_STATUSES:
         raise PapertallyError(f"unknown status {status!r}; use one of {', '.join(QUEUE_STATUSES)}")
@@ -400,9 +446,7 @@ def review_queue(
              LEFT JOIN decisions d ON d.decision_id = l.decision_id
              WHERE {' AND '.join(clauses)}
              ORDER BY short DESC, l.score DESC, l.link_id"""
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return list(db.query(sql, [*short, *args]))
+    return sql, [*short, *args]
 
 
 def parse_mention_key(key: str) -> tuple[str, str, int]:
