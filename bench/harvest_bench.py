@@ -18,8 +18,11 @@ imported before any timing), each timed twice, alternating, best of two:
            data costs on this machine, before parsing or dedupe.
 
 `--latency` adds a per-request server delay (seconds) to mimic a remote API; several
-values may be given. `--limit N` serves only N papers (a quick check). Goal:
-harvest <= 1.5x raw; repeat >= 10x cheaper in requests or bytes.
+values may be given. `--limit N` serves only N papers (a quick check). Goals (issue 13,
+restated; the old "harvest <= 1.5x raw with no latency" is withdrawn, as writing the rows
+alone costs about the download): with no added latency, harvest <= 2x (raw download +
+write floor); at 0.1 s per request, harvest <= 1.2x the raw download; a repeat >= 10x
+cheaper in requests or bytes.
 
 Usage:  python bench/harvest_bench.py [--latency 0,0.1,0.3] [--data ../shared/data] [--limit N]
 
@@ -492,6 +495,8 @@ def bench(latency: float, works: list[dict], listing: str, tmp: Path, partial: b
         "rows_written": floor_rows,
         "write_floor_s": round(floor_s, 3),
         "write_floor_vs_raw": round(floor_s / raw_s, 2),
+        # The restated goals: <= 2 with no latency, and harvest_vs_raw <= 1.2 at 0.1 s.
+        "harvest_vs_raw_plus_floor": round(first_s / (raw_s + floor_s), 2),
         "repeat_s": round(repeat_s, 3),
         "repeat_requests": repeat_req,
         "repeat_bytes": repeat_bytes,
@@ -546,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(r, indent=1))
             print(
                 f"latency {latency:g}s: raw {r['raw_s']}s, harvest {r['harvest_s']}s "
-                f"(x{r['harvest_vs_raw']}, goal <= 1.5; {r['harvest_store_s']}s of it storing "
+                f"(x{r['harvest_vs_raw']}; {r['harvest_store_s']}s of it storing "
                 f"in db.papers.store_records); repeat {r['repeat_s']}s with "
                 f"{r['repeat_requests']} requests / {r['repeat_bytes']} bytes vs "
                 f"{r['harvest_requests']} / {r['harvest_bytes']} "
@@ -562,6 +567,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['write_floor_s']}s = x{r['write_floor_vs_raw']} of raw, before any "
                 "parsing or dedupe"
             )
+            if latency == 0:
+                met = r["harvest_vs_raw_plus_floor"] <= 2.0
+                print(
+                    f"  goal (no latency): harvest <= 2x (raw + write floor): "
+                    f"x{r['harvest_vs_raw_plus_floor']} -> {'met' if met else 'NOT met'}"
+                )
+            else:
+                met = r["harvest_vs_raw"] <= 1.2
+                print(
+                    f"  goal (at 0.1 s per request and above): harvest <= 1.2x raw: "
+                    f"x{r['harvest_vs_raw']} -> {'met' if met else 'NOT met'}"
+                )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
