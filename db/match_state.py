@@ -40,25 +40,49 @@ def load(db: sqlite_utils.Database) -> dict[str, dict[str, str]]:
     return out
 
 
-def save(db: sqlite_utils.Database, state: dict[str, dict[str, str]]) -> None:
-    """Replace the stored state with `state` (one transaction)."""
+def save(
+    db: sqlite_utils.Database,
+    state: dict[str, dict[str, str]],
+    before: dict[str, dict[str, str]] | None = None,
+) -> None:
+    """Make the stored state `state` (one transaction), writing only the rows that differ
+    from `before` (what load() returned): a quiet night writes nothing."""
+    before = before or {}
+    gone = [
+        (kind, key)
+        for kind, keys in before.items()
+        for key in keys
+        if key not in state.get(kind, {})
+    ]
+    changed = [
+        (kind, key, fp)
+        for kind, keys in state.items()
+        for key, fp in keys.items()
+        if before.get(kind, {}).get(key) != fp
+    ]
+    if not gone and not changed:
+        return
     with db.atomic():
-        db.execute("DELETE FROM match_state")
+        db.conn.executemany("DELETE FROM match_state WHERE kind = ? AND key = ?", gone)
         db.conn.executemany(
-            "INSERT INTO match_state (kind, key, fingerprint) VALUES (?, ?, ?)",
-            [(kind, key, fp) for kind, keys in state.items() for key, fp in keys.items()],
+            "INSERT OR REPLACE INTO match_state (kind, key, fingerprint) VALUES (?, ?, ?)",
+            changed,
         )
 
 
 def paper_fingerprints(db: sqlite_utils.Database) -> dict[str, str]:
-    """paper_id -> digest of what its mentions are made of: every source record's content
-    hash (authors, affiliations, ids, title) with its venue-year."""
-    parts: dict[str, list] = {}
-    for paper_id, source, source_id, content_hash, venue, year in db.execute(
-        "SELECT paper_id, source, source_id, content_hash, venue, year FROM source_records"
-    ):
-        parts.setdefault(paper_id, []).append((source, source_id, content_hash, venue, year))
-    return {p: fingerprint(sorted(v)) for p, v in parts.items()}
+    """paper_id -> what its mentions are made of: every source record's content hash
+    (authors, affiliations, ids, title) with its venue-year, in one string."""
+    return {
+        paper_id: parts
+        for paper_id, parts in db.execute(
+            """SELECT paper_id, group_concat(part, '|') FROM (
+                 SELECT paper_id, source || ':' || source_id || ':' || content_hash || ':' ||
+                        venue || ':' || year AS part
+                 FROM source_records ORDER BY paper_id, source, source_id)
+               GROUP BY paper_id"""
+        )
+    }
 
 
 def papers_linked_to(db: sqlite_utils.Database, person_ids: Iterable[str]) -> set[str]:

@@ -53,7 +53,7 @@ class Program(_Strict):
     # The venues that count, each with its editions from the built-in venue catalogue
     # (papertally/data/venues.toml); [venues.X] below overrides or adds. Unset: the venues
     # defined under [venues], or the seed's four (SEED_VENUES) when none is.
-    venues: tuple[str, ...] | None = None
+    venues: Strs | None = None
     # Which date puts a paper in a fiscal year: the edition's "conference" date, or its
     # "acceptance" notification date (the conference date where that is not known).
     fy_date: Literal["conference", "acceptance"] = "conference"

@@ -92,7 +92,7 @@ def run_matching(
                     context=MatchContext(name_stats=NameStats.from_names(())),
                 )}
         if not scope:
-            match_state.save(db, state)
+            match_state.save(db, state, before)
             return links_db.MatchCounts(full_pass=False)
     mentions = enriched_mentions(db, links_db.load_mentions(db, dates, scope))
     context = MatchContext(
@@ -114,7 +114,7 @@ def run_matching(
     counts = links_db.store_candidates(db, candidates, matcher.MATCHER_VERSION, scope)
     counts.papers_scored = len({m.paper_id for m in mentions})
     counts.full_pass = scope is None
-    match_state.save(db, state)
+    match_state.save(db, state, before)
     return counts
 
 
@@ -130,12 +130,14 @@ def _paper_fingerprints(db: sqlite_utils.Database, dates: dict) -> dict[str, str
     enriched: dict[str, list] = {}
     for (paper_id, kind), row in enrichment_db.load(db).items():
         enriched.setdefault(paper_id, []).append((kind, row.status, match_state.fingerprint(row.data)))
-    return {
-        pid: match_state.fingerprint(
-            [fp, str(dates.get(venue_year.get(pid, ("", 0)))), sorted(enriched.get(pid, []))]
-        )
-        for pid, fp in records.items()
-    }
+    import hashlib
+
+    out = {}
+    for pid, parts in records.items():
+        extra = enriched.get(pid)
+        text = f"{parts}#{dates.get(venue_year.get(pid, ('', 0)))}#{sorted(extra) if extra else ''}"
+        out[pid] = hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+    return out
 
 
 def current_fiscal_year(settings: Settings, today: dt.date | None = None) -> int:
