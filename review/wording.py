@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 from papertally.i18n import messages, translate
 
-# The evidence the explanation line names (as matching.match._explain picks it).
-_ALWAYS_SHOWN = ("guard", "affiliation")
+# The evidence the explanation line names beside any weighted one, and the kind of a cap
+# (as matching.match._explain picks them).
+_ALWAYS_SHOWN = ("affiliation",)
+_CAP = "cap"
 
 
 def evidence_kind(lang: str, e: dict) -> str:
@@ -55,8 +57,9 @@ def _worded(lang: str, key: str, params: dict) -> str | None:
 
 
 def explanation(lang: str, status: str, evidence: list[dict]) -> str:
-    """The one-line explanation (the status, then what decided it, strongest first), in
-    `lang`: the line matching.match writes, rebuilt from the stored evidence."""
+    """The one-line explanation (the status and a cap that held the score, then what
+    decided it, strongest first), in `lang`: the line matching.match writes, rebuilt from
+    the stored evidence."""
     shown = sorted(
         (
             e
@@ -65,9 +68,12 @@ def explanation(lang: str, status: str, evidence: list[dict]) -> str:
         ),
         key=lambda e: -abs(float(e.get("weight") or 0.0)),
     )
-    return f"{translate(lang, f'explain.{status}')}: " + "; ".join(
-        evidence_text(lang, e) for e in shown
-    )
+    head = translate(lang, f"explain.{status}")
+    cap = next((e for e in evidence if e.get("kind") == _CAP), None)
+    if cap is not None:
+        text = evidence_text(lang, cap)
+        head += f"（{text}）" if lang == "ja" else f" ({text})"
+    return f"{head}: " + "; ".join(evidence_text(lang, e) for e in shown)
 
 
 def error_text(lang: str, exc: Exception, fallback: str, zone: str = "UTC") -> str:

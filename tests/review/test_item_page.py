@@ -371,3 +371,21 @@ def test_a_matcher_sentence_in_japanese_with_its_bracketed_parameters():
     assert evidence_text("en", e) == e["detail"]  # English: the matcher's own sentence
     capped = asdict(evidence("cap.initials", 0.0, score="0.84"))
     assert evidence_text("ja", capped) == "0.84 で頭打ち：イニシャルだけでは確定しません"
+
+
+def test_the_explanation_line_is_the_matchers_own_in_english_and_worded_in_japanese():
+    from dataclasses import asdict
+
+    from matching.match import _explain
+    from matching.evidence import evidence
+
+    evidence_list = [
+        evidence("name.initials", 0.6, printed="H. Tanaka", roster="Tanaka Hiroshi"),
+        evidence("affiliation.same", 3.0, org="The University of Tokyo", printed="UTokyo"),
+        evidence("affiliation.none_printed", 0.0),
+    ]
+    cap = evidence("cap.initials", 0.0, score="0.84")
+    stored = [asdict(e) for e in (*evidence_list, cap)]
+    assert explanation("en", "needs_review", stored) == _explain("needs_review", evidence_list, cap)
+    line = explanation("ja", "needs_review", stored)
+    assert line.startswith("要確認（0.84 で頭打ち：イニシャルだけでは確定しません）: 所属 ")
