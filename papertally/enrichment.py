@@ -41,6 +41,7 @@ from db import enrichment as store
 from db.enrichment import NONE, NOT_FETCHED, OK, Enrichment
 from harvesters.fulltext import extract_text, pdf_links
 from harvesters.http import HttpClient, NotFound, QuotaExhausted, Unreachable
+from harvesters.openalex.papers import price_text
 from matching.attribution import find_acknowledgement, terms_from
 from matching.authorblock import read_author_block
 from papertally.config import Settings
@@ -221,7 +222,7 @@ def summary_line(summary: dict[str, KindSummary]) -> str:
     for kind, s in summary.items():
         counts = {"ok": s.ok, "none": s.none, "not fetched": s.not_fetched}
         detail = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
-        price = ", ".join(f"{n} {cls}" for cls, n in s.price.items() if n)
+        price = price_text(s.price)  # OpenAlex's calls by price class, with the cost
         parts.append(
             f"{kind} {s.candidates} candidates: {s.asked} asked"
             + (f" ({detail})" if detail else "")

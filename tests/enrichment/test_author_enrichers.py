@@ -187,3 +187,10 @@ def test_harvest_status_shows_the_nights_enrichment_calls_by_price_class(tmp_pat
         "openalex 3 call(s) (2 single work, free; 1 search, ~$0.0010), 12,000 bytes; "
         "openreview 1 call(s), 900 bytes"
     )
+
+
+def test_run_summary_line_prices_the_openalex_calls():
+    from papertally.enrichment import KindSummary, summary_line
+
+    night = KindSummary(candidates=3, asked=3, ok=3, calls=3, bytes=9000, price={SINGLE: 2, SEARCH: 1})
+    assert "3 calls (2 single work, free; 1 search, ~$0.0010), 9,000 bytes" in summary_line({OPENALEX: night})
