@@ -423,3 +423,40 @@ def test_shipped_2026_jobs_in_offline_mode_are_offline_not_failures(tmp_path):
     ]
     assert s["failures"] == []
     assert "offline mode and no offline sample for this venue-year; stored papers kept" in render_summary(s)
+
+
+def test_no_network_at_all_is_an_offline_night_with_the_samples_and_no_failure(tmp_path):
+    """`papertally run` (live) on a machine with no network: every source fails to connect."""
+    import re
+
+    import requests
+    import responses
+
+    from flows import nightly as fl
+    from papertally.config import load_settings
+    from papertally.steps import render_summary
+
+    config = str(write_config(tmp_path, broken_job=False, formats='["json"]', chart="",
+                              live_jobs=True, retries=0))
+    db_path = str(tmp_path / "s.db")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        for method in (responses.GET, responses.POST, responses.HEAD):
+            rsps.add(method, re.compile(r"https?://.*"),
+                     body=requests.exceptions.ConnectionError("Name or service not known"))
+        begun = fl.begin.fn(config, db_path, "test", None)
+        harvests = [
+            fl.harvest.fn(config, db_path, j.source, j.venue, j.year, False)
+            for j in load_settings(config).harvest
+        ]
+        s = fl.finish.fn(
+            config, db_path, begun, trigger="test", offline=False, flow_run_id=None,
+            harvests=harvests, matching=fl.match.fn(config, db_path),
+            tallied=fl.tally_export.fn(config, db_path, begun["run_id"]), failures=[],
+        )
+    assert s["failures"] == []
+    assert s["offline_night"] == (
+        "offline: no live source could be reached (8 venue-year(s)); stored data kept, "
+        "offline samples used for 4"
+    )
+    assert sum(1 for h in s["harvests"] if h["status"] == "ok") == 4  # the samples
+    assert "offline: no live source could be reached" in render_summary(s)
