@@ -186,6 +186,7 @@ def plan(target: Target, client: HttpClient) -> Plan:
 
 SPEC = SourceSpec(
     name=SOURCE,
+    title="ACL Anthology",
     summary="ACL Anthology collection XML, with Findings when counted",
     parse=parse_acl_anthology,
     plan=plan,

@@ -222,6 +222,7 @@ def plan(target: Target, client: HttpClient) -> Plan:
 
 SPEC = SourceSpec(
     name=SOURCE,
+    title="CVF",
     summary="CVF Open Access listing pages, main conference only",
     parse=parse_cvf,
     plan=plan,

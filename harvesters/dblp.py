@@ -214,6 +214,7 @@ def plan(target: Target, client: HttpClient) -> Plan:
 
 SPEC = SourceSpec(
     name=SOURCE,
+    title="dblp",
     summary="dblp table-of-contents search API, with dblp person IDs",
     parse=parse_dblp,
     plan=plan,

@@ -150,6 +150,7 @@ def plan(target: Target, client: HttpClient) -> Plan:
 
 SPEC = SourceSpec(
     name=SOURCE,
+    title="ECVA",
     summary="ECVA papers page (ECCV), one section per edition, Springer DOIs",
     parse=parse_ecva,
     plan=plan,

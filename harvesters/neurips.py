@@ -192,6 +192,7 @@ def plan(target: Target, client: HttpClient) -> Plan:
 
 SPEC = SourceSpec(
     name=SOURCE,
+    title="NeurIPS proceedings",
     summary="NeurIPS proceedings listing, main and Datasets & Benchmarks",
     parse=parse_neurips,
     plan=plan,

@@ -295,6 +295,7 @@ def plan(target: Target, client: HttpClient) -> Plan:
 
 SPEC = SourceSpec(
     name=SOURCE,
+    title="Paper Copilot",
     summary="Paper Copilot accepted-paper lists, JSON, one file per venue-year",
     parse=parse_paperlists,
     plan=plan,

@@ -175,6 +175,7 @@ def plan(target: Target, client: HttpClient) -> Plan:
 
 SPEC = SourceSpec(
     name=SOURCE,
+    title="PMLR",
     summary="PMLR volume pages (ICML, CoRL), one volume per venue-year",
     parse=parse_pmlr,
     plan=plan,

@@ -64,6 +64,11 @@ def options_model(source: str) -> type[SourceOptions]:
     return spec(source).options
 
 
+def titles() -> dict[str, str]:
+    """Source name -> how staff call it ("paperlists" -> "Paper Copilot")."""
+    return {name: s.title or name for name, s in SOURCES.items()}
+
+
 def help_text() -> str:
     """Every source with its summary ("paperlists: Paper Copilot ...; ..."), for the
     harvest command's help."""

@@ -155,6 +155,7 @@ def plan(target: Target, client: HttpClient) -> Plan:
 
 SPEC = SourceSpec(
     name=SOURCE,
+    title="RSS proceedings",
     summary="Robotics: Science and Systems proceedings (roboticsproceedings.org), with DOIs",
     parse=parse_roboticsproceedings,
     plan=plan,

@@ -117,3 +117,5 @@ class SourceSpec:
     # True when the source lists a venue-year only by its own ids (OpenAlex source IDs):
     # a job with none configured is skipped with a note, not failed.
     needs_ids: bool = False
+    # How staff call the source ("Paper Copilot", "CVF"), in comparisons and summaries.
+    title: str = ""

@@ -26,6 +26,7 @@ import sqlite_utils
 
 from db import runs as runs_db
 from db.reconcile import reconcile
+from harvesters import registry
 from papertally.config import Settings
 from papertally.errors import PapertallyError
 from papertally.i18n import LANGS, section
@@ -234,7 +235,7 @@ def build_export(
             )
             for s in sources
         ),
-        *((lab["k_sources_agree"], r.line()) for r in checks),
+        *((lab["k_sources_agree"], r.line(registry.titles())) for r in checks),
     ]
     return {
         "lang": lang,

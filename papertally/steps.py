@@ -17,6 +17,7 @@ import sqlite_utils
 
 from db import runs as runs_db
 from db.reconcile import reconcile
+from harvesters.registry import titles
 from papertally.config import HarvestJob, Settings, load_settings
 from papertally.errors import PapertallyError
 
@@ -261,7 +262,7 @@ def finish_step(
             # Venue-years two sources list, side by side (the one-sided titles are in the
             # exports' JSON and `papertally harvest --status`).
             "source_checks": [
-                {"line": r.line(), "venue": r.venue, "year": r.year, "sources": [r.a, r.b],
+                {"line": r.line(titles()), "venue": r.venue, "year": r.year, "sources": [r.a, r.b],
                  "both": r.both, "only": {r.a: len(r.only_a), r.b: len(r.only_b)},
                  "track_disagreements": len(r.tracks)}
                 for r in reconcile(db)

@@ -38,6 +38,7 @@ from harvesters.source import SourceSpec
 
 SPEC = SourceSpec(
     name=SOURCE,
+    title="OpenAlex",
     summary="OpenAlex works by the venue-year's source IDs, with a gap lookup",
     parse=parse_openalex,
     plan=plan,

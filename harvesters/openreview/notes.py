@@ -237,6 +237,7 @@ def plan(target: Target, client: HttpClient) -> Plan:
 
 SPEC = SourceSpec(
     name=SOURCE,
+    title="OpenReview",
     summary="OpenReview API v2 accepted notes and author profiles",
     parse=parse_openreview,
     plan=plan,

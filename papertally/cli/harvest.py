@@ -140,17 +140,20 @@ def _print_source_checks(ctx: Context) -> None:
     """Venue-years two sources list: counts, both, only one (and up to 5 titles each)."""
     from db.reconcile import reconcile
 
+    from harvesters.registry import titles
+
     checks = reconcile(ctx.db)
     if not checks:
         return
+    names = titles()
     click.echo("\nSources compared (by DOI or normalised title; a paper only one lists still counts):")
     for r in checks:
-        click.echo(f"  {r.line()}")
+        click.echo(f"  {r.line(names)}")
         for source, only in ((r.a, r.only_a), (r.b, r.only_b)):
             for _, title in only[:5]:
-                click.echo(f"    only {source}: {title}")
+                click.echo(f"    only {names.get(source, source)}: {title}")
             if len(only) > 5:
-                click.echo(f"    only {source}: ... {len(only) - 5} more (papertally export --format json)")
+                click.echo(f"    only {names.get(source, source)}: ... {len(only) - 5} more (papertally export --format json)")
 
 
 @click.command("openalex-sources")

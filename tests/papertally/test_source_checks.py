@@ -34,7 +34,7 @@ def test_export_sources_sheet_and_json_show_the_comparison(db, settings):
     _two_sources(db)
     data = exports.build_export(db, settings, build_report(db, settings, 2024), lang="en")
     rows = [v for k, v in data["meta"] if k == exports.labels("en")["k_sources_agree"]]
-    assert rows == ["CVPR 2024: cvf 2; paperlists 2; both 1; only cvf 1; only paperlists 1"]
+    assert rows == ["CVPR 2024: CVF 2; Paper Copilot 2; both 1; only CVF 1; only Paper Copilot 1"]
     body = json.loads(exports.render_json(data))
     [check] = body["export"]["source_checks"]
     assert [e["title"] for e in check["only"]["cvf"]] == ["Only CVF Lists This"]
@@ -53,8 +53,8 @@ def test_harvest_status_prints_the_comparison_and_one_sided_titles(tmp_path):
         cli, ["--config", str(REPO / "config.toml"), "--db", str(tmp_path / "t.db"), "harvest", "--status"]
     )
     assert result.exit_code == 0, result.output
-    assert "  CVPR 2024: cvf 2; paperlists 2; both 1; only cvf 1; only paperlists 1" in result.output
-    assert "    only cvf: Only CVF Lists This" in result.output
+    assert "  CVPR 2024: CVF 2; Paper Copilot 2; both 1; only CVF 1; only Paper Copilot 1" in result.output
+    assert "    only CVF: Only CVF Lists This" in result.output
 
 
 def test_run_summary_names_the_entries_listed_twice_and_compares_sources():
