@@ -165,7 +165,7 @@ def night(config: str) -> dict:
 
     # Count the (mention, member) pairs the matcher scores: the proof of incrementality.
     scored = {"mentions": 0, "pairs": 0}
-    score_mention, score_pair = matcher.Matcher.score_mention, matcher.Matcher._score
+    score_mention, score_pair = matcher.Matcher.score_mention, matcher.Matcher.score
 
     def counting_mention(self, *args, **kwargs):
         scored["mentions"] += 1
@@ -176,7 +176,7 @@ def night(config: str) -> dict:
         return score_pair(self, *args, **kwargs)
 
     matcher.Matcher.score_mention = counting_mention
-    matcher.Matcher._score = counting_pair
+    matcher.Matcher.score = counting_pair
     settings = load_settings(config)
     times = {}
     start = time.monotonic()
