@@ -170,6 +170,7 @@ def item_page(db, detail: dict, lang: str) -> dict:
             db, member["person_id"], paper["paper_id"], coauthors
         ),
         "why_no_affiliation": why_no_affiliation(lang, paper, detail["mention"], authors),
+        "fulltext": fulltext_panel(db, paper["paper_id"], link["mention"], detail["mention"]),
         "groups": links_db.bulk_groups(db, link["link_id"]),
         "confirmed": [
             p
@@ -181,6 +182,48 @@ def item_page(db, detail: dict, lang: str) -> dict:
         "evidence_text": lambda e: wording.evidence_text(lang, e),
         "explanation": wording.explanation(lang, link["machine_status"], detail["evidence"]),
     }
+
+
+def fulltext_panel(db, paper_id: str, mention_key: str, mention: dict | None) -> dict:
+    """What enrichment learnt about the item's paper, for the attribution panel: the full
+    text's state, the acknowledgement quoted (or its absence), page 1's author lines with
+    the member's marked, the member's OpenReview history, and the staff attribution."""
+    from db import enrichment as enrichment_db
+
+    rows = enrichment_db.load(db, [paper_id])
+    ft = rows.get((paper_id, "fulltext"))
+    try:
+        position = int(mention_key.rsplit("#", 1)[1])
+    except (IndexError, ValueError):
+        position = None
+    panel: dict = {"state": "not_enriched", "reason": "", "pdf_url": "", "sha256": "",
+                   "ack_status": "", "quote": None, "other_grants": [], "authors": [],
+                   "stints": [], "profile_id": "", "decision": None}
+    if ft is not None:
+        panel["state"] = ft.status
+        panel["reason"] = ft.reason
+        panel["pdf_url"] = ft.data.get("url", "")
+        panel["sha256"] = ft.content_hash or ""
+        ack = ft.data.get("acknowledgement") or {}
+        if ft.status == "ok" and ack:
+            panel["ack_status"] = ack["status"]
+            panel["other_grants"] = ack.get("other_grants", [])
+            order = {"grant_number": 0, "program_name": 1, "funder_name": 2}
+            quotes = sorted(ack.get("mentions", []), key=lambda m: (order[m["kind"]], m["page"]))
+            panel["quote"] = quotes[0] if quotes else None
+            panel["authors"] = [
+                {"line": a["line"], "member": a.get("position") == position}
+                for a in ft.data.get("authors", [])
+            ]
+    profiles = rows.get((paper_id, "openreview"))
+    printed_id = (mention or {}).get("openreview_id")
+    if profiles is not None and profiles.status == "ok" and printed_id:
+        facts = (profiles.data.get("profiles") or {}).get(printed_id)
+        if facts:
+            panel["profile_id"] = printed_id
+            panel["stints"] = facts.get("stints", [])
+    panel["decision"] = enrichment_db.attribution_decisions(db).get(paper_id)
+    return panel
 
 
 def why_no_affiliation(lang: str, paper: dict, mention: dict | None, authors: list[dict]) -> str:

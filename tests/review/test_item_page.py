@@ -178,8 +178,9 @@ def test_an_item_without_affiliations_says_why_and_links_its_forum(
     why = re.search(r'<p class="why-none" id="why-none">(.*?)</p>', html).group(1)
     assert "No source lists affiliations for NeurIPS" in why
     assert "Full text not fetched" in why
-    # the place the attribution evidence of the full text will take
-    assert 'id="attribution" data-pending="enrich"' in html
+    # the attribution panel says the full text is not read yet
+    assert 'id="attribution" data-state="not_enriched"' in html
+    assert "Not enriched yet" in html.split('id="attribution"')[1]
 
 
 def test_every_coauthor_with_their_printed_affiliation_and_shared_papers(
