@@ -264,13 +264,53 @@ def _pid_of_temp(name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def missing_folder(path: str | Path) -> Path | None:
+    """The outermost missing folder above `path` (what writing it will create), or None."""
+    folder, missing = Path(path).parent, None
+    while not folder.exists():
+        folder, missing = folder.parent, folder
+    return missing
+
+
+def check_fiscal_year(settings: Settings, report: dict) -> None:
+    """Refuse to export a fiscal year in which no configured venue-year falls (a typo such
+    as 2204, or a year the program does not cover): its export would be all zeros that look
+    official. Raises PapertallyError naming the fiscal years the config does cover."""
+    if report["venue_years"]:
+        return
+    covered = sorted(
+        {
+            settings.fiscal_year_of(ed.conference_date)
+            for venue in settings.venues.values()
+            for ed in venue.editions.values()
+        }
+    )
+    known = ", ".join(f"FY{y}" for y in covered) or "none"
+    raise PapertallyError(
+        f"FY{report['fiscal_year']}: no configured venue-year falls in this fiscal year "
+        f"(the config's editions are in {known}), so its export would be all zeros: check "
+        "--fy, or add the editions under [venues.NAME.editions] in the config"
+    )
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call `write(tmp)` on a temporary file beside `path`, then rename it over `path`.
 
-    A crash before the rename leaves `path` as it was (or absent); temporary files left
-    by killed processes are removed on the next write of the same file.
+    Missing folders above `path` are created. A read-only `path` is refused
+    (PapertallyError), never replaced. A crash before the rename leaves `path` as it was
+    (or absent); temporary files left by killed processes are removed on the next write
+    of the same file.
     """
     path = Path(path)
+    if path.exists() and (
+        not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222
+    ):
+        # Read-only is someone's way of saying "keep this file": never replace it silently
+        # (the rename would, and root's writes ignore the mode).
+        raise PapertallyError(
+            f"{path}: the file is read-only, so it is not replaced; make it writable "
+            "(chmod u+w) if it may be, or write to another file"
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -64,7 +64,9 @@ def export(
     """Write the indicator for a fiscal year: summary per theme (target, confirmed,
     pending, gap, status), the evidence behind every counted paper, and the run date,
     data sources, target reading and counting rules. Excel (frozen headers), CSV (UTF-8
-    with BOM, for Excel) or JSON; Japanese or English. Files are replaced atomically.
+    with BOM, for Excel) or JSON; Japanese or English. Files are replaced atomically;
+    a read-only file is never replaced (an error says so); missing folders in --out are
+    created and named. A fiscal year with no configured venue-year is refused.
 
     \b
     Example:
@@ -82,14 +84,20 @@ def export(
         else settings.resolve(settings.export.out_dir)
         / f"papertally_FY{fy}_{lang}.{fmt}"
     )
-    data = exports.build_export(
-        ctx.db, settings, build_report(ctx.db, settings, fy), lang=lang
-    )
+    report = build_report(ctx.db, settings, fy)
+    exports.check_fiscal_year(settings, report)
+    data = exports.build_export(ctx.db, settings, report, lang=lang)
+    created = exports.missing_folder(path)
     exports.write_export(data, fmt, path)
+    if created:
+        click.echo(f"created folder {created} (it did not exist)")
     click.echo(
         f"wrote {path}: {len(data['summary']) - 1} theme(s), {len(data['evidence'])} evidence row(s); "
         f"{data['reading']}"
     )
     if chart:
+        created = exports.missing_folder(chart)
         exports.write_chart(data, chart, settings=settings)
+        if created:
+            click.echo(f"created folder {created} (it did not exist)")
         click.echo(f"wrote {chart}")

@@ -108,3 +108,40 @@ def test_report_warns_when_themes_times_per_theme_is_not_the_total(capsys, tmp_p
     assert err.startswith("warning: FY2026: 4 themes have members in the fiscal year x 3 per theme = 12")
     code, out, err = run(capsys, *base, "report", "--fy", "2026", "--format", "json")
     assert json.loads(out)["warnings"] == [err.removeprefix("warning: ").strip()]
+
+
+def with_roster(capsys, tmp_path, repo_root) -> list[str]:
+    """The global options for a database that holds the example roster."""
+    base = ["--config", str(repo_root / "config.toml"), "--db", str(tmp_path / "t.db")]
+    code, _, _ = run(capsys, *base, "roster", "import", str(repo_root / "examples" / "roster.csv"))
+    assert code == 0
+    return base
+
+
+@pytest.mark.parametrize("fy", ["1999", "2204"])
+def test_export_refuses_a_fiscal_year_with_no_counted_venue_year(capsys, tmp_path, repo_root, fy):
+    out = tmp_path / "fy.xlsx"
+    base = with_roster(capsys, tmp_path, repo_root)
+    code, _, err = run(capsys, *base, "export", "--fy", fy, "--out", str(out))
+    assert code == 1 and not out.exists()
+    assert err.startswith(f"error: FY{fy}: no configured venue-year falls in this fiscal year")
+    assert "FY2024" in err and "check --fy" in err
+
+
+def test_export_never_replaces_a_read_only_file(capsys, tmp_path, repo_root):
+    out = tmp_path / "fy2024.json"
+    out.write_text("the signed-off export\n", encoding="utf-8")
+    out.chmod(0o444)
+    base = with_roster(capsys, tmp_path, repo_root)
+    code, _, err = run(capsys, *base, "export", "--fy", "2024", "--format", "json", "--out", str(out))
+    assert code == 1 and err.startswith(f"error: {out}: the file is read-only, so it is not replaced")
+    assert out.read_text(encoding="utf-8") == "the signed-off export\n"
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_export_creates_missing_folders_and_says_so(capsys, tmp_path, repo_root):
+    out = tmp_path / "exports" / "2024" / "fy2024.json"
+    base = with_roster(capsys, tmp_path, repo_root)
+    code, stdout, _ = run(capsys, *base, "export", "--fy", "2024", "--format", "json", "--out", str(out))
+    assert code == 0 and out.is_file()
+    assert stdout.startswith(f"created folder {tmp_path / 'exports'} (it did not exist)\nwrote {out}")

@@ -468,3 +468,12 @@ def test_atomic_write_removes_temp_files_of_dead_processes(tmp_path):
     exports.atomic_write(tmp_path / "report.csv", lambda tmp: tmp.write_text("new"))
     assert not stale.exists() and live.exists()
     assert (tmp_path / "report.csv").read_text() == "new"
+
+
+def test_atomic_write_refuses_a_read_only_file_and_leaves_it(tmp_path):
+    target = tmp_path / "report.csv"
+    target.write_text("kept\n")
+    target.chmod(0o444)
+    with pytest.raises(PapertallyError, match="read-only, so it is not replaced"):
+        exports.atomic_write(target, lambda tmp: tmp.write_text("new\n"))
+    assert target.read_text() == "kept\n" and not list(tmp_path.glob(".*.tmp"))
