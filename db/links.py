@@ -236,7 +236,9 @@ def decide(
     Appends a decisions row (who, when, what, why, and the score and evidence shown) and
     points the link at it. `expected_decision_id`, when passed, is the decision the caller
     saw: if another decision landed since, ConflictError is raised and nothing is written.
-    Returns the new decisions row.
+    Returns the new decisions row; a decision the same as the one in force (accepting an
+    accepted link) writes nothing and returns the one in force with "repeated": True, so
+    that one undo always undoes.
     """
     if action not in (*ACTION_STATUS, "undo"):
         raise PapertallyError(f"unknown action {action!r}; use accept, reject, unsure or undo")
@@ -257,6 +259,12 @@ def decide(
                 if last
                 else {"link_id": link_id},
             )
+        if action != "undo" and link["decision_id"] is not None:
+            in_force = next(
+                db.query("SELECT * FROM decisions WHERE decision_id = ?", [link["decision_id"]])
+            )
+            if in_force["action"] == action:
+                return {**in_force, "repeated": True}
         if action == "undo":
             if link["decision_id"] is None:
                 raise PapertallyError(

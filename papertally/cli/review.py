@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 
 import click
 
@@ -115,12 +116,36 @@ def list_cmd(ctx: Context, fmt, status, theme, venue, year, member, limit) -> No
     )
 
 
+def _no_control_characters(option: str, value: str | None) -> None:
+    """Refuse newlines, escape codes and other control characters: in the append-only
+    audit log they could forge what looks like another decision, for good."""
+    if value and any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise PapertallyError(
+            f"{option} {value!r} holds control characters (a newline, an escape code, ...); "
+            "write it on one line in plain text"
+        )
+
+
 def _decide(
     ctx: Context, link_id: int, action: str, by: str, reason: str | None
 ) -> None:
     from db import links as links_db
+    from db.accounts import get_user
 
+    _no_control_characters("--by", by)
+    _no_control_characters("--reason", reason)
+    if get_user(ctx.db, by) is None:
+        raise PapertallyError(
+            f"--by {by!r} is not a staff account: name yourself as in `papertally user list` "
+            "(or create the account with `papertally user add NAME`)"
+        )
     row = links_db.decide(ctx.db, link_id, action, by, reason)
+    if row.get("repeated"):
+        click.echo(
+            f"link {link_id}: already {action} by {row['decided_by']} at {row['decided_at']} "
+            f"(decision {row['decision_id']}); nothing written (to change its reason, undo it first)"
+        )
+        return
     click.echo(
         f"link {link_id}: {action} by {row['decided_by']} -> {row['status_after']} "
         f"(decision {row['decision_id']})"
@@ -296,6 +321,8 @@ def user_add(ctx: Context, name: str, password_stdin: bool, lang: str | None) ->
     """
     from db.accounts import add_user
     from review.auth import MIN_PASSWORD, hash_password
+
+    _no_control_characters("the name", name)
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

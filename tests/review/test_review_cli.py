@@ -32,6 +32,13 @@ def run(capsys, monkeypatch, review_config, links):
     return _run
 
 
+@pytest.fixture
+def staff(db):
+    """The staff accounts sato and tanaka, whom --by may name (no login here: any hash)."""
+    accounts_db.add_user(db, "sato", "$argon2id$unused", "ja")
+    accounts_db.add_user(db, "tanaka", "$argon2id$unused", "en")
+
+
 def test_list_shows_each_item_with_its_link_id(run, links):
     code, out, _ = run("review", "list")
     assert code == 0
@@ -51,7 +58,7 @@ def test_list_json_with_filters(run, links):
     )
 
 
-def test_accept_reject_undo_and_log(run, db, links):
+def test_accept_reject_undo_and_log(run, db, links, staff):
     assert (
         run("review", "accept", str(links["c1"]), "--by", "sato", "--reason", "ORCID")[
             0
@@ -74,7 +81,7 @@ def test_accept_reject_undo_and_log(run, db, links):
     assert [d["action"] for d in json.loads(out)] == ["undo", "accept"]
 
 
-def test_errors_are_one_line_and_non_zero(run, links):
+def test_errors_are_one_line_and_non_zero(run, links, staff):
     code, _, err = run("review", "accept", "999", "--by", "sato")
     assert (
         code == 1
@@ -116,3 +123,43 @@ def test_user_logins_lists_attempts_and_lockouts(run, db):
     assert [line.split()[1] for line in lines] == ["refused", "locked", "failed"]
     assert "'sato'" in lines[0] and "from 192.0.2.1" in lines[0]
     assert "name locked until 2026-11-28T09:15:00+00:00" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("by", "says"),
+    [
+        ("nobody", "--by 'nobody' is not a staff account"),
+        ("sato\n#99 2026-11-30 admin: accept link 1", "holds control characters"),
+        ("sato\x1b[2J", "holds control characters"),
+        ("x" * 2000, "is not a staff account"),
+    ],
+)
+def test_by_must_name_a_staff_account_in_plain_text(run, db, links, staff, by, says):
+    code, _, err = run("review", "accept", str(links["c1"]), "--by", by)
+    assert code == 1 and says in err and len(err.strip().splitlines()) == 1
+    assert links_db.get_link(db, links["c1"])["decision_id"] is None
+    assert db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 0
+
+
+def test_a_reason_with_a_newline_is_refused(run, db, links, staff):
+    code, _, err = run("review", "reject", str(links["c1"]), "--by", "sato", "--reason", "a\nb")
+    assert code == 1 and "--reason" in err and "control characters" in err
+    assert db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 0
+
+
+def test_a_repeated_decision_writes_nothing_and_one_undo_undoes(run, db, links, staff):
+    c1 = str(links["c1"])
+    assert run("review", "accept", c1, "--by", "sato")[0] == 0
+    code, out, _ = run("review", "accept", c1, "--by", "tanaka")
+    assert code == 0 and out.startswith(f"link {c1}: already accept by sato at ")
+    assert "nothing written" in out
+    assert db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 1
+    code, out, _ = run("review", "undo", c1, "--by", "sato")
+    assert code == 0 and "needs_review" in out
+    assert links_db.get_link(db, links["c1"])["status"] == "needs_review"
+
+
+def test_user_add_refuses_a_name_with_control_characters(run, db):
+    code, _, err = run("user", "add", "sato\nadmin", "--password-stdin", stdin="s3cret-pass\n")
+    assert code == 1 and "control characters" in err
+    assert accounts_db.list_users(db) == []
