@@ -84,6 +84,7 @@ def _mentions_of(rows: list[dict], dates: Mapping[tuple[str, int], dt.date]) -> 
             openalex_id=r["openalex_id"],
             openreview_id=r["openreview_id"],
             dblp_pid=r["dblp_pid"],
+            ieee_id=r["ieee_id"],
             rors=tuple(json.loads(r["rors"])),
             conference_date=day,
             funders=funders,

@@ -21,7 +21,7 @@ from matching.names import (
 from matching.text import bare_openalex_id, normalise_orcid
 
 RuleKind = Literal["id_is", "id_is_not", "never_at_org"]
-ID_SCHEMES = ("orcid", "openalex", "openreview", "dblp")
+ID_SCHEMES = ("orcid", "openalex", "openreview", "dblp", "ieee")
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Rule:
     kind: RuleKind
     person_id: str
     value: str
-    scheme: str | None = None  # orcid | openalex | openreview | dblp, for the id rules
+    scheme: str | None = None  # orcid | openalex | openreview | dblp | ieee, for the id rules
     reason: str = ""
 
     def __post_init__(self) -> None:

@@ -171,6 +171,7 @@ _ID_LABEL = {
     "openalex": "OpenAlex author ID",
     "openreview": "OpenReview profile",
     "dblp": "dblp person ID",
+    "ieee": "IEEE author ID",
 }
 _PERSON_ID_FIELD = {"orcid": "orcid", "openalex": "openalex_id"}
 _UNCERTAIN = evidence("name.unusual_order", W_UNCERTAIN_ORDER)

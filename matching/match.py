@@ -264,6 +264,7 @@ def _mention_ids(m: Mention) -> list[tuple[str, str]]:
         ("openalex", m.openalex_id),
         ("openreview", m.openreview_id),
         ("dblp", m.dblp_pid),
+        ("ieee", m.ieee_id),
     ):
         if value:
             norm = normalise_id(scheme, value)
@@ -341,7 +342,7 @@ class Matcher:
         name_bounds = self._name_bounds.get(nkey) if names else None
         ids = (
             _mention_ids(m)
-            if (m.orcid or m.openalex_id or m.openreview_id or m.dblp_pid)
+            if (m.orcid or m.openalex_id or m.openreview_id or m.dblp_pid or m.ieee_id)
             else ()
         )
         if not names and not ids:

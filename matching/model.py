@@ -48,6 +48,7 @@ class Mention:
     openalex_id: str | None = None
     openreview_id: str | None = None
     dblp_pid: str | None = None
+    ieee_id: str | None = None  # IEEE Xplore author id (ICRA, IROS)
     rors: tuple[str, ...] = ()
     conference_date: dt.date | None = None
     funders: tuple[str, ...] = ()

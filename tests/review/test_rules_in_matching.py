@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from db import links as links_db
 from db import rules as rules_db
 from db.papers import store_records
@@ -67,3 +69,27 @@ def test_rules_change_the_next_match_but_never_a_staff_decision(db, settings, da
     # the staff decision is kept, only flagged for a second look
     kept = links_db.get_link(db, c5)
     assert kept["status"] == "confirmed" and kept["second_look"]
+
+
+def test_a_rule_on_an_ieee_author_id_from_an_item_decides_the_next_match(db, settings, data):
+    # ICRA and IROS print IEEE author ids: a rule takes that scheme like the others
+    import_roster(db, data.roster)
+    store_records(
+        db,
+        [
+            data.paper("i1", "Legged robots", [data.author("Hiroshi Tanaka", 1, "Tokyo Tech")],
+                       venue="ICRA", year=2023),
+        ],
+        None,
+    )
+    db.execute("UPDATE authorships SET ieee_id = '37087322448' WHERE source_id = 'i1'")
+    pipeline.run_matching(db, settings)
+    assert status_by_mention(db).get("paperlists:i1#1") != "confirmed"
+    rules_db.add_rule(
+        db, "id_is", "p001", "37087322448", scheme="ieee", by="sato", reason="his IEEE id"
+    )
+    pipeline.run_matching(db, settings)
+    assert status_by_mention(db)["paperlists:i1#1"] == "confirmed"
+    stored = next(db.query("SELECT evidence FROM links WHERE mention = 'paperlists:i1#1'"))
+    (evidence,) = [e for e in json.loads(stored["evidence"]) if e["kind"] == "rule"]
+    assert evidence["detail"].startswith("staff rule: IEEE author ID 37087322448 is this person")
