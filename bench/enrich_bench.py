@@ -146,33 +146,19 @@ def main(argv: list[str] | None = None) -> int:
     extraction(args.pages, args.repeat)
     if args.cost:
         cost(args.cost)
+        openalex_cost(args.cost)
     return 0
 
 
-def cost(n: int) -> None:
-    """N candidates' PDFs from a loopback server: raw downloads vs the enrichment step."""
-    import tempfile
+def _loopback(body: bytes, content_type: str):
+    """A loopback HTTP server answering every GET with `body`; (server, base URL)."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    import requests
-
-    from db.links import store_candidates
-    from db.papers import store_records
-    from db.roster import RosterRow, import_roster
-    from db.schema import open_db
-    from harvesters.http import HttpClient
-    from harvesters.records import AuthorRecord, PaperRecord
-    from matching.model import Candidate, Evidence
-    from papertally.config import Settings
-    from papertally.enrichment import FULLTEXT, FullTextEnricher, run_enrichers
-
-    body = typical_paper(10)
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's name
             self.send_response(200)
-            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -182,29 +168,62 @@ def cost(n: int) -> None:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    root = f"http://127.0.0.1:{server.server_port}/content/CVPR2024"
-    try:
-        t = time.perf_counter()
-        raw_bytes = 0
-        with requests.Session() as session:
-            for i in range(n):
-                raw_bytes += len(session.get(f"{root}/papers/P{i}_paper.pdf", timeout=10).content)
-        raw_s = time.perf_counter() - t
+    return server, f"http://127.0.0.1:{server.server_port}"
 
+
+def _raw(urls: list[str]) -> tuple[int, float]:
+    """Bytes and seconds of plain GETs of `urls` (the baseline)."""
+    import requests
+
+    t = time.perf_counter()
+    total = 0
+    with requests.Session() as session:
+        for url in urls:
+            total += len(session.get(url, timeout=10).content)
+    return total, time.perf_counter() - t
+
+
+def _candidates(path: str, records: list, member: tuple[str, str]):
+    """A database at `path` whose `records` (one author each, the member) are candidates."""
+    from db.links import store_candidates
+    from db.papers import store_records
+    from db.roster import RosterRow, import_roster
+    from db.schema import open_db
+    from matching.model import Candidate, Evidence
+
+    db = open_db(path)
+    family, given = member
+    import_roster(db, [RosterRow(0, "T1", "t", "P1", "p1", family, given, None, (),
+                                 "The University of Tokyo", (), None, None, None, None)])
+    store_records(db, records, None)
+    ids = [r[0] for r in db.execute("SELECT paper_id FROM papers").fetchall()]
+    store_candidates(db, [
+        Candidate(pid, "p1", f"cvf:P{i}#1", 0.9, "confirmed", (Evidence("x", 1, "x"),), "x")
+        for i, pid in enumerate(ids)
+    ], "bench")
+    return db
+
+
+def cost(n: int) -> None:
+    """N candidates' PDFs from a loopback server: raw downloads vs the enrichment step."""
+    import tempfile
+
+    from harvesters.http import HttpClient
+    from harvesters.records import AuthorRecord, PaperRecord
+    from papertally.config import Settings
+    from papertally.enrichment import FULLTEXT, FullTextEnricher, run_enrichers
+
+    body = typical_paper(10)
+    server, base = _loopback(body, "application/pdf")
+    root = f"{base}/content/CVPR2024"
+    try:
+        raw_bytes, raw_s = _raw([f"{root}/papers/P{i}_paper.pdf" for i in range(n)])
         with tempfile.TemporaryDirectory() as tmp:
-            db = open_db(f"{tmp}/bench.db")
-            import_roster(db, [RosterRow(0, "T1", "t", "P1", "p1", "Sato", "Kazuki", None, (),
-                                         "The University of Tokyo", (), None, None, None, None)])
-            store_records(db, [
+            db = _candidates(f"{tmp}/bench.db", [
                 PaperRecord("cvf", f"P{i}", "CVPR", 2024, f"Paper {i}",
                             (AuthorRecord("Kazuki Sato", 1),), url=f"{root}/html/P{i}_paper.html")
                 for i in range(n)
-            ], None)
-            ids = [r[0] for r in db.execute("SELECT paper_id FROM papers").fetchall()]
-            store_candidates(db, [
-                Candidate(pid, "p1", f"cvf:P{i}#1", 0.9, "confirmed", (Evidence("x", 1, "x"),), "x")
-                for i, pid in enumerate(ids)
-            ], "bench")
+            ], ("Sato", "Kazuki"))
             settings = Settings.model_validate({"program": {"grant_numbers": ["JPNP20006"]}})
             enrichers = [FullTextEnricher(settings)]
             client = HttpClient(contact_email="bench@example.org")
@@ -226,6 +245,49 @@ def cost(n: int) -> None:
           f"x{first_s / raw_s:.1f} of raw time (extraction and storing included); {first.ok} ok")
     print(f"  again    {again.calls} calls, {again.bytes:,} bytes, {again_s:.3f} s "
           f"({again.cached} cached): x{again.calls / n:.2f} of raw calls")
+
+
+def openalex_cost(n: int) -> None:
+    """N candidates with a DOI against a loopback OpenAlex: one raw single-work GET each vs
+    the OpenAlex enricher (one call per candidate at most), then a second night."""
+    import json
+    import tempfile
+
+    from harvesters.http import HttpClient
+    from harvesters.records import AuthorRecord, PaperRecord
+    from papertally.author_enrichers import OPENALEX, OpenAlexEnricher
+    from papertally.config import Settings
+    from papertally.enrichment import run_enrichers
+
+    work = json.loads((REPO / "tests/fixtures/openalex/work_awards_documented.json").read_text())
+    body = json.dumps({k: v for k, v in work.items() if not k.startswith("_")}).encode()
+    server, base = _loopback(body, "application/json")
+    try:
+        raw_bytes, raw_s = _raw([f"{base}/works/doi:10.1234/p{i}" for i in range(n)])
+        with tempfile.TemporaryDirectory() as tmp:
+            db = _candidates(f"{tmp}/bench.db", [
+                PaperRecord("cvf", f"P{i}", "CVPR", 2024, f"Paper {i}",
+                            (AuthorRecord("Taro Yamada", 1),), doi=f"10.1234/p{i}")
+                for i in range(n)
+            ], ("Yamada", "Taro"))
+            settings = Settings.model_validate({"sources": {"openalex": {"base_url": base}}})
+            enrichers = [OpenAlexEnricher(settings)]
+            client = HttpClient(contact_email="bench@example.org")
+            t = time.perf_counter()
+            first = run_enrichers(db, enrichers, client)[OPENALEX]
+            first_s = time.perf_counter() - t
+            again = run_enrichers(db, enrichers, client)[OPENALEX]
+            client.session.close()
+            db.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    print(f"OpenAlex per paper for {n} candidates with a DOI ({len(body):,}-byte work), loopback:")
+    print(f"  raw      {n} calls, {raw_bytes:,} bytes, {raw_s:.2f} s")
+    print(f"  enrich   {first.calls} calls {first.price}, {first.bytes:,} bytes, {first_s:.2f} s: "
+          f"per candidate {first.calls / n:.2f} calls, x{first.bytes / raw_bytes:.2f} of raw "
+          f"bytes, x{first_s / raw_s:.1f} of raw time; {first.ok} ok")
+    print(f"  again    {again.calls} calls, {again.bytes:,} bytes ({again.cached} cached)")
 
 
 if __name__ == "__main__":

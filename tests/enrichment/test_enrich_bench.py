@@ -18,3 +18,7 @@ def test_bench_prints_extraction_and_cost_ratios(capsys):
     assert "  raw      2 calls," in out
     assert "per candidate 1.00 calls, x1.00 of raw bytes" in out
     assert "  again    0 calls, 0 bytes" in out
+    openalex = out.split("OpenAlex per paper for 2 candidates")[1]
+    assert "enrich   2 calls {'single work': 2}" in openalex
+    assert "per candidate 1.00 calls, x1.00 of raw bytes" in openalex
+    assert "again    0 calls, 0 bytes (2 cached)" in openalex
