@@ -1,5 +1,6 @@
-"""Connections to the papertally SQLite file: the connection class, its pragmas, and the
-one format for stored times.
+"""Connections to the papertally SQLite file: the connection class, its pragmas, the
+everyday faults of the file (missing, read-only, locked, disk full, replaced) as one-line
+errors, and the one format for stored times.
 
 Every connection (the CLI's, each nightly step's, one per web request) comes from
 `connect`, so they all wait for each other the same way. Transactions are sqlite-utils'
@@ -10,17 +11,108 @@ write lock at once (see ImmediateConnection).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from pathlib import Path
 
 import sqlite_utils
 
+from papertally.errors import PapertallyError
+
 # Seconds a connection waits for another writer (a harvest, staff reviewing) to commit.
 BUSY_TIMEOUT_S = 30
 
 
+# -- faults ------------------------------------------------------------------------------
+# Each is also a sqlite3.OperationalError, so that sqlite-utils' own handlers (which probe
+# features and roll back on OperationalError) behave as they did with the original error.
+
+
+class DatabaseFault(PapertallyError, sqlite3.OperationalError):
+    """The database file at `path` cannot be used as it is; the message says what to do."""
+
+    def __init__(self, path: str | Path, message: str):
+        self.path = str(path)
+        super().__init__(f"{path}: {message}")
+
+
+class NoDatabase(DatabaseFault):
+    """A command that reads found no database file (it never creates one)."""
+
+    def __init__(self, path: str | Path):
+        super().__init__(
+            path,
+            "no database at this path: run `papertally run` (or harvest / roster import) "
+            "to create one, or check --db / PAPERTALLY_DB / [database] path",
+        )
+
+
+class DatabaseReadOnly(DatabaseFault):
+    pass
+
+
+class DatabaseBusy(DatabaseFault):
+    pass
+
+
+class DiskFull(DatabaseFault):
+    pass
+
+
+class DatabaseReplaced(DatabaseFault):
+    """The file a run began with was removed or replaced while the run went on."""
+
+
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR = 5, 6, 8, 10
+SQLITE_FULL, SQLITE_CANTOPEN = 13, 14
+
+
+def fault(exc: sqlite3.Error, path: str | Path) -> DatabaseFault | None:
+    """The one-line DatabaseFault for an everyday SQLite error on the file at `path`, or
+    None when `exc` is something else (a bug, a constraint) and must surface as it is."""
+    if isinstance(exc, DatabaseFault):
+        return exc
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == SQLITE_READONLY:
+        return DatabaseReadOnly(
+            path,
+            "the database is read-only for this user (a write was refused): make the file "
+            "and its folder writable (SQLite writes -wal and -shm files beside it), or point "
+            "--db / PAPERTALLY_DB at a writable copy",
+        )
+    if primary in (SQLITE_BUSY, SQLITE_LOCKED):
+        return DatabaseBusy(
+            path,
+            f"the database stayed locked by another process for more than {BUSY_TIMEOUT_S} s "
+            "(a nightly run or a harvest writing?): wait for it to finish (`papertally runs` "
+            "shows a running night) and try again",
+        )
+    if primary == SQLITE_FULL:
+        return DiskFull(
+            path,
+            "the disk is full (SQLite could not grow the database): free space on that "
+            "filesystem, or move the database elsewhere (--db), and run again; the step "
+            "that failed stored nothing",
+        )
+    if primary == SQLITE_IOERR:
+        return DatabaseFault(
+            path,
+            f"disk I/O error ({exc}): check the disk (space, errors in the system log) and "
+            "that the file was not moved or truncated, then run again",
+        )
+    if primary == SQLITE_CANTOPEN:
+        return DatabaseFault(
+            path,
+            "cannot open the database file: check that its folder exists and is readable "
+            "and writable by this user",
+        )
+    return None
+
+
 class ImmediateConnection(sqlite3.Connection):
-    """A connection whose plain BEGIN (what sqlite-utils' atomic() sends) is BEGIN IMMEDIATE.
+    """A connection whose plain BEGIN (what sqlite-utils' atomic() sends) is BEGIN IMMEDIATE,
+    and whose everyday faults are raised as DatabaseFaults naming the file.
 
     A deferred transaction that reads first and writes later fails at once with "database is
     locked" if another connection (staff reviewing, a harvest) committed in between: in WAL
@@ -28,25 +120,65 @@ class ImmediateConnection(sqlite3.Connection):
     Taking the write lock at BEGIN makes writers queue on the busy timeout instead.
     """
 
+    path = ":memory:"
+
+    def _raise(self, exc: sqlite3.Error):
+        mapped = fault(exc, self.path)
+        if mapped is None:
+            raise exc
+        raise mapped from exc
+
     def execute(self, sql, *args):
         if sql.strip().rstrip(";").upper() == "BEGIN":
             sql = "BEGIN IMMEDIATE"
-        return super().execute(sql, *args)
+        try:
+            return super().execute(sql, *args)
+        except sqlite3.Error as exc:
+            self._raise(exc)
+
+    def executemany(self, sql, *args):
+        try:
+            return super().executemany(sql, *args)
+        except sqlite3.Error as exc:
+            self._raise(exc)
+
+    def executescript(self, *args):
+        try:
+            return super().executescript(*args)
+        except sqlite3.Error as exc:
+            self._raise(exc)
+
+    def commit(self):
+        try:
+            return super().commit()
+        except sqlite3.Error as exc:
+            self._raise(exc)
 
 
-def connect(path: str | Path) -> sqlite_utils.Database:
+def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """A connection to the database file at `path` (or ":memory:"): WAL mode, foreign keys
     on, and a busy timeout, so that a nightly harvest and staff reviewing at once wait for
     each other instead of failing. Applies no migrations (db.schema.open_db does).
 
-    Raises sqlite3.DatabaseError when the file is not a database.
+    Raises NoDatabase when `create` is false and there is no file at `path`, another
+    DatabaseFault when the file cannot be opened, sqlite3.DatabaseError when it is not
+    a database.
     """
-    conn = sqlite3.connect(
-        str(path),
-        timeout=BUSY_TIMEOUT_S,
-        check_same_thread=False,
-        factory=ImmediateConnection,
-    )
+    if not create and str(path) != ":memory:" and not Path(path).is_file():
+        raise NoDatabase(path)
+    try:
+        conn = sqlite3.connect(
+            str(path),
+            timeout=BUSY_TIMEOUT_S,
+            check_same_thread=False,
+            factory=ImmediateConnection,
+        )
+    except sqlite3.Error as exc:
+        mapped = fault(exc, path)
+        if mapped is None:
+            raise
+        raise mapped from exc
+    conn.path = str(path)
     try:
         db = sqlite_utils.Database(conn)
         if str(path) != ":memory:":

@@ -9,13 +9,14 @@ cache's sets live with their queries in db/harvest_state.py and db/enrichment.py
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from db.connection import connect
+from db.connection import DatabaseFault, DatabaseReplaced, NoDatabase, connect
 from db.enrichment import enrichment
 from db.harvest_state import harvest
 from papertally.errors import PapertallyError
@@ -200,6 +201,16 @@ def m0002_roster_links_decisions(db: sqlite_utils.Database) -> None:
     )
 
 
+@core()
+def m0003_meta(db: sqlite_utils.Database) -> None:
+    # Facts about the database file itself. database_id tells this database from another
+    # file put at the same path (a run checks it did not change before exporting).
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES ('database_id', lower(hex(randomblob(16))))"
+    )
+
+
 # Staff review: accounts, sessions, login attempts (db/accounts.py) and rules (db/rules.py).
 review = Migrations("papertally.review")
 
@@ -358,27 +369,40 @@ from db.match_state import match_state as _match_state  # noqa: E402 (incrementa
 MIGRATION_SETS.append(_match_state)
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) the papertally database at `path` and bring its schema
-    up to date; the connection is db.connection.connect's (WAL, foreign keys, busy timeout).
+def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+    """Open the papertally database at `path` and bring its schema up to date; the
+    connection is db.connection.connect's (WAL, foreign keys, busy timeout). Commands
+    that only read pass create=False, so that a mistyped path is an error, not a new
+    empty database that reports zeros.
 
-    Raises PapertallyError if the file cannot be opened as a database.
+    Raises NoDatabase (create=False, no file at `path`), another DatabaseFault (read-only,
+    locked, disk full), or PapertallyError if the file cannot be opened as a database.
     """
     path = Path(path)
-    if str(path) != ":memory:":
+    if create and str(path) != ":memory:":
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise PapertallyError(f"{path}: cannot create the database folder: {exc}") from None
     db = None
     try:
-        db = connect(path)
+        db = connect(path, create=create)
+        if not create and not db["_sqlite_migrations"].exists():
+            raise DatabaseFault(
+                path,
+                "this file holds no papertally database (it is empty or another program's): "
+                "check --db / PAPERTALLY_DB / [database] path",
+            )
         if any(migrations.pending(db) for migrations in MIGRATION_SETS):
             # One process migrates at a time (two commands started at once on a new file):
             # the other waits here on the busy timeout, then finds nothing left to apply.
             with db.atomic():
                 for migrations in MIGRATION_SETS:
                     migrations.apply(db)
+    except DatabaseFault:
+        if db is not None:
+            db.close()
+        raise
     except sqlite3.DatabaseError as exc:
         if db is not None:
             db.close()
@@ -387,3 +411,57 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
             "check the path given by --db / PAPERTALLY_DB / [database] path"
         ) from None
     return db
+
+
+def database_identity(db: sqlite_utils.Database, path: str | Path) -> dict:
+    """What tells the database file at `path` (open as `db`) from another one later put at
+    the same path: the file's device and inode, and the database_id stored in it."""
+    st = os.stat(path)
+    row = db.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()
+    return {
+        "path": str(path),
+        "device": st.st_dev,
+        "inode": st.st_ino,
+        "database_id": row[0] if row else None,
+    }
+
+
+def check_same_database(identity: dict) -> None:
+    """Raise DatabaseReplaced unless the file at identity["path"] is still the database
+    `identity` describes (database_identity): not removed, not replaced by another file."""
+    path = identity["path"]
+    advice = (
+        "nothing was exported from it. Find out what removed or replaced the file (a "
+        "cleanup job, a restore, a second machine writing there?), put the right database "
+        "back and run again"
+    )
+    try:
+        db = connect(path, create=False)
+    except NoDatabase:
+        raise DatabaseReplaced(path, f"the database was removed during this run; {advice}") from None
+    try:
+        now_is = database_identity(db, path)
+    except (OSError, sqlite3.Error):
+        now_is = {"device": None, "inode": None, "database_id": None}
+    finally:
+        db.close()
+    if (now_is["device"], now_is["inode"], now_is["database_id"]) != (
+        identity["device"],
+        identity["inode"],
+        identity["database_id"],
+    ):
+        raise DatabaseReplaced(
+            path,
+            "the database file was replaced by another one during this run (database id "
+            f"{identity['database_id']} at the start, {now_is['database_id']} now); {advice}",
+        )
+
+
+def check_writable(db: sqlite_utils.Database) -> None:
+    """Raise DatabaseReadOnly (or DatabaseBusy, DiskFull) if `db` cannot be written now;
+    writes nothing. For commands that would otherwise find out minutes later."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("UPDATE meta SET value = value WHERE key = 'database_id'")
+    finally:
+        db.execute("ROLLBACK")

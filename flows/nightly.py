@@ -60,8 +60,10 @@ def enrich(config_path: str, db_path: str | None, offline: bool) -> dict:
 
 
 @task(name="tally and export", **_TASK)
-def tally_export(config_path: str, db_path: str | None, run_id: int) -> dict:
-    return steps.tally_export_step(config_path, db_path, run_id)
+def tally_export(
+    config_path: str, db_path: str | None, run_id: int, database: dict | None = None
+) -> dict:
+    return steps.tally_export_step(config_path, db_path, run_id, database)
 
 
 @task(name="summary and notify", **_TASK)
@@ -150,7 +152,9 @@ def nightly(
             failures.append(steps.failure("enrich", "enrichment", _reason(state)))
 
     tallied = None
-    state = tally_export(config_path, db_path, begun["run_id"], return_state=True)
+    state = tally_export(
+        config_path, db_path, begun["run_id"], begun["database"], return_state=True
+    )
     if state.is_completed():
         tallied = state.result()
     else:

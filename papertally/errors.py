@@ -49,3 +49,30 @@ class HarvestError(PapertallyError):
 
 class NotFoundError(PapertallyError):
     """A named thing (link, user, fiscal year) does not exist."""
+
+
+class ExportWriteError(PapertallyError):
+    """An export file (or its folder) cannot be written: `path`, the OS's reason, and what
+    to do about it."""
+
+    _ADVICE = {
+        "ENOSPC": "the disk is full: free space there, or choose another --out / [export] out_dir",
+        "EDQUOT": "the disk quota is used up: free space, or choose another --out / [export] out_dir",
+        "EACCES": "this user may not write there: fix the permissions, or choose another --out / [export] out_dir",
+        "EPERM": "this user may not write there: fix the permissions, or choose another --out / [export] out_dir",
+        "EROFS": "that filesystem is read-only: choose another --out / [export] out_dir",
+        "EISDIR": "a folder has that name: give a file name with --out, or move the folder",
+        "EEXIST": "a file stands where the folder should be: move it, or choose another --out / [export] out_dir",
+        "ENOTDIR": "part of the path is a file, not a folder: choose another --out / [export] out_dir",
+    }
+
+    def __init__(self, path, exc: OSError, what: str = "cannot write the export"):
+        import errno
+
+        self.path = str(path)
+        name = errno.errorcode.get(exc.errno or 0, "")
+        advice = self._ADVICE.get(
+            name, "check the path and the disk, or choose another --out / [export] out_dir"
+        )
+        super().__init__(f"{path}: {what} ({exc.strerror or exc}): {advice}")
+

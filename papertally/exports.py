@@ -28,7 +28,7 @@ from db import runs as runs_db
 from db.reconcile import reconcile
 from harvesters import registry
 from papertally.config import Settings
-from papertally.errors import PapertallyError
+from papertally.errors import ExportWriteError, PapertallyError
 from papertally.i18n import LANGS, section
 from papertally.report import gap, theme_row, theme_status
 
@@ -314,9 +314,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PapertallyError(
-            f"{path.parent}: cannot create the export folder: {exc}"
-        ) from None
+        raise ExportWriteError(path.parent, exc, "cannot create the export folder") from None
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         pid = _pid_of_temp(stale.name)
         if pid is not None and not runs_db._pid_alive(pid):
@@ -327,8 +325,10 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ExportWriteError(path, exc) from exc
         raise
     with contextlib.suppress(OSError):
         fd = os.open(path.parent, os.O_RDONLY)

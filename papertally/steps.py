@@ -22,18 +22,42 @@ from papertally.config import HarvestJob, Settings, load_settings
 from papertally.errors import PapertallyError
 
 
+def database_path(settings: Settings, db_path: str | None) -> Path:
+    return Path(db_path) if db_path else settings.resolve(settings.database.path)
+
+
 @contextlib.contextmanager
 def store(
-    config_path: str, db_path: str | None
+    config_path: str,
+    db_path: str | None,
+    *,
+    create: bool = False,
+    database: dict | None = None,
 ) -> Iterator[tuple[Settings, sqlite_utils.Database]]:
-    """Settings and an open database for one step; the connection is closed after it."""
-    from db.schema import open_db
+    """Settings and an open database for one step; the connection is closed after it.
+    Only the first step creates the database (`create`): a later step finding none fails
+    ("no database at PATH") instead of going on with a new empty file. With `database`
+    (the identity begin_step recorded), DatabaseReplaced is raised when the file was
+    removed or replaced since."""
+    from db.connection import NoDatabase
+    from db.schema import check_same_database, open_db
 
     settings = load_settings(config_path)
-    path = Path(db_path) if db_path else settings.resolve(settings.database.path)
     # open_db's transactions take the write lock at BEGIN, so parallel harvest tasks
     # wait for each other instead of failing with "database is locked".
-    db = open_db(path)
+    try:
+        db = open_db(database_path(settings, db_path), create=create)
+    except NoDatabase:
+        if database is not None:
+            check_same_database(database)  # raises: "removed during this run"
+        raise
+    try:
+        if database is not None:
+            # After opening: the connection reads the file that passes the check.
+            check_same_database(database)
+    except BaseException:
+        db.close()
+        raise
     try:
         yield settings, db
     finally:
@@ -57,17 +81,21 @@ def begin_step(
 ) -> dict:
     """Open the run summary, close runs a killed process left open, re-import the roster.
 
-    Returns {"run_id", "started_at", "interrupted_runs", "roster", "failures"}.
+    Returns {"run_id", "started_at", "database", "interrupted_runs", "roster", "failures"};
+    "database" identifies the database file (db.schema.database_identity), so that the
+    later steps can tell it was removed or replaced during the run.
     """
+    from db.schema import database_identity
     from papertally.pipeline import import_roster_file
 
-    with store(config_path, db_path) as (settings, db):
+    with store(config_path, db_path, create=True) as (settings, db):
         interrupted = runs_db.mark_interrupted(db)
         run_id = runs_db.start_run(db, trigger, flow_run_id)
         started = runs_db.get_run(db, run_id)["started_at"]
         begun = {
             "run_id": run_id,
             "started_at": started,
+            "database": database_identity(db, database_path(settings, db_path)),
             "interrupted_runs": interrupted,
             "roster": "",
             "failures": [],
@@ -174,10 +202,16 @@ def tally_rows(report: dict) -> dict:
 
 
 def tally_export_step(
-    config_path: str, db_path: str | None, run_id: int | None = None
+    config_path: str,
+    db_path: str | None,
+    run_id: int | None = None,
+    database: dict | None = None,
 ) -> dict:
     """Tally every fiscal year to report and write the configured exports and charts.
 
+    `database` is the identity begin_step recorded: when the file is no longer that
+    database (removed, replaced), DatabaseReplaced is raised before anything is written,
+    so that a good export is never overwritten with the counts of another (empty) file.
     Returns {"tally": [...], "exports": [paths], "failures": [...], "warnings": [...]}.
     A data file (xlsx, csv, json) that cannot be written is a failure entry; a chart that
     cannot be drawn is only a warning (a decoration never fails the night); either way the
@@ -188,7 +222,7 @@ def tally_export_step(
     from papertally.report import build_report
 
     out: dict = {"tally": [], "exports": [], "failures": [], "warnings": []}
-    with store(config_path, db_path) as (settings, db):
+    with store(config_path, db_path, database=database) as (settings, db):
         out_dir = settings.resolve(settings.export.out_dir)
         lang = settings.export.lang
         for fy in fiscal_years_to_report(settings):
@@ -230,11 +264,22 @@ def finish_step(
     failures: list[dict],
     enrichment: dict | None = None,
 ) -> dict:
-    """Assemble the run summary, notify if configured, store it; returns the summary."""
+    """Assemble the run summary, notify if configured, store it; returns the summary.
+    When the database is gone or was replaced during the run, the summary says so, the
+    notification still goes out, and nothing is stored (in the wrong file)."""
+    from db.connection import DatabaseFault
     from papertally import notify
 
     offline_night, failures = classify_unreachable(harvests, failures)
-    with store(config_path, db_path) as (settings, db):
+    settings = load_settings(config_path)
+    lost, db = [], None
+    with contextlib.ExitStack() as stack:
+        try:
+            settings, db = stack.enter_context(
+                store(config_path, db_path, database=begun.get("database"))
+            )
+        except DatabaseFault as exc:
+            lost.append(failure("summary", "database", f"run summary not stored: {exc}"))
         summary = {
             "run_id": begun["run_id"],
             "trigger": trigger,
@@ -245,18 +290,20 @@ def finish_step(
             "offline_night": offline_night,
             "started_at": begun["started_at"],
             "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "database": begun.get("database"),
             "interrupted_runs": begun["interrupted_runs"],
             "roster": begun["roster"],
             "harvests": [harvest_row(h) for h in harvests],
             "matching": matching,
             "enrichment": enrichment,
-            "review_queue": runs_db.review_queue_size(db),
+            "review_queue": runs_db.review_queue_size(db) if db else None,
             "tally": (tallied or {}).get("tally", []),
             "exports": (tallied or {}).get("exports", []),
             "failures": [
                 *begun["failures"],
                 *failures,
                 *(tallied or {}).get("failures", []),
+                *lost,
             ],
             "warnings": [*begun.get("warnings", []), *(tallied or {}).get("warnings", [])],
             # Venue-years two sources list, side by side (the one-sided titles are in the
@@ -265,12 +312,13 @@ def finish_step(
                 {"line": r.line(titles()), "venue": r.venue, "year": r.year, "sources": [r.a, r.b],
                  "both": r.both, "only": {r.a: len(r.only_a), r.b: len(r.only_b)},
                  "track_disagreements": len(r.tracks)}
-                for r in reconcile(db)
+                for r in (reconcile(db) if db is not None else [])
             ],
             "notifications": [],
         }
         summary["notifications"] = notify.notify(settings, summary)
-        runs_db.finish_run(db, begun["run_id"], summary)
+        if db is not None:
+            runs_db.finish_run(db, begun["run_id"], summary)
         return summary
 
 

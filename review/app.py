@@ -75,7 +75,7 @@ def create_app(
     """The review app for the database at `db_path` (migrated here, once). `clock` gives
     the current UTC time for the login limits (tests pass their own)."""
     db_path = Path(db_path)
-    open_db(db_path).close()
+    open_db(db_path, create=False).close()
     secret = auth.load_secret_key(settings.resolve(settings.review.secret_key_file))
     app = FastAPI(title="papertally review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.review = ReviewState(

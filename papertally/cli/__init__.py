@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except PapertallyError as exc:
+        if os.environ.get("PAPERTALLY_DEBUG"):
+            traceback.print_exc()
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:

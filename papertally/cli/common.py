@@ -34,10 +34,17 @@ class Context:
 
     @property
     def db(self):
+        """The existing database (commands that read): "no database at PATH" when there is
+        none, never a new empty one whose zeros would read as a result."""
+        return self.database(create=False)
+
+    def database(self, *, create: bool):
+        """The database, created first when `create` (commands that write: harvest, roster
+        import, match, run, user add)."""
         if self._db is None:
             from db.schema import open_db
 
-            self._db = open_db(self.db_path)
+            self._db = open_db(self.db_path, create=create)
         return self._db
 
 

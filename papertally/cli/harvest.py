@@ -48,7 +48,7 @@ def harvest(ctx: Context, source, venue, year, from_path, offline, show_status, 
     if from_path:
         if not (source and venue and year):
             raise click.UsageError("--from needs --source, --venue and --year")
-        outcome = pipeline.harvest_file(ctx.db, settings, source, venue, year, from_path)
+        outcome = pipeline.harvest_file(ctx.database(create=True), settings, source, venue, year, from_path)
         click.echo(outcome.summary())
         for w in outcome.warnings[:10]:
             click.echo(f"  warning: {w}", err=True)
@@ -82,7 +82,7 @@ def harvest(ctx: Context, source, venue, year, from_path, offline, show_status, 
     for job in jobs:
         try:
             outcome = pipeline.harvest_job(
-                ctx.db, settings, job, offline=offline, client=client, progress=reporter
+                ctx.database(create=True), settings, job, offline=offline, client=client, progress=reporter
             )
             click.echo(outcome.summary())
         except PapertallyError as exc:

@@ -21,7 +21,7 @@ def match(ctx: Context) -> None:
     """
     from papertally import pipeline
 
-    c = pipeline.run_matching(ctx.db, ctx.settings)
+    c = pipeline.run_matching(ctx.database(create=True), ctx.settings)
     click.echo(
         f"links: {c.confirmed} newly confirmed, {c.needs_review} sent to review, "
         f"{c.rejected} rejected, {c.changed} re-scored, {c.dropped} no longer candidates; "

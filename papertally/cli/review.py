@@ -334,7 +334,7 @@ def user_add(ctx: Context, name: str, password_stdin: bool, lang: str | None) ->
         raise PapertallyError(
             f"the password is too short: use at least {MIN_PASSWORD} characters"
         )
-    created = add_user(ctx.db, name, hash_password(password), lang)
+    created = add_user(ctx.database(create=True), name, hash_password(password), lang)
     click.echo(f"user {name}: {'created' if created else 'password updated'}")
 
 

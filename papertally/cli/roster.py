@@ -44,7 +44,11 @@ def roster_import(ctx: Context, file: str, allow_shrink: bool) -> None:
     """
     from papertally.pipeline import import_roster_file
 
-    click.echo(import_roster_file(ctx.db, ctx.settings, file, allow_shrink=allow_shrink).summary())
+    click.echo(
+        import_roster_file(
+            ctx.database(create=True), ctx.settings, file, allow_shrink=allow_shrink
+        ).summary()
+    )
 
 
 @roster.command("list")

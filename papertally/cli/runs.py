@@ -34,6 +34,12 @@ def run(ctx: Context, offline: bool) -> None:
       papertally run --offline
       papertally --db /srv/papertally/papertally.db run
     """
+    from db.connection import DatabaseFault
+    from db.schema import check_same_database, check_writable
+
+    # A bad config, or a read-only or locked database, fails here, before Prefect starts.
+    settings = ctx.settings
+    check_writable(ctx.database(create=True))
     from flows import prefect_defaults, quiet_console_tracebacks
 
     prefect_defaults()
@@ -43,7 +49,6 @@ def run(ctx: Context, offline: bool) -> None:
     from papertally import steps
     from papertally import report as rep
 
-    settings = ctx.settings  # a bad config fails here, before Prefect starts
     summary, _state = run_nightly(
         config_path=str(Path(ctx.config_path).resolve()),
         db_path=str(ctx.db_path.resolve()),
@@ -51,7 +56,13 @@ def run(ctx: Context, offline: bool) -> None:
         trigger="cli",
     )
     click.echo(steps.render_summary(summary))
-    for fy in sorted({t["fiscal_year"] for t in summary["tally"]}):
+    try:
+        check_same_database(summary["database"])
+    except (DatabaseFault, KeyError, TypeError):
+        fiscal_years = []  # the failure is in the summary; no report from another file
+    else:
+        fiscal_years = sorted({t["fiscal_year"] for t in summary["tally"]})
+    for fy in fiscal_years:
         click.echo("")
         click.echo(rep.render_table(rep.build_report(ctx.db, settings, fy)))
     if summary["failures"]:

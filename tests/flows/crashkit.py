@@ -84,7 +84,7 @@ def main(mode: str, config: str, db_path: str) -> None:
                 failure("harvest", f"{job.source} {job.venue} {job.year}", exc)
             )
     matching = fl.match.fn(config, db_path)
-    tallied = fl.tally_export.fn(config, db_path, begun["run_id"])
+    tallied = fl.tally_export.fn(config, db_path, begun["run_id"], begun["database"])
     summary = fl.finish.fn(
         config,
         db_path,

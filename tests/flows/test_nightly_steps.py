@@ -34,7 +34,7 @@ def run_steps(config, db_path, trigger="test"):
             )
     matching = fl.match.fn(config, db_path)
     enrichment = fl.enrich.fn(config, db_path, True)
-    tallied = fl.tally_export.fn(config, db_path, begun["run_id"])
+    tallied = fl.tally_export.fn(config, db_path, begun["run_id"], begun["database"])
     return fl.finish.fn(
         config,
         db_path,
@@ -191,7 +191,8 @@ def test_harvest_fn_raises_for_a_broken_source(cfg):
     from papertally.errors import PapertallyError
 
     config, db_path = cfg
-    with pytest.raises(PapertallyError):
+    fl.begin.fn(config, db_path, "test", None)  # the first step creates the database
+    with pytest.raises(PapertallyError, match="not valid JSON"):
         fl.harvest.fn(config, db_path, "paperlists", "ICRA", 2024, True)
     with pytest.raises(
         PapertallyError, match="no \\[\\[harvest\\]\\] job paperlists CVPR 1999"
@@ -249,7 +250,7 @@ def test_step_connections_take_the_write_lock_at_begin(tmp_path):
         assert r.returncode == 0 or "database is locked" in r.stderr, r.stderr
         return r.returncode == 0
 
-    with steps.store(str(config), str(path)) as (_, db):
+    with steps.store(str(config), str(path), create=True) as (_, db):
         assert other_process_can_write()
         with db.atomic():
             db.execute("SELECT COUNT(*) FROM run_summaries").fetchone()
@@ -460,3 +461,77 @@ def test_no_network_at_all_is_an_offline_night_with_the_samples_and_no_failure(t
     )
     assert sum(1 for h in s["harvests"] if h["status"] == "ok") == 4  # the samples
     assert "offline: no live source could be reached" in render_summary(s)
+
+
+def _second_run_losing_the_database(config, db_path, lose):
+    """A run whose database file is lost by `lose()` right after the begin step; each
+    step's error becomes a failure entry, as the flow does."""
+    from flows import nightly as fl
+    from papertally.config import load_settings
+    from papertally.errors import PapertallyError
+    from papertally.steps import failure
+
+    begun = fl.begin.fn(config, db_path, "test", None)
+    lose()
+    failures, tallied = [], None
+    for job in load_settings(config).harvest:
+        try:
+            fl.harvest.fn(config, db_path, job.source, job.venue, job.year, True)
+        except PapertallyError as exc:
+            failures.append(failure("harvest", job.source, exc))
+    try:
+        fl.match.fn(config, db_path)
+    except PapertallyError as exc:
+        failures.append(failure("match", "matching", exc))
+    try:
+        tallied = fl.tally_export.fn(config, db_path, begun["run_id"], begun["database"])
+    except PapertallyError as exc:
+        failures.append(failure("tally", "tally and export", exc))
+    summary = fl.finish.fn(
+        config, db_path, begun, trigger="test", offline=True, flow_run_id=None,
+        harvests=[], matching=None, tallied=tallied, failures=failures,
+    )
+    return summary
+
+
+def _remove(db_path):
+    def lose():
+        for suffix in ("", "-wal", "-shm"):
+            Path(db_path + suffix).unlink(missing_ok=True)
+
+    return lose
+
+
+def _replace_with_an_empty_one(db_path):
+    def lose():
+        import os
+
+        from db.schema import open_db
+
+        empty = Path(db_path).with_name("empty.db")
+        open_db(empty).close()
+        os.replace(empty, db_path)
+
+    return lose
+
+
+@pytest.mark.parametrize("how", [_remove, _replace_with_an_empty_one], ids=["removed", "replaced"])
+def test_a_database_lost_during_a_run_never_overwrites_the_good_export(cfg, how):
+    config, db_path = cfg
+    first = run_steps(config, db_path)
+    exports = {Path(p): Path(p).read_bytes() for p in first["exports"]}
+    assert exports and any(b'"confirmed"' in data or b"confirmed" in data for data in exports.values())
+
+    summary = _second_run_losing_the_database(config, db_path, how(db_path))
+
+    assert {p: p.read_bytes() for p in exports} == exports  # last night's files untouched
+    tally = [f for f in summary["failures"] if f["step"] == "tally"]
+    assert len(tally) == 1 and db_path in tally[0]["reason"]
+    assert ("removed during this run" in tally[0]["reason"]) or (
+        "replaced by another one" in tally[0]["reason"]
+    )
+    assert summary["exports"] == []
+    lost = [f for f in summary["failures"] if f["step"] == "summary"]
+    assert len(lost) == 1 and "run summary not stored" in lost[0]["reason"]
+    if how is _remove:
+        assert not Path(db_path).exists()  # no later step made a new empty file

@@ -30,6 +30,9 @@ def _run(*args, db):
 
 
 def test_status_before_any_harvest(tmp_path):
+    from db.schema import open_db
+
+    open_db(tmp_path / "t.db").close()
     result = _run("harvest", "--status", db=tmp_path / "t.db")
     assert result.exit_code == 0 and "No harvest has run yet" in result.output
 

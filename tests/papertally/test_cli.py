@@ -80,6 +80,9 @@ def test_file_harvest_report_roundtrip(capsys, tmp_path, repo_root):
 
 
 def test_console_script_runs_in_a_subprocess(tmp_path, repo_root):
+    from db.schema import open_db
+
+    open_db(tmp_path / "t.db").close()
     env = {**os.environ, "PAPERTALLY_DB": str(tmp_path / "t.db"), "PAPERTALLY_CONFIG": str(repo_root / "config.toml")}
     proc = subprocess.run(
         [sys.executable, "-m", "papertally", "report", "--fy", "2024", "--format", "csv"],

@@ -19,7 +19,7 @@ from harvesters.records import AuthorRecord, PaperRecord
 from matching.model import Candidate
 from papertally import exports
 from papertally.config import Target
-from papertally.errors import PapertallyError
+from papertally.errors import ExportWriteError, PapertallyError
 from papertally.report import build_report
 from papertally.roster import RosterRow
 
@@ -445,7 +445,7 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
         tmp.write_text("half of the new")
         raise OSError("disk full")
 
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ExportWriteError, match=f"^{target}: cannot write the export \\(disk full\\)"):
         exports.atomic_write(target, half_then_crash)
     assert target.read_text() == "old complete export\n"
     assert [p.name for p in tmp_path.iterdir()] == ["report.csv"]

@@ -19,6 +19,9 @@ def free_port() -> int:
 
 
 def test_serve_starts_creates_a_private_key_and_requires_login(review_config, tmp_path):
+    from db.schema import open_db
+
+    open_db(tmp_path / "serve.db").close()
     port = free_port()
     env = {
         **os.environ,
