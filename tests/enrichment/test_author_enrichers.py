@@ -194,3 +194,27 @@ def test_run_summary_line_prices_the_openalex_calls():
 
     night = KindSummary(candidates=3, asked=3, ok=3, calls=3, bytes=9000, price={SINGLE: 2, SEARCH: 1})
     assert "3 calls (2 single work, free; 1 search, ~$0.0010), 9,000 bytes" in summary_line({OPENALEX: night})
+
+
+def test_ids_another_source_printed_reach_the_candidates_byline(db):
+    """NeurIPS: the proceedings list (chosen byline: same length, first by name) has no
+    OpenReview ids; Paper Copilot's has them. The enricher still gets the member's id, and
+    an id is never taken from an author of another name."""
+    from db.enrichment import candidate_rows
+
+    def record(source, ids):
+        return PaperRecord(source, "X1", "NeurIPS", 2025, "One Paper", tuple(
+            AuthorRecord(name, i + 1, openreview_id=oid)
+            for i, (name, oid) in enumerate(zip(("Taro Yamada", "Hanako Suzuki"), ids))
+        ))
+
+    store_records(db, [record("neurips", (None, None))], None)
+    store_records(db, [PaperRecord("paperlists", "X1", "NeurIPS", 2025, "One Paper", (
+        AuthorRecord("Taro Yamada", 1, openreview_id="~Taro_Yamada1"),
+        AuthorRecord("H. Suzuki", 2, openreview_id="~Hanako_Suzuki1"),
+    ))], None)
+    (pid,) = [r[0] for r in db.execute("SELECT paper_id FROM papers").fetchall()]
+    (row,) = candidate_rows(db, [pid])
+    assert [(a["name"], a["openreview_id"]) for a in row["authors"]] == [
+        ("Taro Yamada", "~Taro_Yamada1"), ("Hanako Suzuki", None),
+    ]
