@@ -23,7 +23,11 @@ sys.path.insert(0, str(ROOT))
 from matching.context import MatchContext, NameStats  # noqa: E402
 from matching.match import MATCHER_VERSION, match_all  # noqa: E402
 
-SETS = {"main": ROOT / "bench" / "labels", "holdout": ROOT / "bench" / "labels" / "holdout"}
+SETS = {
+    "main": ROOT / "bench" / "labels",
+    "holdout": ROOT / "bench" / "labels" / "holdout",
+    "robotics": ROOT / "bench" / "labels" / "robotics",
+}
 SNAPSHOT = ROOT / "bench" / "labels" / "scores.json"
 DATA = ROOT.parent / "shared" / "data"
 

@@ -135,3 +135,17 @@ def test_hold_out_set_never_confirms_a_false_link():
     assert o.precision == 1.0, report.format()
     assert o.dropped_by_blocking == 0
     assert o.recall >= 0.95, report.format()
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(
+    not (DATA / "paperlists" / "iros2023.json").exists(),
+    reason="../shared/data is not present",
+)
+def test_robotics_set_confirms_through_addresses_and_katakana():
+    # IROS addresses, CoRL/RSS forms, a roster in kanji and katakana (bench/labels/README.md).
+    report = evaluate(LABELS / "robotics" / "links.csv", DATA)
+    o = report.overall
+    assert o.true_links == 47
+    assert o.precision == 1.0, report.format()
+    assert o.recall == 1.0 and o.review_share <= 0.10, report.format()
