@@ -163,14 +163,17 @@ def item_page(db, detail: dict, lang: str) -> dict:
     link, paper, member = detail["link"], detail["paper"], detail["member"]
     authors = links_db.paper_authors(db, link["mention"])
     coauthors = [a["name"] for a in authors if not a["is_mention"]]
+    fulltext = fulltext_panel(db, paper["paper_id"], link["mention"], detail["mention"])
     return {
         "paper_links": paper_pages(paper, detail["sources"]),
         "authors": authors,
         "coauthor_papers": links_db.papers_with_coauthors(
             db, member["person_id"], paper["paper_id"], coauthors
         ),
-        "why_no_affiliation": why_no_affiliation(lang, paper, detail["mention"], authors),
-        "fulltext": fulltext_panel(db, paper["paper_id"], link["mention"], detail["mention"]),
+        "why_no_affiliation": why_no_affiliation(
+            lang, paper, detail["mention"], authors, (fulltext["state"], fulltext["reason"])
+        ),
+        "fulltext": fulltext,
         "groups": links_db.bulk_groups(db, link["link_id"]),
         "confirmed": [
             p
@@ -226,8 +229,15 @@ def fulltext_panel(db, paper_id: str, mention_key: str, mention: dict | None) ->
     return panel
 
 
-def why_no_affiliation(lang: str, paper: dict, mention: dict | None, authors: list[dict]) -> str:
-    """Why the page shows no affiliation for the author ('' when it shows one)."""
+def why_no_affiliation(
+    lang: str,
+    paper: dict,
+    mention: dict | None,
+    authors: list[dict],
+    fulltext: tuple[str, str] = ("not_enriched", ""),
+) -> str:
+    """Why the page shows no affiliation for the author ('' when it shows one), with
+    what the full text gave (`fulltext`: the attribution panel's state and reason)."""
     if mention is None or json.loads(mention["affiliations"] or "[]"):
         return ""
     if json.loads(mention["paper_affiliations"] or "[]"):
@@ -238,7 +248,7 @@ def why_no_affiliation(lang: str, paper: dict, mention: dict | None, authors: li
     return ("" if lang == "ja" else " ").join(
         (
             translate(lang, "item.why_none_venue", venue=paper["venue"], source=mention["source"]),
-            translate(lang, "item.why_none_fulltext"),
+            translate(lang, f"item.why_fulltext_{fulltext[0]}", reason=fulltext[1] or "-"),
         )
     )
 

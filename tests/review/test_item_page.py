@@ -177,10 +177,31 @@ def test_an_item_without_affiliations_says_why_and_links_its_forum(
     assert "paperlists:RMeQjexaRj" not in html  # no bare source id instead of a link
     why = re.search(r'<p class="why-none" id="why-none">(.*?)</p>', html).group(1)
     assert "No source lists affiliations for NeurIPS" in why
-    assert "Full text not fetched" in why
+    assert "Full text not fetched yet" in why
     # the attribution panel says the full text is not read yet
     assert 'id="attribution" data-state="not_enriched"' in html
     assert "Not enriched yet" in html.split('id="attribution"')[1]
+
+
+def test_the_reason_says_why_the_full_text_was_not_read(review_app, db, web, neurips_item):
+    from db import enrichment as enrichment_db
+
+    paper_id = db.execute(
+        "SELECT paper_id FROM links WHERE link_id = ?", [neurips_item["RMeQjexaRj"]]
+    ).fetchone()[0]
+    enrichment_db.store(
+        db,
+        [enrichment_db.Enrichment(paper_id, "fulltext", "{}", "not_fetched", "offline",
+                                  enriched_at="2026-11-30T02:00:00+00:00")],
+    )
+    server, _, _ = review_app
+    s, _ = web.login(server.url, "sato")
+    html = s.get(f"{server.url}/queue?item={neurips_item['RMeQjexaRj']}").text
+    why = re.search(r'<p class="why-none" id="why-none">(.*?)</p>', html).group(1)
+    assert why == (
+        "NeurIPS の所属を記載している情報源はありません（paperlists はどの著者の所属も記載していません）。"
+        "本文は未取得です：offline。"
+    )
 
 
 def test_every_coauthor_with_their_printed_affiliation_and_shared_papers(
