@@ -164,6 +164,13 @@ def attribution_decisions(db: sqlite_utils.Database) -> dict[str, dict]:
     return out
 
 
+_AUTHOR_IDS = ("openreview_id", "orcid", "openalex_id", "dblp_pid")
+
+
+def _fold(name: str) -> str:
+    return " ".join((name or "").casefold().split())
+
+
 def candidate_rows(db: sqlite_utils.Database, paper_ids: list[str]) -> list[dict]:
     """For each paper: its record, its sources' pages and DOIs, one byline and the byline
     positions of its candidate links (confirmed or needs review).
@@ -205,8 +212,18 @@ def candidate_rows(db: sqlite_utils.Database, paper_ids: list[str]) -> list[dict
             key = (r.pop("source"), r.pop("source_id"))
             bylines.setdefault(r.pop("paper_id"), {}).setdefault(key, []).append(r)
         for pid, by_source in bylines.items():
-            # The longest byline (ties: the first source by name) is the paper's byline.
+            # The longest byline (ties: the first source by name) is the paper's byline;
+            # an id it lacks comes from another source's author at the same position with
+            # the same printed name (NeurIPS: the proceedings list no OpenReview ids,
+            # Paper Copilot's list does).
             _key, authors = max(sorted(by_source.items()), key=lambda kv: len(kv[1]))
+            for author in authors:
+                for other in by_source.values():
+                    same = next((o for o in other if o["position"] == author["position"]), None)
+                    if same is None or _fold(same["name"]) != _fold(author["name"]):
+                        continue
+                    for field in _AUTHOR_IDS:
+                        author[field] = author[field] or same[field]
             papers[pid]["authors"] = authors
         for r in db.query(
             f"""SELECT paper_id, person_id, mention FROM links
