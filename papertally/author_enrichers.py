@@ -96,6 +96,7 @@ class OpenReviewEnricher:
 
     def __init__(self, settings: Settings):
         self.base_url = _base_url(settings, "openreview", "https://api2.openreview.net")
+        self.batch = settings.enrichment.openreview_profile_batch
 
     @staticmethod
     def wanted(c: Candidate) -> dict[int, str]:
@@ -113,7 +114,7 @@ class OpenReviewEnricher:
         ids = [i for c in todo for i in self.wanted(c).values()]
         before = client.stats.copy()
         try:
-            found, missing, _skipped = get_profiles(client, self.base_url, ids)
+            found, missing, _skipped = get_profiles(client, self.base_url, ids, batch=self.batch)
         except (Unreachable, QuotaExhausted, HarvestError) as exc:
             reason = "not fetched: offline" if isinstance(exc, Unreachable) else f"not fetched: {exc}"
             found, failed = {}, reason

@@ -305,6 +305,9 @@ class Enrichment(_Strict):
     openalex_batch_dois: bool = False
     # The OpenReview profiles of authors linked to a member (their ~ids as printed).
     openreview_profiles: bool = True
+    # Profile ids per GET /profiles?ids=... call; 1 asks GET /profiles?id=... one at a
+    # time (the form openreview-py uses), should the server refuse the list.
+    openreview_profile_batch: int = Field(50, ge=1, le=1000)
 
 
 class Settings(_Strict):

@@ -218,3 +218,13 @@ def test_ids_another_source_printed_reach_the_candidates_byline(db):
     assert [(a["name"], a["openreview_id"]) for a in row["authors"]] == [
         ("Taro Yamada", "~Taro_Yamada1"), ("Hanako Suzuki", None),
     ]
+
+
+@responses.activate
+def test_openreview_one_profile_a_call_when_configured(linked):
+    db, ids = linked
+    profiles = json.loads((FIXTURES / "openreview/profiles_documented.json").read_text())
+    responses.get(f"{OR}/profiles", json={"profiles": profiles["profiles"][:1]})
+    night = run_enrichers(db, [OpenReviewEnricher(_settings(openreview_profile_batch=1))], _client())[OPENREVIEW]
+    assert night.ok == 2
+    assert [c.request.params for c in responses.calls] == [{"id": "~Taro_Yamada1"}]
