@@ -112,6 +112,25 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def person_of(row: RosterRow) -> Person:
+    """A checked roster row as the matching Person it describes."""
+    return Person(
+        person_id=row.person_id,
+        project_id=row.project_id,
+        theme_id=row.theme_id,
+        family_name=row.family_name,
+        given_name=row.given_name,
+        name_ja=row.name_ja,
+        aliases=row.aliases,
+        affiliation=row.affiliation,
+        affiliation_aliases=row.affiliation_aliases,
+        orcid=row.orcid,
+        openalex_id=row.openalex_id,
+        start_date=row.start_date,
+        end_date=row.end_date,
+    )
+
+
 def load_persons(db: sqlite_utils.Database) -> list[Person]:
     """Active roster members as matching Persons."""
     return [

@@ -4,7 +4,6 @@ names) and measuring matching on it with matching.evaluate: `papertally eval`.""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,53 +11,19 @@ from pathlib import Path
 from harvesters.registry import parse_file
 from matching.evaluate import Report, score_labelled_set
 from matching.model import Mention, Person
+from db.roster import person_of
 from papertally import roster
 from papertally.errors import PapertallyError
 
-ROSTER_COLUMNS = roster.COLUMNS
-
 
 def read_roster(path: Path) -> list[Person]:
-    """Persons from a roster CSV in the roster import format (issue 2 columns).
+    """Persons from a roster CSV in the roster import format, checked as `papertally roster
+    import` checks it.
 
     Raises:
-        PapertallyError: a column is missing (the message names the file and the column).
+        RosterError: a bad header or row (the message names the file, line and column).
     """
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in ROSTER_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise PapertallyError(f"{path}: missing column(s) {', '.join(missing)}")
-        out = []
-        for row in reader:
-            out.append(
-                Person(
-                    person_id=row["person_id"],
-                    project_id=row["project_id"],
-                    theme_id=row["theme_id"],
-                    family_name=row["family_name"],
-                    given_name=row["given_name"] or None,
-                    name_ja=row["name_ja"] or None,
-                    aliases=tuple(
-                        a.strip() for a in row["aliases"].split(";") if a.strip()
-                    ),
-                    affiliation=row["affiliation"],
-                    affiliation_aliases=tuple(
-                        a.strip()
-                        for a in row["affiliation_aliases"].split(";")
-                        if a.strip()
-                    ),
-                    orcid=row["orcid"] or None,
-                    openalex_id=row["openalex_id"] or None,
-                    start_date=dt.date.fromisoformat(row["start_date"])
-                    if row["start_date"]
-                    else None,
-                    end_date=dt.date.fromisoformat(row["end_date"])
-                    if row["end_date"]
-                    else None,
-                )
-            )
-        return out
+    return [person_of(row) for row in roster.read_roster(path)]
 
 
 def read_labels(path: Path) -> set[tuple[str, str]]:
