@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from harvesters.base import ParseResult
 from harvesters.http import Fetched, HttpClient
+
+
+# A TOML array arrives as a list: the one conversion allowed (its items stay strict).
+TomlStrs = Annotated[tuple[str, ...], Strict(False)]
 
 
 class SourceOptions(BaseModel):
@@ -19,8 +24,9 @@ class SourceOptions(BaseModel):
     config.toml validates each ``[sources.NAME]`` table against that model.
     """
 
-    # forbid: a misspelt key is an error, not a silently ignored setting.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # forbid: a misspelt key is an error, not a silently ignored setting; strict: so is a
+    # value of the wrong type (per_page = "100"), as everywhere in config.toml.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     base_url: str
     api_key_env: str | None = None
@@ -28,7 +34,7 @@ class SourceOptions(BaseModel):
     extra: dict[str, str | int | float | bool | list[str]] = {}
     # The source's own identifiers of a venue-year, keyed "VENUE YEAR" ("CVPR 2024"):
     # OpenAlex source IDs (S...), OpenReview venue ids, dblp TOC keys, CVF listing names.
-    venue_ids: dict[str, tuple[str, ...]] = {}
+    venue_ids: dict[str, TomlStrs] = {}
     # Overrides [coverage] min_ratio for this source (e.g. OpenAlex's known gaps).
     min_coverage: float | None = Field(None, ge=0, le=1)
 

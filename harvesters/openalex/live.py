@@ -18,7 +18,7 @@ from harvesters.openalex.lookup import (
     VenueCheck,
 )
 from harvesters.openalex.parse import parse_openalex, track_for_doi
-from harvesters.source import Plan, SourceOptions, Target
+from harvesters.source import Plan, SourceOptions, Target, TomlStrs
 from papertally.errors import HarvestError
 
 
@@ -31,7 +31,7 @@ class OpenAlexOptions(SourceOptions):
     # pull missed (0 = no lookup), and the venue names (keyed by venue) a location's
     # raw_source_name must contain for a found work to count.
     lookup_budget: int = Field(30, ge=0, le=10000)
-    raw_source_names: dict[str, tuple[str, ...]] = {}
+    raw_source_names: dict[str, TomlStrs] = {}
 
 
 def plan(target: Target, client: HttpClient) -> Plan:

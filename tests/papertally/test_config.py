@@ -138,3 +138,30 @@ def test_numbers_lists_and_year_keys_of_plain_toml_still_load(tmp_path):
 def test_cron_needs_exactly_five_fields(tmp_path, cron):
     with pytest.raises(ConfigError, match=r"key schedule: cron .* is not a 5-field cron line"):
         load_settings(write(tmp_path, f'[schedule]\ncron = "{cron}"\n'))
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[sources.paperlists]\nbase_url = "https://x.org"\nper_page = "100"\n', "sources.paperlists.per_page"),
+        ('[sources.openalex]\nbase_url = "https://x.org"\nmin_coverage = "0.5"\n', "sources.openalex.min_coverage"),
+        ('[sources.openalex]\nbase_url = "https://x.org"\nrefresh_days = "7"\n', "sources.openalex.refresh_days"),
+    ],
+)
+def test_a_source_option_of_the_wrong_type_is_refused_too(tmp_path, text, key):
+    p = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=f"key {key}: Input should be a valid"):
+        load_settings(p)
+
+
+def test_source_lists_of_plain_toml_still_load(tmp_path):
+    s = load_settings(
+        write(
+            tmp_path,
+            '[sources.openalex]\nbase_url = "https://x.org"\n'
+            '[sources.openalex.venue_ids]\n"CVPR 2024" = ["S1", "S2"]\n'
+            '[sources.openalex.raw_source_names]\nCVPR = ["Computer Vision and Pattern Recognition"]\n',
+        )
+    )
+    assert s.sources["openalex"].venue_ids == {"CVPR 2024": ("S1", "S2")}
+    assert s.sources["openalex"].raw_source_names["CVPR"] == ("Computer Vision and Pattern Recognition",)
