@@ -209,7 +209,7 @@ def _roster(config: str) -> None:
 
     settings = load_settings(config)
     db = open_db(settings.resolve(settings.database.path))
-    import_roster_file(db, settings.roster.file)
+    import_roster_file(db, settings, settings.roster.file)
     db.close()
 
 
