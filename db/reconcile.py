@@ -74,7 +74,20 @@ def reconcile(
         One Reconciliation per (venue, year, source pair), sorted; none for a venue-year
         only one source lists.
     """
+    # Only venue-years two or more sources list (a cheap grouped count first: most nights
+    # most venue-years have one source, and nothing to compare).
+    shared = db.execute(
+        """SELECT venue, year FROM source_records WHERE missing_since IS NULL
+           GROUP BY venue, year HAVING COUNT(DISTINCT source) > 1"""
+    ).fetchall()
+    shared = [(v, y) for v, y in shared if venue in (None, v) and year in (None, y)]
+    if not shared:
+        return []
     where, params = ["sr.missing_since IS NULL"], []
+    where.append(
+        "(" + " OR ".join("(sr.venue = ? AND sr.year = ?)" for _ in shared) + ")"
+    )
+    params.extend(x for vy in shared for x in vy)
     if venue is not None:
         where.append("sr.venue = ?")
         params.append(venue)
