@@ -298,6 +298,11 @@ class Enrichment(_Strict):
     # Caps on a PDF: a larger file is "no full text (too big)", never read.
     pdf_max_bytes: int = Field(30 * 1024 * 1024, ge=1024)
     pdf_max_pages: int = Field(60, ge=1, le=2000)
+    # At most this many PDF downloads a night (the first night after a large roster or a
+    # new venue-year has many candidates; the rest wait for the next nights).
+    pdf_max_per_night: int = Field(300, ge=0, le=100_000)
+    # Seconds between two PDF downloads from the same host (politeness).
+    pdf_delay_seconds: float = Field(1.0, ge=0, le=60)
     # OpenAlex per paper: at most this many calls a night (0 = not asked). A paper with a
     # DOI costs one free single-work call; one without, one title search (~$0.001).
     openalex_max_calls: int = Field(200, ge=0, le=100_000)

@@ -250,6 +250,8 @@ class FullTextEnricher:
         self.terms = terms_from(p.grant_numbers, p.funder_names, p.program_names)
         self.max_bytes = settings.enrichment.pdf_max_bytes
         self.max_pages = settings.enrichment.pdf_max_pages
+        self.per_night = settings.enrichment.pdf_max_per_night
+        self.delay = settings.enrichment.pdf_delay_seconds
         arxiv = settings.sources.get("arxiv")
         self.arxiv_base = getattr(arxiv, "base_url", None) or "https://arxiv.org"
 
@@ -272,11 +274,24 @@ class FullTextEnricher:
         # not asked again tonight: its other candidates wait for the next night instead of
         # each sitting through the same backoff.
         resting: dict[str, str] = {}
+        asked_hosts: set[str] = set()
+        downloads = 0
         for c in todo:
             host = urlsplit(self.inputs(c)).netloc
             if host in resting:
                 out[c.paper_id] = Outcome(NOT_FETCHED, f"not asked tonight: {host} {resting[host]}")
                 continue
+            if downloads >= self.per_night:
+                out[c.paper_id] = Outcome(
+                    NOT_FETCHED,
+                    f"not asked tonight: {self.per_night} PDF downloads done "
+                    "([enrichment] pdf_max_per_night)",
+                )
+                continue
+            if host in asked_hosts and self.delay:
+                client.sleep(self.delay)  # polite to one host: a pause between downloads
+            asked_hosts.add(host)
+            downloads += 1
             out[c.paper_id] = outcome = self.enrich_one(c, client)
             if outcome.status == NOT_FETCHED:
                 resting[host] = "refused or failed earlier tonight"

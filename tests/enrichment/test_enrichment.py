@@ -184,3 +184,22 @@ def test_acknowledgement_rule_needs_grant_numbers():
     with pytest.raises(Exception, match="grant_numbers"):
         Settings.model_validate({"program": {"attribution": "acknowledgement"}})
     assert _settings(attribution="acknowledgement").program.attribution == "acknowledgement"
+
+
+@responses.activate
+def test_a_nightly_budget_of_downloads_and_a_pause_between_two_from_one_host(linked):
+    db, ids = linked
+    _serve("A", pdfkit.paper(ack=None))
+    _serve("B", pdfkit.paper(ack=None))
+    one = Settings.model_validate({"enrichment": {"pdf_max_per_night": 1, "pdf_delay_seconds": 2.5}})
+    waits: list[float] = []
+    client = HttpClient(contact_email="t@example.org", max_retries=0, sleep=waits.append)
+    night = run_enrichers(db, [FullTextEnricher(one)], client)[FULLTEXT]
+    assert (night.ok, night.not_fetched, night.calls) == (1, 1, 1)
+    assert any("pdf_max_per_night" in r.reason for r in load(db, kind=FULLTEXT).values())
+    assert waits == []  # one download: nothing to pause between
+    both = Settings.model_validate({"enrichment": {"pdf_delay_seconds": 2.5}})
+    db.execute("DELETE FROM enrichments")
+    night = run_enrichers(db, [FullTextEnricher(both)], client)[FULLTEXT]
+    assert (night.ok, night.calls) == (2, 2)
+    assert waits == [2.5]  # the second download from the same host waited
