@@ -113,7 +113,7 @@ def read_roster_file(
         raise RosterError(str(path), [f"cannot read: {exc}"]) from None
     sep = _separator(text)
     if sep != ",":
-        notes.append(f"read as {_SEPARATORS[sep]}-separated (detected from the header)")
+        notes.append(f"read as {_SEPARATORS[sep]}-separated, detected from the header")
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=sep)
     header = [h.strip() for h in (reader.fieldnames or [])]
     while header and not header[-1] and len(header) > len(COLUMNS):

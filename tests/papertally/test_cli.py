@@ -148,3 +148,33 @@ def test_export_creates_missing_folders_and_says_so(capsys, tmp_path, repo_root)
     code, stdout, _ = run(capsys, *base, "export", "--fy", "2024", "--format", "json", "--out", str(out))
     assert code == 0 and out.is_file()
     assert stdout.startswith(f"created folder {tmp_path / 'exports'} (it did not exist)\nwrote {out}")
+
+
+def test_roster_import_refuses_a_cut_file_unless_allow_shrink(capsys, tmp_path, repo_root):
+    base = with_roster(capsys, tmp_path, repo_root)  # 15 members
+    lines = (repo_root / "examples" / "roster.csv").read_text(encoding="utf-8").splitlines()
+    cut = tmp_path / "cut.csv"
+    cut.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    code, out, err = run(capsys, *base, "roster", "import", str(cut))
+    assert code == 1 and out == "" and "would deactivate 12 of the 15 active members" in err
+    assert f"papertally roster import {cut} --allow-shrink" in err
+    code, out, _ = run(capsys, *base, "roster", "import", str(cut), "--allow-shrink")
+    assert code == 0 and out.strip() == (
+        f"{cut}: 3 members: 0 added, 0 updated, 3 unchanged, 12 no longer listed (kept, inactive)"
+    )
+
+
+def test_roster_import_says_it_read_a_semicolon_separated_file(capsys, tmp_path, repo_root):
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO((repo_root / "examples" / "roster.csv").read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows(rows)
+    semi = tmp_path / "semi.csv"
+    semi.write_text(out.getvalue(), encoding="utf-8")
+    base = ["--config", str(repo_root / "config.toml"), "--db", str(tmp_path / "t.db")]
+    code, stdout, _ = run(capsys, *base, "roster", "import", str(semi))
+    assert code == 0 and stdout.startswith(
+        f"{semi} (read as semicolon-separated, detected from the header): 15 members: 15 added"
+    )

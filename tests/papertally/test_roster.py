@@ -144,7 +144,7 @@ def test_a_semicolon_or_tab_separated_roster_is_detected_and_said(tmp_path, sep,
     rows, notes = read_roster_file(p)
     assert [r.person_id for r in rows] == ["p1", "p2", "p3"]
     assert rows[0].aliases == ("Kohei Ota", "K. Ohta")  # the ';' inside a quoted field stays
-    assert notes == [f"read as {name}-separated (detected from the header)"]
+    assert notes == [f"read as {name}-separated, detected from the header"]
 
 
 def test_a_shift_jis_file_is_named_and_how_to_save_it_said(tmp_path):
