@@ -228,7 +228,10 @@ def tally_export_step(
         for fy in fiscal_years_to_report(settings):
             report = build_report(db, settings, fy)
             out["tally"].append(tally_rows(report))
-            out["warnings"].extend(failure("targets", f"FY{fy}", w) for w in report["warnings"])
+            out["warnings"].extend(
+                failure("targets", f"FY{fy}", w.removeprefix(f"FY{fy}: "))
+                for w in report["warnings"]
+            )
             data = exports.build_export(db, settings, report, lang=lang, run_id=run_id)
             targets = [
                 (fmt, out_dir / f"papertally_FY{fy}_{lang}.{fmt}")
