@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from harvesters.http import HttpClient, QuotaExhausted, Unreachable
+from harvesters.http import HttpClient, Unreachable
 from harvesters.openalex import api_key_from_env
 from harvesters.openalex.papers import CallLedger, PaperAsk, enrich_papers
 from harvesters.openreview.profiles import get_profiles, profile_ids
@@ -52,11 +52,11 @@ class OpenAlexEnricher:
         return f"title:{title} ({c.year})" if title else ""
 
     def enrich(self, todo: list[Candidate], client: HttpClient) -> dict[str, Outcome]:
-        asks = [
-            PaperAsk(c.paper_id, c.title, c.year, doi=self.inputs(c).removeprefix("doi:")
-                     if self.inputs(c).startswith("doi:") else None)
-            for c in todo
-        ]
+        asks = []
+        for c in todo:
+            asked = self.inputs(c)
+            doi = asked.removeprefix("doi:") if asked.startswith("doi:") else None
+            asks.append(PaperAsk(c.paper_id, c.title, c.year, doi=doi))
         answers = enrich_papers(
             client, asks, base_url=self.base_url, budget=self.budget, ledger=self.ledger,
             api_key=self.api_key, batch_dois=self.batch_dois,
@@ -64,8 +64,13 @@ class OpenAlexEnricher:
         by_id = {c.paper_id: c for c in todo}
         out: dict[str, Outcome] = {}
         for a in answers:
-            price = {a.price_class: 1} if a.price_class and (a.requests or a.status != "not_fetched") else {}
-            cost = {"calls": 1 if a.requests else 0, "bytes": a.bytes, "price": price if a.requests else {}}
+            # The call is counted on its first paper (a batched DOI call answers several).
+            made = a.requests > 0
+            cost = {
+                "calls": int(made),
+                "bytes": a.bytes,
+                "price": {a.price_class: 1} if made and a.price_class else {},
+            }
             if a.status == "found":
                 byline = [x.name for x in by_id[a.paper_id].authors]
                 facts = a.work.author_facts(byline)
@@ -115,7 +120,7 @@ class OpenReviewEnricher:
         before = client.stats.copy()
         try:
             found, missing, _skipped = get_profiles(client, self.base_url, ids, batch=self.batch)
-        except (Unreachable, QuotaExhausted, HarvestError) as exc:
+        except HarvestError as exc:  # offline, a 429 storm, a bad answer: another night
             reason = "not fetched: offline" if isinstance(exc, Unreachable) else f"not fetched: {exc}"
             found, failed = {}, reason
         else:
