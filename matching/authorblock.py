@@ -9,7 +9,10 @@ prints next to them. Three layouts are read:
   ^{2}RIKEN AIP` (footnote markers such as `*` for "equal contribution" are not
   affiliations);
 - a grid (NeurIPS, CVPR): names side by side, each column's lines below its name;
-- stacked: one name, then its lines, then the next name.
+- stacked: one name, then its lines, then the next name;
+- IEEE footnotes at the page's foot: `^{1}K. Sato and J. Smith are with the Department of
+  X, Univ. Y` for the markers the block leaves unexplained, and "K. Sato is with ..."
+  sentences for an author with no marker and no line of their own.
 
 E-mails are read as printed, `sato@x.ac.jp` or braced `{sato,suzuki}@x.ac.jp`; a local part
 is given to the author whose name it spells (sato, ksato, kazuki.sato), else, in a grid or
@@ -25,6 +28,9 @@ from dataclasses import dataclass
 
 _END = re.compile(r"^\s*(abstract\b|a\s?b\s?s\s?t\s?r\s?a\s?c\s?t\b|概要|要旨|1\.?\s+introduction\b)", re.I)
 _MAX_LINES = 60
+_MAX_PAGE_LINES = 400
+# IEEE footnotes: "¹K. Sato and J. Smith are with the Department of X, Univ. Y, Japan".
+_IS_WITH = re.compile(r"^(?P<who>.*?)\b(?:is|are)\s+(?:also\s+)?(?:with|at)\s+(?:the\s+)?(?P<org>.+)$", re.S)
 # An author's own lines under their name (department, organisation, address, e-mail).
 _MAX_OWN_LINES = 5
 _SUP = re.compile(r"\^\{([^}]*)\}")
@@ -80,12 +86,14 @@ class _Cell:
     plain: str  # markers removed
 
 
-def _cells(first_page: str) -> list[list[_Cell]]:
+def _cells(first_page: str, *, whole_page: bool = False) -> list[list[_Cell]]:
+    """The block's lines (up to the abstract) as cells; `whole_page`: every line of the
+    page (IEEE papers print affiliations as footnotes at its foot)."""
     rows: list[list[_Cell]] = []
     for line in first_page.split("\n"):
-        if _END.match(_SUP.sub("", line)):
+        if not whole_page and _END.match(_SUP.sub("", line)):
             break
-        if len(rows) >= _MAX_LINES:
+        if len(rows) >= (_MAX_PAGE_LINES if whole_page else _MAX_LINES):
             break
         parts = [p.strip() for p in line.split("\t")]
         parts = [p for p in parts if p]
@@ -145,6 +153,9 @@ def _affiliation_entries(rows: list[list[_Cell]], name_rows: set[int]) -> dict[s
         for cell in row:
             for m in re.finditer(r"\^\{([^}]*)\}([^^]*)", cell.text):
                 body = _EMAIL.sub("", m.group(2)).strip(" ,;")
+                with_ = _IS_WITH.match(body)
+                if with_:
+                    body = with_.group("org").strip(" ,;.")
                 if not body or not re.search(r"[A-Za-z\u3000-\u9fff]{3}", body):
                     continue
                 for marker in re.split(r"[,\s]+", m.group(1)):
@@ -207,9 +218,17 @@ def read_author_block(first_page: str, names: Sequence[str]) -> tuple[PrintedAut
         return ()
     name_cells = {(c.row, c.col) for c, _ in found.values()}
     entries = _affiliation_entries(rows, {r for r, _ in name_cells})
+    # Footnotes below the abstract (IEEE): markers the block itself does not explain.
+    page_rows = _cells(first_page, whole_page=True)[len(rows):]
+    for marker, body in _affiliation_entries(page_rows, set()).items():
+        entries.setdefault(marker, body)
     all_emails = [
-        (local, domain, cell) for row in rows for cell in row for local, domain in _emails(cell.text)
+        (local, domain, cell)
+        for row in rows + page_rows
+        for cell in row
+        for local, domain in _emails(cell.text)
     ]
+    page_text = " ".join(c.plain for row in page_rows for c in row)
     result = []
     for k, (cell, at) in sorted(found.items()):
         name = names[k]
@@ -224,6 +243,8 @@ def read_author_block(first_page: str, names: Sequence[str]) -> tuple[PrintedAut
             text_lines = [t for t in text_lines if t and not _NOTE.search(t)]
             if text_lines:
                 affs = [", ".join(" ".join(t.split()) for t in text_lines)]
+        if not affs:
+            affs = _is_with(page_text, name)
         domains = []
         for local, domain, ecell in all_emails:
             mine = _spells(local, name) or (
@@ -236,6 +257,24 @@ def read_author_block(first_page: str, names: Sequence[str]) -> tuple[PrintedAut
             PrintedAuthor(k + 1, name, markers, tuple(dict.fromkeys(affs)), tuple(domains))
         )
     return tuple(result)
+
+
+def _is_with(text: str, name: str) -> list[str]:
+    """'K. Sato is with the University of Tokyo' sentences naming this author's family name."""
+    parts = [p for p in name.split() if _fold(p)]
+    if not parts:
+        return []
+    family = _fold(parts[-1])
+    out = []
+    for sentence in re.split(r"(?<=[.;])\s+(?=[A-Z\^])", text):
+        sentence = _SUP.sub(" ", sentence)
+        m = _IS_WITH.match(sentence.strip())
+        if not m or family not in {_fold(w) for w in re.split(r"[\s,]+", m.group("who"))}:
+            continue
+        org = _EMAIL.sub("", m.group("org")).strip(" ,;.")
+        if org:
+            out.append(" ".join(org.split()))
+    return out
 
 
 def _lines_below(rows: list[list[_Cell]], cell: _Cell, name_cells: set) -> list[_Cell]:

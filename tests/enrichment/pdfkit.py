@@ -115,6 +115,7 @@ def paper(
     ack: str | None = None,
     pages: int = 3,
     two_column: bool = False,
+    footnotes: list[str] | None = None,
 ) -> bytes:
     """A small paper: title, author block, abstract, body pages, the acknowledgement last."""
     w = _Writer()
@@ -125,10 +126,13 @@ def paper(
     else:
         for line in authors or ["Kazuki Sato^{1}, Hanako Suzuki^{2}"]:
             w.marked_line(line)
-        for line in affiliations or ["^{1}The University of Tokyo  ^{2}RIKEN AIP"]:
+        default = [] if footnotes else ["^{1}The University of Tokyo  ^{2}RIKEN AIP"]
+        for line in affiliations if affiliations is not None else default:
             w.marked_line(line, size=9)
     w.pdf.ln(4)
     w.text("Abstract", size=12)
+    for line in footnotes or []:  # IEEE: affiliations as footnotes at the foot of page 1
+        w.marked_line(line, size=8)
     paragraphs = [BODY * 3 for _ in range(pages * 2)]
     if ack:
         paragraphs.append("Acknowledgements. " + ack if not ack.startswith("謝辞") else ack)
@@ -287,6 +291,20 @@ def corpus() -> list[Case]:
                           "Mei Tanaka": ["National Institute of Informatics"]},
             domains={"Kazuki Sato": "i.kyoto-u.ac.jp", "Taro Yamada": "preferred.jp",
                      "Mei Tanaka": "nii.ac.jp"},
+        ),
+        Case(
+            "ieee_footnote_affiliations",
+            paper(
+                authors=["Kazuki Sato^{1}, Hanako Suzuki^{2} and John Smith^{1}"],
+                footnotes=["^{1}K. Sato and J. Smith are with the Department of Informatics, "
+                           "Kyoto University, Kyoto, Japan {sato,smith}@i.kyoto-u.ac.jp",
+                           "^{2}H. Suzuki is with RIKEN AIP, Tokyo, Japan"],
+                ack=None,
+            ),
+            acknowledged=False,
+            affiliations={"Kazuki Sato": ["Kyoto University"], "Hanako Suzuki": ["RIKEN AIP"],
+                          "John Smith": ["Kyoto University"]},
+            domains={"Kazuki Sato": "i.kyoto-u.ac.jp", "John Smith": "i.kyoto-u.ac.jp"},
         ),
         Case("scanned_page", scanned(), acknowledged=False, problem="no text layer"),
         Case("encrypted", encrypted(), acknowledged=False, problem="encrypted"),

@@ -59,6 +59,12 @@ def test_marker_layout_explanation_line(corpus):
             "Abstract",
             "Mei Tanaka", ("NII",), ("nii.ac.jp",),
         ),
+        (
+            "Title\nKazuki Sato, Mei Tanaka\nAbstract\nWe study robots.\n"
+            "K. Sato is with the Graduate School of Informatics, Kyoto University, Japan. "
+            "M. Tanaka is with NII, Tokyo (mtanaka@nii.ac.jp).",
+            "Kazuki Sato", ("Graduate School of Informatics, Kyoto University, Japan",), (),
+        ),
     ],
 )
 def test_layouts(page, name, affiliations, domains):
