@@ -25,6 +25,7 @@ from matching.text import bare_openalex_id, normalise_orcid
 
 # Log-odds weights, on the scale of matching.match's (affiliation match 3.0, id 6.0).
 W_PROFILE_PLACES = 3.0
+W_PROFILE_EMAIL = 1.0  # a confirmed e-mail at the organisation's domain (today, not that year)
 W_ID_AGREE = 6.0
 W_ID_DISAGREE = -6.0
 W_INSTITUTION = 3.0
@@ -41,6 +42,7 @@ AGREE = ("same", "part_of", "fuzzy_same")
 # One sentence per evidence key (templates filled with the params of each Evidence).
 SENTENCES = {
     "openreview.places": "OpenReview {profile}: {position} at {org} {years}, covering {year}",
+    "openreview.email": "OpenReview {profile}: confirmed e-mail at {domain}, the domain of {org}",
     "openreview.orcid_agree": "ORCID on OpenReview {profile} matches ({orcid})",
     "openreview.orcid_differs": "ORCID on OpenReview {profile} differs ({orcid}; roster {roster})",
     "openalex.author_agree": "OpenAlex {work}: {label} of this author matches ({value})",
@@ -125,6 +127,25 @@ def profile_history(person: Person, profile: ProfileFacts, year: int) -> Evidenc
                 position=stint.position or "member",
                 org=stint.org, years=stint.years(), year=str(year),
             )
+    return None
+
+
+def profile_email(person: Person, profile: ProfileFacts) -> Evidence | None:
+    """A confirmed e-mail at the domain of the member's organisation (the domain the profile
+    itself gives that organisation in its history). E-mails are confirmed now, not in the
+    paper's year: weaker than a history entry, and it never confirms a link on its own."""
+    orgs = _orgs(person)
+    if not orgs or not profile.email_domains:
+        return None
+    for stint in profile.stints:
+        if not stint.domain or compare_orgs_cached(orgs, (stint.org,)).kind not in AGREE:
+            continue
+        for domain in profile.email_domains:
+            if domain == stint.domain or domain.endswith("." + stint.domain):
+                return _evidence(
+                    "email", "openreview.email", W_PROFILE_EMAIL,
+                    profile=profile.profile_id, domain=domain, org=stint.org,
+                )
     return None
 
 

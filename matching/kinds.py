@@ -345,14 +345,18 @@ def _add(sc: Scored, found: Sequence[Evidence]) -> None:
 
 def _profile_found(mt: Matcher, pair: Pair) -> list[Evidence]:
     """The author's OpenReview profile: a history entry at the member's organisation in
-    the paper's year, and its ORCID against the roster's."""
+    the paper's year (else a confirmed e-mail at its domain), and its ORCID against the
+    roster's."""
     facts = getattr(pair.mention.enrichment, "profile", None)
     if facts is None:
         return []
     p = mt.persons[pair.person]
     day = pair.mention.conference_date
+    places = enriched.profile_history(p, facts, day.year) if day else None
     found = [
-        enriched.profile_history(p, facts, day.year) if day else None,
+        places,
+        # the e-mail only when the history does not already place the member that year
+        None if places else enriched.profile_email(p, facts),
         enriched.profile_ids(p, facts),
     ]
     return [e for e in found if e is not None]
@@ -488,6 +492,7 @@ KINDS: tuple[EvidenceKind, ...] = (
         "openreview_profile",
         {
             "places": enriched.W_PROFILE_PLACES,
+            "email": enriched.W_PROFILE_EMAIL,
             "orcid_agree": enriched.W_ID_AGREE,
             "orcid_differs": enriched.W_ID_DISAGREE,
         },

@@ -185,3 +185,26 @@ def test_profile_history_without_position_or_years_reads_plainly():
     got = profile_history(member(), ProfileFacts("~Taro_Yamada1", (Stint("AIST"),)), 2026)
     assert got.detail == "OpenReview ~Taro_Yamada1: member at AIST (no years given), covering 2026"
     assert got.params["position"] == "member"  # a clean value for the Japanese wording too
+
+
+@pytest.mark.parametrize(
+    ("domains", "stints", "found"),
+    [
+        (("g.ecc.u-tokyo.ac.jp",), (Stint("The University of Tokyo", 2015, 2019, domain="u-tokyo.ac.jp"),), "g.ecc.u-tokyo.ac.jp"),
+        (("u-tokyo.ac.jp",), (Stint("The University of Tokyo", domain="u-tokyo.ac.jp"),), "u-tokyo.ac.jp"),
+        (("not-u-tokyo.ac.jp",), (Stint("The University of Tokyo", domain="u-tokyo.ac.jp"),), None),
+        (("kaist.ac.kr",), (Stint("KAIST", domain="kaist.ac.kr"),), None),  # not the member's org
+        ((), (Stint("The University of Tokyo", domain="u-tokyo.ac.jp"),), None),
+    ],
+)
+def test_confirmed_email_at_the_domain_the_profile_gives_the_members_organisation(domains, stints, found):
+    from matching.enriched import W_PROFILE_EMAIL, profile_email
+
+    person = member(affiliation="The University of Tokyo")
+    got = profile_email(person, ProfileFacts("~T1", stints, email_domains=domains))
+    assert (got.params["domain"] if got else None) == found
+    if got:
+        assert (got.kind, got.weight) == ("email", W_PROFILE_EMAIL)
+        assert got.detail == (
+            f"OpenReview ~T1: confirmed e-mail at {found}, the domain of The University of Tokyo"
+        )

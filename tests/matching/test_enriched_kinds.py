@@ -129,3 +129,16 @@ def test_the_pre_filter_keeps_a_pair_only_enrichment_lifts():
 def test_the_enrichment_kinds_are_registered():
     names = [k.name for k in KINDS]
     assert {"openreview_profile", "openalex_author", "openalex_award"} <= set(names)
+
+
+def test_a_confirmed_email_at_the_organisation_lifts_but_never_confirms_alone():
+    # At AIST in earlier years only; a confirmed aist.go.jp e-mail today.
+    profile = ProfileFacts("~Kazuki_Sato2", (Stint("AIST", 2015, 2020, domain="aist.go.jp"),),
+                           email_domains=("aist.go.jp",))
+    c = run(MentionEnrichment(profile=profile))
+    assert "OpenReview ~Kazuki_Sato2: confirmed e-mail at aist.go.jp, the domain of AIST" in lines(c)
+    assert c.status == "needs_review" and c.score > run().score
+    # with a history entry that year, the e-mail is not counted twice
+    now = ProfileFacts("~Kazuki_Sato2", (Stint("AIST", 2023, None, domain="aist.go.jp"),),
+                       email_domains=("aist.go.jp",))
+    assert not any(e.key == "openreview.email" for e in run(MentionEnrichment(profile=now)).evidence)
