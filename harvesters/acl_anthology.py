@@ -19,6 +19,7 @@ ANTHOLOGY_URL = "https://aclanthology.org/"
 
 # Anthology volume ids -> canonical tracks. Which tracks count is config's business.
 VOLUME_TRACKS = {
+    "main": "main",  # EMNLP's main conference papers (2023.emnlp-main.1)
     "long": "long",
     "short": "short",
     "demo": "demo",

@@ -145,3 +145,18 @@ def test_malformed_xml_raises_parse_error_with_line_and_column():
 def test_wrong_root_element_raises_parse_error():
     with pytest.raises(ParseError, match="expected <collection>"):
         parse_acl_anthology("<html><body/></html>", "ACL", 2024)
+
+
+def test_emnlp_main_volume_is_the_main_track():
+    from harvesters.acl_anthology import parse_acl_anthology
+
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><collection id="2023.emnlp">'
+        '<volume id="main"><paper id="1"><title>Reading Minds</title>'
+        "<author><first>Taro</first><last>Yamada</last></author>"
+        "<url>2023.emnlp-main.1</url><doi>10.18653/v1/2023.emnlp-main.1</doi></paper></volume>"
+        "</collection>"
+    )
+    result = parse_acl_anthology(xml, "EMNLP", 2023)
+    assert [(r.track, r.source_id) for r in result.records] == [("main", "2023.emnlp-main.1")]
+    assert result.skipped == []
