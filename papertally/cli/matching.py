@@ -11,21 +11,31 @@ from papertally.cli.common import Context, pass_ctx
 
 
 @click.command()
+@click.option("--full", is_flag=True, help="Re-score every paper, not only new or changed ones.")
 @pass_ctx
-def match(ctx: Context) -> None:
+def match(ctx: Context, full: bool) -> None:
     """Link paper authors to roster members; staff decisions are never changed.
+
+    Only papers new or changed since the last pass, and those of added, changed or removed
+    members, are re-scored (a new matcher version, new staff rules or decisions re-score
+    everything); --full re-scores every paper.
 
     \b
     Example:
       papertally match
+      papertally match --full
     """
     from papertally import pipeline
 
-    c = pipeline.run_matching(ctx.database(create=True), ctx.settings)
+    c = pipeline.run_matching(ctx.database(create=True), ctx.settings, full=full)
     click.echo(
         f"links: {c.confirmed} newly confirmed, {c.needs_review} sent to review, "
         f"{c.rejected} rejected, {c.changed} re-scored, {c.dropped} no longer candidates; "
         f"{c.kept_decided} staff-decided kept ({c.second_look} flagged for a second look)"
+    )
+    click.echo(
+        f"papers scored: {c.papers_scored} "
+        + ("(full pass)" if c.full_pass else "(only new or changed papers and members)")
     )
 
 

@@ -99,3 +99,25 @@ def test_a_new_staff_rule_or_decision_means_a_full_pass(db, settings):
     decide(db, link_id, "accept", "sato", "checked")
     counts = run_matching(db, settings)
     assert counts.full_pass and counts.papers_scored == 2
+
+
+def test_match_command_says_what_it_scored_and_full_rescores_all(tmp_path):
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from db.schema import open_db
+    from papertally.cli import cli
+
+    repo = Path(__file__).resolve().parents[2]
+    db = open_db(tmp_path / "m.db")
+    import_roster(db, ROSTER)
+    store_records(db, [paper("a", ["Tatsuya Harada"]), paper("b", ["Yoichi Sato"])], None)
+    db.close()
+    args = ["--config", str(repo / "config.toml"), "--db", str(tmp_path / "m.db"), "match"]
+    first = CliRunner().invoke(cli, args)
+    assert "papers scored: 2 (full pass)" in first.output, first.output
+    again = CliRunner().invoke(cli, args)
+    assert "papers scored: 0 (only new or changed papers and members)" in again.output
+    full = CliRunner().invoke(cli, [*args, "--full"])
+    assert "papers scored: 2 (full pass)" in full.output
