@@ -119,15 +119,12 @@ async def checked_form(request: Request) -> dict:
     origin = request.headers.get("origin") or request.headers.get("referer")
     if origin and origin != "null":
         if urlsplit(origin).netloc != request.headers.get("host", ""):
-            raise HTTPException(403, "cross-site request refused")
+            raise PageError(403, "error.cross_site")
     elif origin == "null":
-        raise HTTPException(403, "cross-site request refused")
+        raise PageError(403, "error.cross_site")
     form = dict(await request.form())
     if not auth.csrf_ok(request.session.get("csrf"), form.get("csrf_token")):
-        raise HTTPException(
-            403,
-            "the form's security token is missing or stale; reload the page and try again",
-        )
+        raise PageError(403, "error.csrf")
     return form
 
 
@@ -194,7 +191,7 @@ def int_or_none(value: str | None) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise HTTPException(400, f"'{value}' is not a number") from None
+        raise PageError(400, "error.not_a_number", value=value) from None
 
 
 def queue_query(values: dict, keys: tuple[str, ...] = FILTERS) -> dict:

@@ -7,13 +7,12 @@ import math
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.exceptions import HTTPException
 
 from db import accounts as accounts_db
 from papertally.i18n import LANGS, translate
 from review import auth
 from review.wording import local_time
-from review.web import Db, Form, User, lang_of, render, safe_next, state
+from review.web import Db, Form, PageError, User, lang_of, render, safe_next, state
 
 log = logging.getLogger("papertally.review")
 router = APIRouter()
@@ -102,6 +101,6 @@ def logout(request: Request, form: Form, db: Db):
 def set_lang(request: Request, form: Form, user: User, db: Db):
     lang = form.get("lang") or None
     if lang is not None and lang not in LANGS:
-        raise HTTPException(400, f"language '{lang}' is not supported (ja, en)")
+        raise PageError(400, "error.language", lang=lang)
     accounts_db.set_user_lang(db, user.name, lang)
     return RedirectResponse(safe_next(form.get("back")), status_code=303)

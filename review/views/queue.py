@@ -68,9 +68,8 @@ def queue(
 ):
     settings = state(request).settings
     if status and status not in links_db.QUEUE_STATUSES:
-        raise HTTPException(
-            400,
-            f"unknown status '{status}'; use one of {', '.join(links_db.QUEUE_STATUSES)}",
+        raise PageError(
+            400, "error.unknown_status", status=status, known=", ".join(links_db.QUEUE_STATUSES)
         )
     filters = queue_query(
         {"theme": theme, "venue": venue, "year": year, "member": member, "status": status}
@@ -91,7 +90,7 @@ def queue(
     position = {link_id: i for i, link_id in enumerate(ids)}
     page_no = int_or_none(page)
     if page_no is not None and page_no < 1:
-        raise HTTPException(400, f"page {page_no} does not exist; pages start at 1")
+        raise PageError(400, "error.page_below_one", page=page_no)
     item_id = int_or_none(item)
     notice = None
     if item_id in position:
@@ -287,7 +286,7 @@ def rescored_since_shown(db, link_id: int, form: dict) -> bool:
 def decide(request: Request, link_id: int, form: Form, user: User, db: Db):
     action = form.get("action")
     if action not in ("accept", "reject", "unsure"):
-        raise HTTPException(400, f"unknown action '{action}'; use accept, reject or unsure")
+        raise PageError(400, "error.unknown_action", action=action)
     reason = reason_of(form)
     with db.atomic():
         if rescored_since_shown(db, link_id, form):

@@ -6,7 +6,6 @@ import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.exceptions import HTTPException
 
 from db import links as links_db
 from db import rules as rules_db
@@ -41,16 +40,16 @@ def add_rule(request: Request, link_id: int, form: Form, user: User, db: Db):
         scheme = form.get("scheme") or ""
         column = links_db.AUTHOR_ID_SCHEMES.get(scheme) if scheme in ID_SCHEMES else None
         if column is None or not mention.get(column):
-            raise HTTPException(400, f"this item's author has no {scheme} identifier")
+            raise PageError(400, "error.no_identifier", scheme=scheme)
         value = mention[column]
     elif kind == "never_at_org":
         orgs = json.loads(mention.get("affiliations") or "[]")
         value = form.get("value") or ""
         if value not in orgs:
-            raise HTTPException(400, "the organisation must be one printed on this item")
+            raise PageError(400, "error.org_not_printed")
         scheme = None
     else:
-        raise HTTPException(400, f"unknown rule kind '{kind}'")
+        raise PageError(400, "error.unknown_rule_kind", kind=kind)
     rule_id = rules_db.add_rule(
         db,
         kind,

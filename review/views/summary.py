@@ -6,13 +6,12 @@ import datetime as dt
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from starlette.exceptions import HTTPException
 
 from db import links as links_db
 from papertally import report as report_mod
 from papertally.config import Settings
 from review.service import harvested_venue_years
-from review.web import Db, User, int_or_none, render, state
+from review.web import Db, PageError, User, int_or_none, render, state
 
 router = APIRouter()
 
@@ -45,7 +44,7 @@ def summary(request: Request, user: User, db: Db, fy: str | None = None):
     settings = state(request).settings
     year = int_or_none(fy) or settings.fiscal_year_of(dt.date.today())
     if not 1990 <= year <= 2100:
-        raise HTTPException(400, f"fiscal year {year} is out of range")
+        raise PageError(400, "error.fiscal_year_range", year=year)
     report = report_mod.build_report(db, settings, year)
     return render(
         request,

@@ -411,3 +411,14 @@ def test_the_explanation_line_is_the_matchers_own_in_english_and_worded_in_japan
     assert explanation("en", "needs_review", stored) == _explain("needs_review", evidence_list, cap)
     line = explanation("ja", "needs_review", stored)
     assert line.startswith("要確認（0.84 で頭打ち：イニシャルだけでは確定しません）: 所属 ")
+
+
+def test_the_pages_own_errors_in_the_viewers_language(review_app, web, links):
+    server, _, _ = review_app
+    s, token = web.login(server.url, "sato")
+    r = post(s, server.url, f"/links/{links['c4']}/decide", "stale-token", action="accept")
+    assert r.status_code == 403 and "フォームの確認用トークン" in r.text
+    r = s.get(f"{server.url}/queue?status=maybe")
+    assert r.status_code == 400 and "状態「maybe」はありません" in r.text
+    r = s.get(f"{server.url}/summary?fy=1800")
+    assert r.status_code == 400 and "年度 1800 は範囲外です" in r.text
