@@ -75,15 +75,7 @@ def queue(
         {"theme": theme, "venue": venue, "year": year, "member": member, "status": status}
     )
     short = short_themes(db, settings)
-    rows = links_db.review_queue(
-        db,
-        status=status or None,
-        theme=theme or None,
-        venue=venue or None,
-        year=int_or_none(year),
-        person_id=member or None,
-        short_themes=short,
-    )
+    rows = queue_rows(db, filters, short)
     size = settings.review.page_size
     last_page = max(1, math.ceil(len(rows) / size))
     ids = [r["link_id"] for r in rows]
@@ -339,7 +331,10 @@ def bulk(request: Request, link_id: int, form: Form, user: User, db: Db):
         if found is None:
             raise PageError(400, "error.bulk_group_gone", group=group, link_id=link_id)
         # Before the decisions: the queue order, to go on to the next undecided item.
-        order = [r["link_id"] for r in queue_rows(db, request, filters)]
+        order = [
+            r["link_id"]
+            for r in queue_rows(db, filters, short_themes(db, state(request).settings))
+        ]
         # The audit rows say it was a bulk decision and on which shared evidence.
         label = found["group"] + (f" {found['value']}" if found["value"] else "")
         # Only what the reviewer saw AND still shares the evidence: never more.
@@ -370,8 +365,9 @@ def bulk(request: Request, link_id: int, form: Form, user: User, db: Db):
     return back_to_queue(form, after)
 
 
-def queue_rows(db, request: Request, filters: dict) -> list[dict]:
-    """The queue under `filters`, in the order the page lists it."""
+def queue_rows(db, filters: dict, short: set[str]) -> list[dict]:
+    """The queue under `filters` (the page's, as queue_query keeps them), in the order the
+    page lists it, the `short` themes first."""
     return links_db.review_queue(
         db,
         status=filters.get("status"),
@@ -379,7 +375,7 @@ def queue_rows(db, request: Request, filters: dict) -> list[dict]:
         venue=filters.get("venue"),
         year=int_or_none(filters.get("year")),
         person_id=filters.get("member"),
-        short_themes=short_themes(db, state(request).settings),
+        short_themes=short,
     )
 
 
