@@ -70,6 +70,43 @@ def save_file_digest(
         )
 
 
+@harvest()
+def m0003_first_run_and_forgets(db: sqlite_utils.Database) -> None:
+    # The run that first stored each source record: `harvest forget --run` removes the
+    # records a run created, never those it only saw again. Older rows get the run of
+    # their source and venue-year that was running when they were first stored.
+    db.execute("ALTER TABLE source_records ADD COLUMN first_run_id INTEGER")
+    db.execute(
+        """UPDATE source_records SET first_run_id = (
+             SELECT r.run_id FROM harvest_runs r
+             WHERE r.source = source_records.source AND r.venue = source_records.venue
+               AND r.year = source_records.year
+               AND r.started_at <= source_records.first_seen
+               AND source_records.first_seen <= COALESCE(r.finished_at, source_records.first_seen)
+             ORDER BY r.run_id LIMIT 1)"""
+    )
+    db.execute("CREATE INDEX source_records_first_run ON source_records (first_run_id)")
+    # Append-only record of every `harvest forget`: who, when, what went and what stayed.
+    db.execute(
+        """
+        CREATE TABLE harvest_forgets (
+            forget_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER NOT NULL REFERENCES harvest_runs(run_id),
+            forgotten_by TEXT NOT NULL,
+            forgotten_at TEXT NOT NULL,
+            records_removed INTEGER NOT NULL,
+            papers_removed TEXT NOT NULL DEFAULT '[]',
+            papers_kept TEXT NOT NULL DEFAULT '[]',
+            links_rejected TEXT NOT NULL DEFAULT '[]'
+        )"""
+    )
+    for op in ("UPDATE", "DELETE"):
+        db.execute(
+            f"""CREATE TRIGGER harvest_forgets_no_{op.lower()} BEFORE {op} ON harvest_forgets
+                BEGIN SELECT RAISE(ABORT, 'harvest_forgets is append-only'); END"""
+        )
+
+
 def record_details(
     db: sqlite_utils.Database,
     run_id: int,

@@ -12,6 +12,7 @@ import sqlite_utils
 from db.connection import now
 from harvesters.records import PaperRecord
 from matching.text import fold, normalise_title
+from papertally.errors import PapertallyError
 
 
 @dataclass
@@ -67,8 +68,9 @@ _FILL_PAPER = """UPDATE papers SET doi = COALESCE(doi, ?), url = COALESCE(url, ?
 
 _INSERT_SOURCE_RECORD = """INSERT INTO source_records
     (paper_id, venue, year, track, title, doi, url, paper_affiliations, funders, awards,
-     content_hash, last_seen, last_run_id, missing_since, source, source_id, first_seen)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"""
+     content_hash, last_seen, last_run_id, missing_since, source, source_id, first_seen,
+     first_run_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)"""
 
 _UPDATE_SOURCE_RECORD = """UPDATE source_records SET
     paper_id = ?, venue = ?, year = ?, track = ?, title = ?, doi = ?, url = ?,
@@ -122,7 +124,8 @@ class _Batch:
         # paper_id -> (venue, year), for every paper that exists (of those asked)
         self.place: dict[str, tuple[str, int]] = {}
         self.doi: dict[str, str] = {}  # paper_id -> its DOI
-        self.existing: dict[tuple[str, str], tuple[str, str]] = {}  # -> (paper_id, hash)
+        # (source, source_id) -> (paper_id, hash, venue, year)
+        self.existing: dict[tuple[str, str], tuple[str, str, str, int]] = {}
         self.names: dict[str, list[str]] = {}  # author names this batch gives each paper
         by_source: dict[str, list[str]] = {}
         for rec in records:
@@ -130,12 +133,12 @@ class _Batch:
         for source, ids in by_source.items():
             for chunk in _chunks(ids):
                 marks = ",".join("?" * len(chunk))
-                for source_id, paper_id, digest in db.execute(
-                    "SELECT source_id, paper_id, content_hash FROM source_records "
+                for source_id, *row in db.execute(
+                    "SELECT source_id, paper_id, content_hash, venue, year FROM source_records "
                     f"WHERE source = ? AND source_id IN ({marks})",
                     [source, *chunk],
                 ):
-                    self.existing[(source, source_id)] = (paper_id, digest)
+                    self.existing[(source, source_id)] = tuple(row)
         groups: dict[tuple, tuple[set, set]] = {}
         for rec, norm in zip(records, norms):
             if (rec.source, rec.source_id) in self.existing:
@@ -225,13 +228,19 @@ def _store_batch(
     run_id: int | None,
     stamp: str,
     counts: IngestCounts,
+    join_only: bool = False,
 ) -> None:
     """Insert or update a batch of source records (and their papers) in one transaction.
 
     The rows are gathered first and written with one executemany per statement, in the
     order the foreign keys need (papers, source records, authorships). Storing the same
     records twice changes nothing but their last_seen. A source ID appears at most once
-    in a batch (store_records sees to it).
+    in a batch (store_records sees to it). With `join_only`, a record new to the store is
+    kept only when it joins a paper another source stored (it never makes a paper).
+
+    Raises:
+        PapertallyError: a record is stored under another venue-year (nothing of the
+        batch is written: a source record never moves; the caller leaves such records out).
     """
     norms = [normalise_title(rec.title) for rec in records]
     with db.atomic():
@@ -243,6 +252,12 @@ def _store_batch(
             digest = _content_hash(rec)
             existing = known.existing.get(key)
             created = False
+            if existing and (existing[2], existing[3]) != (rec.venue, rec.year):
+                raise PapertallyError(
+                    f"{rec.source} {rec.source_id} is stored under {existing[2]} "
+                    f"{existing[3]}, not {rec.venue} {rec.year}; a source record never moves "
+                    "between venue-years"
+                )
             if existing and existing[1] == digest:
                 seen_again.append((stamp, run_id, rec.source, rec.source_id))
                 counts.unchanged += 1
@@ -252,6 +267,8 @@ def _store_batch(
                 counts.updated += 1
             else:
                 paper_id = known.find_paper(rec, title_norm)
+                if paper_id is None and join_only:
+                    continue
                 counts.new += 1
                 created = paper_id is None
                 if paper_id is None:
@@ -275,7 +292,7 @@ def _store_batch(
                 updates.append(values)
                 replaced.append(key)
             else:
-                inserts.append((*values, stamp))
+                inserts.append((*values, stamp, run_id))
             authorships.extend(_authorship_rows(rec, paper_id))
             known.names.setdefault(paper_id, []).extend(a.name for a in rec.authors)
         conn = db.conn
@@ -294,13 +311,20 @@ def store_records(
     run_id: int | None,
     *,
     batch_size: int = 500,
+    join_only: bool = False,
 ) -> IngestCounts:
     """Store records in batches, each batch one transaction (a crash loses at most the
     batch in flight, and a re-run finishes it without duplicates).
 
     Per record: unchanged (same content digest as stored: only last_seen moves), updated
     (same source ID, new content), or new (joins the paper another source saw, by DOI or
-    by normalised title, venue and year, else a new paper).
+    by normalised title, venue and year, else a new paper). With `join_only`, records that
+    would make a new paper are left out (records of tracks that do not count, kept only to
+    show a disagreement about a stored paper's track).
+
+    Raises:
+        PapertallyError: a record is stored under another venue-year (see
+        stored_elsewhere: callers leave those out first).
     """
     counts = IngestCounts()
     stamp = now()
@@ -310,18 +334,35 @@ def store_records(
         counts.seen += 1
         key = (rec.source, rec.source_id)
         if key in keys:  # the same record again: store the first before reading it
-            _store_batch(db, batch, run_id, stamp, counts)
+            _store_batch(db, batch, run_id, stamp, counts, join_only)
             batch.clear()
             keys.clear()
         batch.append(rec)
         keys.add(key)
         if len(batch) >= batch_size:
-            _store_batch(db, batch, run_id, stamp, counts)
+            _store_batch(db, batch, run_id, stamp, counts, join_only)
             batch.clear()
             keys.clear()
     if batch:
-        _store_batch(db, batch, run_id, stamp, counts)
+        _store_batch(db, batch, run_id, stamp, counts, join_only)
     return counts
+
+
+def stored_elsewhere(
+    db: sqlite_utils.Database, source: str, venue: str, year: int, source_ids: Iterable[str]
+) -> dict[str, tuple[str, int, int | None]]:
+    """The records among `source_ids` of `source` stored under another venue-year:
+    source_id -> (venue, year, the run that first stored it)."""
+    found = {}
+    for chunk in _chunks(sorted(set(source_ids))):
+        marks = ",".join("?" * len(chunk))
+        for source_id, v, y, run in db.execute(
+            "SELECT source_id, venue, year, first_run_id FROM source_records "
+            f"WHERE source = ? AND source_id IN ({marks}) AND NOT (venue = ? AND year = ?)",
+            [source, *chunk, venue, year],
+        ):
+            found[source_id] = (v, y, run)
+    return found
 
 
 def mark_missing(
@@ -403,7 +444,13 @@ def last_good_count(db: sqlite_utils.Database, source: str, venue: str, year: in
 
 
 def paper_count(db: sqlite_utils.Database, venue: str | None = None, year: int | None = None) -> int:
-    sql, args = "SELECT COUNT(*) FROM papers WHERE 1=1", []
+    """Papers some source holds (a paper kept only for its staff decisions after
+    `harvest forget` is not counted)."""
+    sql = (
+        "SELECT COUNT(*) FROM papers p WHERE EXISTS "
+        "(SELECT 1 FROM source_records s WHERE s.paper_id = p.paper_id)"
+    )
+    args = []
     if venue:
         sql, args = sql + " AND venue = ?", [*args, venue]
     if year:
@@ -415,3 +462,54 @@ def get_paper(db: sqlite_utils.Database, paper_id: str) -> dict | None:
     """One stored paper (its papers row), or None."""
     rows = list(db.query("SELECT * FROM papers WHERE paper_id = ?", [paper_id]))
     return rows[0] if rows else None
+
+
+# Tracks: a source that states a track beats one that says "main", which is what most
+# sources say when they do not tell tracks apart (OpenAlex, dblp, CVF).
+RULE_TRACKS = (
+    "a stated track beats main; between two stated tracks the paper keeps the one it has "
+    "(else the first source's, by name)"
+)
+
+
+def settle_tracks(db: sqlite_utils.Database, venue: str, year: int) -> list[dict]:
+    """Find the venue-year's papers whose sources disagree about the track, and set each
+    paper's track by RULE_TRACKS (the track that counts).
+
+    Returns one row per disagreeing paper: {"paper_id", "title", "tracks": {source:
+    track}, "counted_as", "was"}, in paper_id order.
+    """
+    rows = db.execute(
+        """SELECT p.paper_id, p.title, p.track, s.source, s.track
+           FROM papers p JOIN source_records s USING (paper_id)
+           WHERE p.venue = ? AND p.year = ? AND s.missing_since IS NULL
+             AND p.paper_id IN (
+               SELECT paper_id FROM source_records
+               WHERE venue = ? AND year = ? AND missing_since IS NULL
+               GROUP BY paper_id HAVING COUNT(DISTINCT track) > 1)
+           ORDER BY p.paper_id, s.source""",
+        [venue, year, venue, year],
+    ).fetchall()
+    papers: dict[str, dict] = {}
+    for paper_id, title, track, source, stated in rows:
+        entry = papers.setdefault(
+            paper_id, {"paper_id": paper_id, "title": title, "tracks": {}, "was": track}
+        )
+        entry["tracks"][source] = stated
+    changes = []
+    for entry in papers.values():
+        stated = sorted({t for t in entry["tracks"].values() if t != "main"})
+        if not stated:
+            entry["counted_as"] = "main"
+        elif entry["was"] in stated:
+            entry["counted_as"] = entry["was"]
+        else:
+            first = next(t for t in entry["tracks"].values() if t != "main")
+            entry["counted_as"] = first if len(stated) > 1 else stated[0]
+        if entry["counted_as"] != entry["was"]:
+            changes.append((entry["counted_as"], now(), entry["paper_id"]))
+    with db.atomic():
+        db.conn.executemany(
+            "UPDATE papers SET track = ?, updated_at = ? WHERE paper_id = ?", changes
+        )
+    return list(papers.values())

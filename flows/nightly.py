@@ -15,7 +15,7 @@ from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
-from papertally import steps
+from papertally import harvesting, steps
 
 # Results are never cached or persisted: a harvest must run every night, and results
 # stored under PREFECT_HOME would leak from one run (or test) into the next.
@@ -29,6 +29,11 @@ def begin(
     return steps.begin_step(config_path, db_path, trigger, flow_run_id)
 
 
+def _worth_retrying(task, task_run, state) -> bool:
+    # A source that is down (refused, no DNS) fails the job at once: no 60-s waits.
+    return harvesting.worth_retrying(state.result(raise_on_failure=False))
+
+
 @task(
     name="harvest",
     task_run_name="harvest {source} {venue} {year}",
@@ -36,6 +41,7 @@ def begin(
     tags=["papertally-harvest"],
     retries=2,
     retry_delay_seconds=60,
+    retry_condition_fn=_worth_retrying,
     **_TASK,
 )
 def harvest(
@@ -103,6 +109,7 @@ def nightly(
     harvest_with = harvest.with_options(
         retries=settings.nightly.harvest_retries,
         retry_delay_seconds=settings.nightly.retry_delay_seconds,
+        retry_condition_fn=_worth_retrying,
     )
     limit = settings.nightly.harvest_concurrency
     outcomes: list[dict] = []

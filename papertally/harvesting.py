@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -13,9 +14,8 @@ import sqlite_utils
 
 from db import harvest_state
 from db import papers as papers_db
-from harvesters import registry
-from harvesters.base import ParseResult
-from harvesters.http import HttpClient
+from harvesters import evidence, registry
+from harvesters.http import HttpClient, QuotaExhausted, Unreachable
 from harvesters.live import prefetch, shared_client
 from harvesters.source import Plan, Target
 from papertally.config import HarvestJob, Settings
@@ -47,6 +47,9 @@ class HarvestOutcome:
     # The live source could not be reached at all (no DNS, no route, refused): the night
     # decides whether that is "offline" (nothing answered) or a failure (others did).
     live_unreachable: bool = False
+    duplicates: int = 0  # source ids listed again in the listing (stored once)
+    elsewhere: int = 0  # records stored under another venue-year (left out, not moved)
+    track_disagreements: int = 0  # papers whose sources disagree about the track
 
     def summary(self) -> str:
         c = self.counts
@@ -64,6 +67,18 @@ class HarvestOutcome:
             )
         if c.missing:
             text += f"; {c.missing} no longer listed (flagged, kept)"
+        if self.duplicates:
+            text += f"; {self.duplicates} id(s) listed more than once (stored once, see warnings)"
+        if self.elsewhere:
+            text += (
+                f"; {self.elsewhere} record(s) stored under another venue-year left out (not "
+                "moved, see warnings)"
+            )
+        if self.track_disagreements:
+            text += (
+                f"; {self.track_disagreements} paper(s) whose sources disagree about the "
+                f"track, counted by the rule ({papers_db.RULE_TRACKS}; see warnings)"
+            )
         if self.requests:
             text += f"; {self.requests} request(s), {_size(self.bytes)}"
         twice = [w.split(" (", 1)[1].split("):", 1)[0] for w in self.warnings if "listed twice" in w]
@@ -95,35 +110,133 @@ def _bare(exc: PapertallyError) -> str:
     return text
 
 
-def store_parsed(
+# Warnings stored per run as they are; past this many, counts per kind and a few examples.
+WARNINGS_KEPT = 50
+WARNING_EXAMPLES = 10
+# A listing more than this share of whose records are stored under another venue-year is
+# refused whole: it is most likely another venue-year's listing.
+ELSEWHERE_SHARE = 0.5
+
+
+def summarise_warnings(warnings: list[str]) -> list[str]:
+    """The warnings as stored with a run: all of them up to WARNINGS_KEPT; past that one
+    line of counts per kind, the first WARNING_EXAMPLES, and how many more were left out."""
+    if len(warnings) <= WARNINGS_KEPT:
+        return list(warnings)
+    kinds = Counter(_kind(w) for w in warnings)
+    shown = kinds.most_common(10)
+    head = f"{len(warnings)} warnings; by kind: " + "; ".join(f"{k} x{n}" for k, n in shown)
+    if len(kinds) > len(shown):
+        head += f"; {len(kinds) - len(shown)} more kind(s)"
+    return [
+        head,
+        *warnings[:WARNING_EXAMPLES],
+        f"... {len(warnings) - WARNING_EXAMPLES} more warning(s) not kept",
+    ]
+
+
+def _kind(warning: str) -> str:
+    """A warning's kind: its reason (after the last ': ') with numbers as N."""
+    reason = warning.rsplit(": ", 1)[-1]
+    return re.sub(r"\d+", "N", reason)[:100]
+
+
+class Screen:
+    """What must not be stored as it is: a source id listed again in one listing (stored
+    once, reported) and a record stored under another venue-year (left out, never moved)."""
+
+    def __init__(self, db: sqlite_utils.Database, source: str, venue: str, year: int):
+        self.db, self.source, self.venue, self.year = db, source, venue, year
+        self.seen: set[str] = set()
+        self.repeats: Counter[str] = Counter()
+        self.elsewhere: dict[str, tuple[str, int, int | None]] = {}
+
+    def unique(self, records: list) -> list:
+        """The records whose source id this listing has not given before."""
+        kept = []
+        for rec in records:
+            if rec.source_id in self.seen:
+                self.repeats[rec.source_id] += 1
+            else:
+                self.seen.add(rec.source_id)
+                kept.append(rec)
+        return kept
+
+    def placeable(self, records: list) -> list:
+        """The records not stored under another venue-year (the others are remembered)."""
+        found = papers_db.stored_elsewhere(
+            self.db, self.source, self.venue, self.year, (r.source_id for r in records)
+        )
+        self.elsewhere.update(found)
+        return [r for r in records if r.source_id not in found]
+
+    def refusal(self, listed: int) -> str | None:
+        """Why the listing is refused whole (most of it is stored under another venue-year),
+        or None."""
+        if not self.elsewhere or len(self.elsewhere) <= ELSEWHERE_SHARE * listed:
+            return None
+        places = Counter((v, y, run) for v, y, run in self.elsewhere.values())
+        (venue, year, run), _ = places.most_common(1)[0]
+        by = f" by run {run}" if run else ""
+        return (
+            f"{self.venue} {self.year}: {len(self.elsewhere)} of the {listed} papers listed are "
+            f"already stored under {venue} {year} (first stored{by}); a source record never "
+            "moves between venue-years, so nothing was stored. If this load is the mistake, "
+            "load the file with the right --venue/--year"
+            + (f"; if run {run} was the mistake, take it back with `papertally harvest forget "
+               f"--run {run}` and load again" if run else "")
+        )
+
+    def note(self, outcome: HarvestOutcome) -> None:
+        """Count and name what was left out in the outcome (one warning each)."""
+        outcome.duplicates = len(self.repeats)
+        outcome.elsewhere = len(self.elsewhere)
+        for source_id, n in sorted(self.repeats.items()):
+            outcome.warnings.append(f"{source_id}: listed {n + 1} times, stored once")
+        for source_id, (venue, year, run) in sorted(self.elsewhere.items()):
+            by = f", run {run}" if run else ""
+            outcome.warnings.append(
+                f"{source_id}: stored under {venue} {year}{by}, not moved to "
+                f"{self.venue} {self.year}"
+            )
+
+
+def store_screened(
     db: sqlite_utils.Database,
-    settings: Settings,
-    result: ParseResult,
+    records: list,
+    tracks: tuple[str, ...],
     outcome: HarvestOutcome,
-    *,
-    complete: bool,
-) -> HarvestOutcome:
-    """Keep the records of counted tracks, store them, and (for a complete listing) flag
-    the source's records of this venue-year that it no longer lists."""
-    tracks = settings.venues[outcome.venue].tracks
-    kept = []
-    for rec in result.records:
+    screen: Screen,
+) -> papers_db.IngestCounts:
+    """Store the records of counted tracks; a record of another track is stored only when
+    it joins a paper another source stored (so that a disagreement about that paper's
+    track shows). Records stored under another venue-year are left out (screen)."""
+    kept, others = [], []
+    for rec in screen.placeable(records):
         if rec.track in tracks:
             kept.append(rec)
         else:
-            outcome.skipped_tracks[rec.track] = (
-                outcome.skipped_tracks.get(rec.track, 0) + 1
-            )
-    outcome.warnings.extend(result.skipped)
-    for key, n in result.excluded.items():
-        outcome.excluded[key] = outcome.excluded.get(key, 0) + n
-    outcome.counts = papers_db.store_records(db, kept, outcome.run_id)
-    outcome.counts.skipped = sum(outcome.skipped_tracks.values()) + len(result.skipped)
-    if complete:
-        outcome.counts.missing = papers_db.mark_missing(
-            db, outcome.source, outcome.venue, outcome.year, {r.source_id for r in kept}
+            others.append(rec)
+    for rec in records:
+        if rec.track not in tracks:
+            outcome.skipped_tracks[rec.track] = outcome.skipped_tracks.get(rec.track, 0) + 1
+    counts = papers_db.store_records(db, kept, outcome.run_id)
+    if others:
+        papers_db.store_records(db, others, outcome.run_id, join_only=True)
+    return counts
+
+
+def settle_tracks(db: sqlite_utils.Database, outcome: HarvestOutcome) -> None:
+    """Count the venue-year's track disagreements by the documented rule and name them in
+    the outcome's warnings (one per paper)."""
+    found = papers_db.settle_tracks(db, outcome.venue, outcome.year)
+    outcome.track_disagreements = len(found)
+    for row in found:
+        said = ", ".join(f"{s} {t}" for s, t in sorted(row["tracks"].items()))
+        outcome.warnings.append(
+            f"{row['paper_id']} {row['title'][:80]!r}: sources say {said}; counted as "
+            f"{row['counted_as']}: track disagreement"
         )
-    return outcome
 
 
 def harvest_file(
@@ -138,8 +251,11 @@ def harvest_file(
 ) -> HarvestOutcome:
     """Harvest a downloaded file of `source` for one venue-year (the offline path).
 
-    The run is recorded in harvest_runs whether it succeeds or fails; a failure raises
-    after recording, leaving everything stored before it in place.
+    Refused (nothing stored) when the file's own content names another venue-year, when
+    most of it is stored under another venue-year, or when it fails the coverage guard (no
+    paper of a counted track, or, for a complete listing, far fewer than expected). A
+    source id listed twice is stored once and reported. The run is recorded in
+    harvest_runs whether it succeeds or fails; a failure raises after recording.
     """
     venue = settings.venue_key(venue)
     if settings.edition(venue, year) is None:
@@ -147,6 +263,8 @@ def harvest_file(
             f"{venue} {year} is not configured: add it under [venues.{venue}.editions] in "
             f"{settings.base_dir / 'config.toml'} with its conference_date"
         )
+    what = f"{venue} {year}"
+    tracks = settings.venues[venue].tracks
     outcome = HarvestOutcome(source, venue, year, origin=str(path))
     digest = _file_digest(Path(path), settings.venues[venue].tracks, complete)
     last = harvest_state.file_digest(db, source, venue, year, str(path)) if digest else None
@@ -161,19 +279,53 @@ def harvest_file(
         )
         harvest_state.save_file_digest(db, source, venue, year, str(path), digest, outcome.run_id)
         return outcome
+    expected = expected_size(db, settings, source, venue, year)
     try:
         result = registry.parse_file(source, Path(path), venue, year)
-        store_parsed(db, settings, result, outcome, complete=complete)
+        found = evidence.contradiction(result.records, venue, year)
+        if found:
+            raise HarvestError(
+                f"{path}: {found.message(what)}: nothing stored; load it with the venue-year "
+                "it names, or check the file",
+                source=source,
+            )
+        screen = Screen(db, source, venue, year)
+        records = screen.unique(result.records)
+        counted = sum(1 for r in records if r.track in tracks)
+        problem = coverage_problem(
+            settings, source, what, counted, expected if complete else None, str(path),
+            file=True,
+        )
+        if problem:
+            raise HarvestError(problem, source=source)
+        screen.placeable(records)
+        refusal = screen.refusal(len(records))
+        if refusal:
+            raise HarvestError(refusal, source=source)
+        outcome.counts = store_screened(db, records, tracks, outcome, screen)
     except PapertallyError as exc:
         outcome.status, outcome.message = "failed", str(exc)
         papers_db.finish_run(db, outcome.run_id, status="failed", errors=[str(exc)])
         raise
+    outcome.warnings.extend(result.skipped)
+    for key, n in result.excluded.items():
+        outcome.excluded[key] = outcome.excluded.get(key, 0) + n
+    outcome.counts.skipped = sum(outcome.skipped_tracks.values()) + len(result.skipped)
+    screen.note(outcome)
+    if complete:
+        # every id listed counts as listed (a record of another track may be stored to
+        # show a track disagreement)
+        outcome.counts.missing = papers_db.mark_missing(
+            db, source, venue, year, {r.source_id for r in records}
+        )
+    settle_tracks(db, outcome)
+    outcome.warnings = summarise_warnings(outcome.warnings)
     harvest_state.record_details(
         db,
         outcome.run_id,
         complete=complete,
         counted=outcome.counts.seen,
-        expected=expected_size(db, settings, source, venue, year),
+        expected=expected,
         pages=1,
         excluded=json.dumps(result.excluded),
     )
@@ -208,6 +360,14 @@ def _file_digest(path: Path, tracks: tuple[str, ...], complete: bool) -> str | N
     h = hashlib.blake2b(data, digest_size=16)
     h.update(repr((sorted(tracks), complete, release)).encode())
     return h.hexdigest()
+
+
+def worth_retrying(exc: BaseException | None) -> bool:
+    """Whether another try of a failed harvest may succeed: not when its source is down
+    (connection refused, no DNS, no route) or its request budget is spent, which a try a
+    minute later meets the same way; yes for timeouts, 429/5xx after the client's own
+    retries, and anything else."""
+    return not isinstance(exc, Unreachable | QuotaExhausted)
 
 
 def harvest_job(
@@ -352,18 +512,33 @@ def coverage_problem(
     counted: int,
     expected: int | None,
     url: str,
+    *,
+    file: bool = False,
 ) -> str | None:
-    """Why a complete listing of `counted` papers is not credible, or None when it is."""
+    """Why a listing of `counted` papers (of counted tracks) is not credible, or None when
+    it is. `file`: the listing is a downloaded file (`url` is its path)."""
     ratio = settings.coverage.min_ratio
     src = settings.sources.get(source)
     if src is not None and src.min_coverage is not None:
         ratio = src.min_coverage
     if counted == 0:
+        if file:
+            return (
+                f"{what}: {url} lists no paper of a counted track; an empty, truncated or "
+                "wrong file? Nothing stored, nothing flagged"
+            )
         return (
             f"{what}: the source listed no papers at {url}; its page layout or API probably "
             "changed (or the venue-year is not published yet). Nothing stored, nothing flagged"
         )
     if expected and counted < ratio * expected:
+        if file:
+            return (
+                f"{what}: {url} lists only {counted} papers where {expected} are expected "
+                f"(below {ratio:.0%}); a truncated or wrong file? Nothing stored, nothing "
+                "flagged; check the file, or lower [coverage] min_ratio / the source's "
+                "min_coverage if the venue really shrank"
+            )
         return (
             f"{what}: only {counted} papers where {expected} are expected (below "
             f"{ratio:.0%}); the page layout or API probably changed. Nothing stored, nothing "
@@ -455,6 +630,7 @@ class LiveHarvest:
         self.before = self.client.stats.copy()
         self.pending: list = []  # read, not stored yet
         self.seen_ids: set[str] = set()
+        self.screen = Screen(db, job.source, self.venue, job.year)
         self.skipped: list[str] = []
         self.excluded: Counter[str] = Counter()
         self.pages = self.read = self.counted = 0
@@ -482,13 +658,18 @@ class LiveHarvest:
                 HarvestError(problem, source=job.source, url=plan.origin), plan.origin
             )
         self._store()
+        refusal = self.screen.refusal(self.counted)
+        if refusal:
+            raise self._fail(HarvestError(refusal, source=job.source, url=plan.origin), plan.origin)
         self.outcome.counts.missing = papers_db.mark_missing(
             self.db, job.source, self.venue, job.year, self.seen_ids
         )
         self.outcome.warnings.extend(self.skipped)
+        self.screen.note(self.outcome)
+        settle_tracks(self.db, self.outcome)
         if plan.notes:
             self.outcome.message = "; ".join(plan.notes)
-        self._finish("ok", self.skipped, complete=True, expected=expected)
+        self._finish("ok", self.outcome.warnings, complete=True, expected=expected)
         return self.outcome
 
     def _read(self, expected: int | None) -> Plan:
@@ -515,10 +696,10 @@ class LiveHarvest:
                 ) from None
             self.pages += 1
             self.read += len(result.records)
-            counted = [r for r in result.records if r.track in self.tracks]
-            self.counted += len(counted)
-            self.seen_ids.update(r.source_id for r in counted)
-            self.pending.extend(result.records)
+            records = self.screen.unique(result.records)
+            self.counted += sum(1 for r in records if r.track in self.tracks)
+            self.seen_ids.update(r.source_id for r in records)
+            self.pending.extend(records)
             self.skipped.extend(result.skipped)
             self.excluded.update(result.excluded)
             if stream and len(self.pending) >= STREAM_BATCH:
@@ -540,16 +721,8 @@ class LiveHarvest:
         )
 
     def _store(self) -> None:
-        kept = []
-        for rec in self.pending:
-            if rec.track in self.tracks:
-                kept.append(rec)
-            else:
-                skipped = self.outcome.skipped_tracks
-                skipped[rec.track] = skipped.get(rec.track, 0) + 1
-        _add_counts(
-            self.outcome.counts, papers_db.store_records(self.db, kept, self.outcome.run_id)
-        )
+        counts = store_screened(self.db, self.pending, self.tracks, self.outcome, self.screen)
+        _add_counts(self.outcome.counts, counts)
         self.pending.clear()
 
     def _finish(self, status: str, errors: list[str], *, complete: bool, expected=None) -> None:
@@ -557,12 +730,13 @@ class LiveHarvest:
         used = self.client.stats.since(self.before)
         outcome.requests, outcome.bytes = used.requests, used.bytes
         outcome.counts.skipped = sum(outcome.skipped_tracks.values()) + len(self.skipped)
+        outcome.warnings = summarise_warnings(outcome.warnings)
         papers_db.finish_run(
             self.db,
             outcome.run_id,
             status=status,
             counts=outcome.counts,
-            errors=errors,
+            errors=summarise_warnings(errors),
             message=outcome.summary(),
             requests=used.requests,
             bytes_=used.bytes,
@@ -585,6 +759,9 @@ class LiveHarvest:
         if self.outcome is None:
             self._start(url or self.job.source)
         bare = _bare(exc)
+        if isinstance(exc, Unreachable):
+            # Said plainly in the run summary: no retry helps until the source is back.
+            bare = f"source down: {bare.removeprefix(self.what + ': ')}"
         message = bare if bare.startswith(self.what) else f"{self.what}: {bare}"
         if self.pending:
             self._store()

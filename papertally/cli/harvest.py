@@ -12,17 +12,18 @@ from papertally.cli.common import Context, pass_ctx, venue_option, year_option
 from papertally.errors import PapertallyError
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--source", help="Source, one of: " + registry.help_text() + ".")
 @venue_option()
 @year_option()
 @click.option("--from", "from_path", type=click.Path(dir_okay=False), help="A downloaded file to load instead of the network.")
+@click.option("--partial", is_flag=True, help="With --from: the file is a part of the listing (a sample): not checked against the expected size, and nothing it lacks is flagged as no longer listed.")
 @click.option("--offline", is_flag=True, help="Use each configured job's offline_file; no network.")
 @click.option("--status", "show_status", is_flag=True, help="Show the last harvest runs per source and venue-year, then exit.")
 @click.option("--runs", "n_runs", type=click.IntRange(1, 100), default=3, show_default=True, help="With --status: runs shown per source and venue-year.")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: only when stderr is a terminal).")
 @pass_ctx
-def harvest(ctx: Context, source, venue, year, from_path, offline, show_status, n_runs, progress) -> None:
+def harvest(ctx: Context, source, venue, year, from_path, partial, offline, show_status, n_runs, progress) -> None:
     """Harvest accepted papers into the database.
 
     With --source/--venue/--year/--from, load one downloaded file (every source reads its
@@ -30,6 +31,8 @@ def harvest(ctx: Context, source, venue, year, from_path, offline, show_status, 
     (live, falling back to its offline file); --source/--venue/--year narrow the jobs, and
     name a venue-year to harvest live even when no job is configured for it.
     Re-running never duplicates a paper; papers a source no longer lists are flagged, kept.
+    A file whose content names another venue-year, or that lists no paper (or far fewer
+    than expected, unless --partial), is refused; `harvest forget --run ID` takes a run back.
 
     \b
     Examples:
@@ -38,9 +41,12 @@ def harvest(ctx: Context, source, venue, year, from_path, offline, show_status, 
       papertally harvest --source dblp --venue ICRA --year 2024      # live, one venue-year
       papertally harvest            # every configured job
       papertally harvest --status   # last runs per source: requests, bytes, counts, errors
+      papertally harvest forget --run 12   # what taking run 12 back would remove
     """
     from papertally import harvesting as pipeline
 
+    if click.get_current_context().invoked_subcommand:
+        return
     if show_status:
         _print_harvest_status(ctx, n_runs)
         return
@@ -48,7 +54,10 @@ def harvest(ctx: Context, source, venue, year, from_path, offline, show_status, 
     if from_path:
         if not (source and venue and year):
             raise click.UsageError("--from needs --source, --venue and --year")
-        outcome = pipeline.harvest_file(ctx.database(create=True), settings, source, venue, year, from_path)
+        outcome = pipeline.harvest_file(
+            ctx.database(create=True), settings, source, venue, year, from_path,
+            complete=not partial,
+        )
         click.echo(outcome.summary())
         for w in outcome.warnings[:10]:
             click.echo(f"  warning: {w}", err=True)
@@ -105,7 +114,7 @@ def _print_harvest_status(ctx: Context, n_runs: int) -> None:
         return f"{n / 1e6:.1f}M" if n >= 100_000 else f"{n / 1e3:.1f}k"
 
     click.echo(
-        f"{'source':<14} {'venue':<8} {'year':<5} {'started (UTC)':<20} {'status':<7} "
+        f"{'run':>5} {'source':<14} {'venue':<8} {'year':<5} {'started (UTC)':<20} {'status':<9} "
         f"{'papers':>6} {'new':>5} {'upd':>4} {'same':>5} {'gone':>4} {'req':>4} "
         f"{'bytes':>7} {'304':>3}  note"
     )
@@ -115,8 +124,8 @@ def _print_harvest_status(ctx: Context, n_runs: int) -> None:
         note = errors[0] if (r["status"] == "failed" and errors) else (kind if not r["origin"] else
                                                                        f"{kind} {r['origin']}".strip())
         click.echo(
-            f"{r['source']:<14} {r['venue']:<8} {r['year']:<5} {(r['started_at'] or '')[:19]:<20} "
-            f"{r['status']:<7} {r['n_seen']:>6} {r['n_new']:>5} {r['n_updated']:>4} "
+            f"{r['run_id']:>5} {r['source']:<14} {r['venue']:<8} {r['year']:<5} "
+            f"{(r['started_at'] or '')[:19]:<20} {r['status']:<9} {r['n_seen']:>6} {r['n_new']:>5} {r['n_updated']:>4} "
             f"{r['n_unchanged']:>5} {r['n_missing']:>4} {r['requests']:>4} {size(r['bytes']):>7} "
             f"{r['not_modified'] or 0:>3}  {note[:160]}"
         )
@@ -154,6 +163,39 @@ def _print_source_checks(ctx: Context) -> None:
                 click.echo(f"    only {names.get(source, source)}: {title}")
             if len(only) > 5:
                 click.echo(f"    only {names.get(source, source)}: ... {len(only) - 5} more (papertally export --format json)")
+
+@harvest.command("forget")
+@click.option("--run", "run_id", type=int, required=True, help="The harvest run to take back (the run column of harvest --status).")
+@click.option("--yes", is_flag=True, help="Do it (without it, only say what would be removed).")
+@click.option("--by", "by", help="Who takes the run back (recorded; needed with --yes).")
+@pass_ctx
+def forget(ctx: Context, run_id: int, yes: bool, by: str | None) -> None:
+    """Take back a mistaken harvest run: the source records it stored and every paper no
+    other source holds. Records it only saw again stay. Staff decisions are never removed:
+    a link staff decided (or made a rule from) stays in the audit log with its paper, and
+    is rejected by a new recorded decision so that it no longer counts. Dry run unless
+    --yes.
+
+    \b
+    Examples:
+      papertally harvest forget --run 12                       # what would go
+      papertally harvest forget --run 12 --yes --by "Sato Hanako"
+    """
+    from db import forget as forget_db
+
+    if not yes:
+        found = forget_db.plan(ctx.db, run_id)
+        click.echo(f"would forget {found.summary()}")
+        for paper in found.papers[:10]:
+            click.echo(f"  {paper['paper_id']} {paper['venue']} {paper['year']} {paper['title'][:70]}")
+        if len(found.papers) > 10:
+            click.echo(f"  ... {len(found.papers) - 10} more")
+        click.echo("Nothing changed; add --yes --by NAME to do it.")
+        return
+    if not by:
+        raise click.UsageError("--yes needs --by NAME (who takes the run back is recorded)")
+    done = forget_db.forget(ctx.db, run_id, by)
+    click.echo(f"forgot {done.summary()}")
 
 
 @click.command("openalex-sources")

@@ -334,3 +334,33 @@ def test_papertally_export_command_writes_each_format(first_run, tmp_path):
         ],
     )
     assert r.exit_code == 0 and "partial" in r.output
+
+
+def test_a_source_that_is_down_fails_the_night_in_seconds(tmp_path):
+    """Issue 11.8: every source refusing connections once cost 548 s (two 60-s retries of
+    each job). A refused connection is not retried by the flow; the summary says why."""
+    import re
+
+    from flows.nightly import run_nightly
+
+    config = write_config(tmp_path, broken_job=False, retries=2)
+    text = config.read_text(encoding="utf-8")
+    text = re.sub(r"(?ms)^\[\[harvest\]\]\n.*?(?=^\[|\Z)", "", text)  # no offline fallback
+    text = re.sub(r"(?m)^retry_delay_seconds = .*$", "retry_delay_seconds = 60", text)
+    # nothing listens on the discard port of this machine: connection refused
+    text = text.replace(
+        'base_url = "https://raw.githubusercontent.com/papercopilot/paperlists/main"',
+        'base_url = "http://127.0.0.1:9"',
+    )
+    text += '\n[[harvest]]\nsource = "paperlists"\nvenue = "CVPR"\nyear = 2024\n'
+    config.write_text(text, encoding="utf-8")
+    start = time.monotonic()
+    summary, state = run_nightly(
+        config_path=str(config), db_path=str(tmp_path / "p.db"), trigger="test"
+    )
+    assert time.monotonic() - start < 45  # a retry would wait 60 s
+    [failure] = summary["failures"]
+    assert failure["what"] == "paperlists CVPR 2024"
+    assert "source down: connection refused" in failure["reason"]
+    tries = open_db(tmp_path / "p.db").execute("SELECT COUNT(*) FROM harvest_runs").fetchone()
+    assert tries[0] == 1

@@ -55,10 +55,11 @@ def test_status_lists_runs_per_source_with_counts_requests_and_errors(
     result = _run("harvest", "--status", db=db_path)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split()[:5] == ["source", "venue", "year", "started", "(UTC)"]
-    cvf = next(line for line in lines if line.startswith("cvf"))
-    assert " ok " in cvf and "complete" in cvf and cvf.split()[5] == "3"  # papers
-    neurips = next(line for line in lines if line.startswith("neurips"))
+    assert lines[0].split()[:6] == ["run", "source", "venue", "year", "started", "(UTC)"]
+    cvf = next(line for line in lines if line.split()[1] == "cvf")
+    assert " ok " in cvf and "complete" in cvf and cvf.split()[6] == "3"  # papers
+    assert cvf.split()[0].isdigit()  # the run id, for harvest forget --run
+    neurips = next(line for line in lines if line.split()[1] == "neurips")
     assert "failed" in neurips and "HTTP 500" in neurips
 
 

@@ -69,9 +69,9 @@ def test_errors_are_one_clear_line_without_traceback(capsys, tmp_path, args):
 def test_file_harvest_report_roundtrip(capsys, tmp_path, repo_root):
     base = ["--config", str(repo_root / "config.toml"), "--db", str(tmp_path / "t.db")]
     sample = repo_root / "examples" / "sample" / "paperlists_cvpr2024.json"
-    code, out, _ = run(capsys, *base, "harvest", "--source", "paperlists", "--venue", "cvpr", "--year", "2024", "--from", str(sample))
+    code, out, _ = run(capsys, *base, "harvest", "--source", "paperlists", "--venue", "cvpr", "--year", "2024", "--from", str(sample), "--partial")
     assert code == 0 and "paperlists CVPR 2024: ok" in out and " new," in out
-    code, out, _ = run(capsys, *base, "harvest", "--source", "paperlists", "--venue", "CVPR", "--year", "2024", "--from", str(sample))
+    code, out, _ = run(capsys, *base, "harvest", "--source", "paperlists", "--venue", "CVPR", "--year", "2024", "--from", str(sample), "--partial")
     assert code == 0 and "(0 new, 0 updated," in out
     code, out, _ = run(capsys, *base, "roster", "import", str(repo_root / "examples" / "roster.csv"))
     assert code == 0 and "15 members" in out
