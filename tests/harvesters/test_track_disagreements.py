@@ -49,9 +49,9 @@ def tracks(db):
 
 def test_a_stated_track_beats_main_and_the_disagreement_is_listed(db, settings, tmp_path):
     # NeurIPS counts main only (config.toml): the D&B paper must stop counting as main.
-    harvest_file(db, settings, "openalex", "NeurIPS", 2023, openalex_file(tmp_path))
+    harvest_file(db, settings, "openalex", "NeurIPS", 2023, openalex_file(tmp_path), complete=False)
     assert set(tracks(db).values()) == {"main"}
-    outcome = harvest_file(db, settings, "paperlists", "NeurIPS", 2023, paperlists_file(tmp_path))
+    outcome = harvest_file(db, settings, "paperlists", "NeurIPS", 2023, paperlists_file(tmp_path), complete=False)
     assert tracks(db) == {
         TITLES[0]: "main",
         TITLES[1]: "datasets_benchmarks",
@@ -70,12 +70,14 @@ def test_a_stated_track_beats_main_and_the_disagreement_is_listed(db, settings, 
     )
     assert line in stored  # the run's notes keep the list
     # the next run of the listing keeps the rule (its main does not win back)
-    again = harvest_file(db, settings, "openalex", "NeurIPS", 2023, openalex_file(tmp_path))
+    listing = openalex_file(tmp_path)
+    listing.write_text(listing.read_text() + "\n")  # new bytes: read again, not skipped
+    again = harvest_file(db, settings, "openalex", "NeurIPS", 2023, listing, complete=False)
     assert again.track_disagreements == 1 and tracks(db)[TITLES[1]] == "datasets_benchmarks"
 
 
 def test_two_stated_tracks_keep_the_papers_own(db, settings, tmp_path):
-    harvest_file(db, settings, "paperlists", "NeurIPS", 2023, paperlists_file(tmp_path))
+    harvest_file(db, settings, "paperlists", "NeurIPS", 2023, paperlists_file(tmp_path), complete=False)
     pid = db.execute("SELECT paper_id FROM papers WHERE title = ?", [TITLES[0]]).fetchone()[0]
     db.execute(
         "INSERT INTO source_records (source, source_id, paper_id, venue, year, track, title, "

@@ -96,7 +96,7 @@ def test_harvest_summary_names_entries_that_are_not_accepted_papers(capsys, tmp_
     fixture = repo_root / "tests" / "fixtures" / "paperlists" / "nips2023_sample.json"
     code, out, _ = run(
         capsys, "--config", str(repo_root / "config.toml"), "--db", str(tmp_path / "t.db"),
-        "harvest", "--source", "paperlists", "--venue", "NeurIPS", "--year", "2023", "--from", str(fixture),
+        "harvest", "--source", "paperlists", "--venue", "NeurIPS", "--year", "2023", "--from", str(fixture), "--partial",
     )
     assert code == 0
     assert "not accepted, not papers: status Reject 1" in out
