@@ -64,7 +64,7 @@ def test_a_read_command_on_a_missing_database_fails_and_creates_nothing(
     "command",
     [
         ("roster", "import", str(ROSTER)),
-        ("harvest", "--source", "paperlists", "--venue", "CVPR", "--year", "2024", "--from", str(SAMPLE)),
+        ("harvest", "--source", "paperlists", "--venue", "CVPR", "--year", "2024", "--from", str(SAMPLE), "--partial"),
         ("match",),
     ],
     ids=" ".join,
@@ -128,7 +128,7 @@ def test_a_full_disk_is_one_line(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr("db.schema.connect", no_room)
     code, _, err = run(
         capsys, tmp_path, db, "harvest", "--source", "paperlists", "--venue", "CVPR",
-        "--year", "2024", "--from", str(SAMPLE),
+        "--year", "2024", "--from", str(SAMPLE), "--partial",
     )
     assert code == 1
     assert err.startswith(f"error: {db}: the disk is full")
