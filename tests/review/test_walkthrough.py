@@ -132,6 +132,10 @@ def test_walk_the_real_queue_in_japanese_and_english(tmp_path, review_config, db
                 evidence = page.locator("table.evidence").bounding_box()
                 assert buttons["y"] + buttons["height"] <= 720, (lang, label, buttons)
                 assert evidence["y"] < 720 and evidence["y"] + evidence["height"] <= 720
+                why = page.locator("#why-none")
+                if why.count():  # the reason for no affiliation, above the fold too
+                    box = why.bounding_box()
+                    assert box["y"] + box["height"] <= 720, (lang, label, box)
                 page.screenshot(path=str(ARTIFACTS / f"review-walkthrough-{lang}-{label}.png"))
             context.close()
 
