@@ -21,6 +21,7 @@ from harvesters.source import Plan, Target
 from papertally.config import HarvestJob, Settings
 from papertally.errors import HarvestError, PapertallyError
 
+_LISTED_TWICE = re.compile(r"entry \d+ \((.*)\): listed twice, kept once$")
 # A streamed pull stores its pages in transactions of about this many records: fewer
 # commits than one per page, and a crash loses at most these (a re-run fetches them again).
 STREAM_BATCH = 500
@@ -81,7 +82,9 @@ class HarvestOutcome:
             )
         if self.requests:
             text += f"; {self.requests} request(s), {_size(self.bytes)}"
-        twice = [w.split(" (", 1)[1].split("):", 1)[0] for w in self.warnings if "listed twice" in w]
+        # "entry 7 (v305/agia25a): listed twice, kept once" (a parser's Listing); the
+        # summary line of capped warnings names the kind only and is not one of them
+        twice = [m.group(1) for w in self.warnings if (m := _LISTED_TWICE.match(w))]
         if twice:
             text += f"; listed twice, kept once: {', '.join(twice)}"
         if self.message:

@@ -290,3 +290,15 @@ def test_forget_cli_is_a_dry_run_unless_yes(tmp_path):
     assert done.exit_code == 0 and "forgot run 1" in done.output
     status = runner.invoke(cli, [*base, "harvest", "--status"])
     assert " forgotten " in status.output
+
+
+def test_capped_warnings_keep_the_summary_readable(db, settings, tmp_path):
+    # a listing whose parser keeps 60 entries once: the capped warnings still summarise
+    from papertally.harvesting import HarvestOutcome
+
+    many = [f"entry {i} (k{i}): listed twice, kept once" for i in range(60)]
+    outcome = HarvestOutcome("pmlr", "ICML", 2025, "x", warnings=summarise_warnings(many))
+    assert outcome.warnings[0] == "60 warnings; by kind: listed twice, kept once x60"
+    assert outcome.summary().endswith(
+        "listed twice, kept once: " + ", ".join(f"k{i}" for i in range(10))
+    )
