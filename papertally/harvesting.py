@@ -184,8 +184,8 @@ class Screen:
         return (
             f"{self.venue} {self.year}: {len(self.elsewhere)} of the {listed} papers listed are "
             f"already stored under {venue} {year} (first stored{by}); a source record never "
-            "moves between venue-years, so nothing was stored. If this load is the mistake, "
-            "load the file with the right --venue/--year"
+            "moves between venue-years, so the listing is refused. If this load is the "
+            "mistake, load it with the right --venue/--year"
             + (f"; if run {run} was the mistake, take it back with `papertally harvest forget "
                f"--run {run}` and load again" if run else "")
         )
@@ -660,10 +660,12 @@ class LiveHarvest:
             raise self._fail(
                 HarvestError(problem, source=job.source, url=plan.origin), plan.origin
             )
-        self._store()
+        self.screen.placeable(self.pending)  # what is stored elsewhere, before storing
         refusal = self.screen.refusal(self.counted)
         if refusal:
+            self.pending.clear()  # not stored (a streamed pull's earlier batches stay)
             raise self._fail(HarvestError(refusal, source=job.source, url=plan.origin), plan.origin)
+        self._store()
         self.outcome.counts.missing = papers_db.mark_missing(
             self.db, job.source, self.venue, job.year, self.seen_ids
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import responses
 from click.testing import CliRunner
 
 from db import forget as forget_db
@@ -302,3 +303,21 @@ def test_capped_warnings_keep_the_summary_readable(db, settings, tmp_path):
     assert outcome.summary().endswith(
         "listed twice, kept once: " + ", ".join(f"k{i}" for i in range(10))
     )
+
+
+@responses.activate
+def test_a_live_listing_stored_under_another_venue_year_is_refused(db, settings, tmp_path):
+    from papertally.harvesting import harvest_live
+
+    from .livekit import client_for, job, live_settings
+
+    s = live_settings(settings, tmp_path)
+    path = paperlists(tmp_path, "icra.json", ICRA)
+    first = harvest_file(db, s, "paperlists", "ICRA", 2023, path, complete=False)
+    base = s.sources["paperlists"].base_url.rstrip("/")
+    responses.get(f"{base}/icra/icra2024.json", body=path.read_text())
+    with pytest.raises(HarvestError) as caught:
+        harvest_live(db, s, job("paperlists", "ICRA", 2024), client=client_for(s))
+    assert "3 of the 3 papers listed are already stored under ICRA 2023" in str(caught.value)
+    assert f"--run {first.run_id}" in str(caught.value)
+    assert (stored(db, "ICRA", 2023), stored(db, "ICRA", 2024)) == (3, 0)
