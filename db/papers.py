@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -390,9 +392,11 @@ def mark_missing(
 
 
 def start_run(db: sqlite_utils.Database, source: str, venue: str, year: int, origin: str) -> int:
+    # host and pid: db.runs.mark_interrupted closes the run if this process dies mid-harvest.
+    owner = {"host": socket.gethostname(), "pid": os.getpid()}
     with db.atomic():
         return db["harvest_runs"].insert(
-            {"source": source, "venue": venue, "year": year, "origin": origin, "started_at": now()}
+            {"source": source, "venue": venue, "year": year, "origin": origin, "started_at": now(), **owner}
         ).last_pk
 
 

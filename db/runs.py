@@ -12,7 +12,8 @@ import sqlite_utils
 from db.connection import now
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while process `pid` exists on this host (also when it belongs to another user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -22,13 +23,24 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def mark_interrupted(
-    db: sqlite_utils.Database, alive: Callable[[int], bool] = _pid_alive
-) -> list[int]:
-    """Close the runs of this host left 'running' by a process that no longer exists
-    (killed, machine rebooted), and the harvest runs they left open.
+def owner_gone(host: str | None, pid: int | None, alive: Callable[[int], bool] = pid_alive) -> bool:
+    """True when the process (`host`, `pid`) that opened a run is gone: on this host, no
+    such process, or this very process (which opens runs only after closing its own)."""
+    if host != socket.gethostname() or pid is None:
+        return False  # another machine's, or from before owners were recorded: unknown
+    return pid == os.getpid() or not alive(pid)
 
-    Returns the run_ids marked 'interrupted'.
+
+INTERRUPTED = json.dumps(["interrupted: the process was stopped mid-harvest"])
+
+
+def mark_interrupted(
+    db: sqlite_utils.Database, alive: Callable[[int], bool] = pid_alive
+) -> list[int]:
+    """Close the nightly runs and the harvest runs of this host left 'running' by a
+    process that no longer exists (killed, machine rebooted): status 'interrupted'.
+
+    Returns the nightly run_ids marked 'interrupted'.
     """
     host = socket.gethostname()
     stamp = now()
@@ -38,21 +50,29 @@ def mark_interrupted(
             "SELECT run_id, pid, started_at FROM run_summaries WHERE status = 'running' AND host = ?",
             [host],
         ).fetchall():
-            if alive(pid) and pid != os.getpid():
+            if not owner_gone(host, pid, alive):
                 continue
             db.execute(
                 """UPDATE run_summaries SET status = 'interrupted', finished_at = ?
                    WHERE run_id = ?""",
                 [stamp, run_id],
             )
-            # Harvests that run opened and never closed (a killed process cannot).
+            # Harvests that run opened before their owner was recorded.
             db.execute(
-                """UPDATE harvest_runs SET status = 'interrupted', finished_at = ?,
-                          errors = json_array('interrupted: the process was stopped mid-harvest')
-                   WHERE status = 'running' AND started_at >= ?""",
-                [stamp, started_at],
+                """UPDATE harvest_runs SET status = 'interrupted', finished_at = ?, errors = ?
+                   WHERE status = 'running' AND pid IS NULL AND started_at >= ?""",
+                [stamp, INTERRUPTED, started_at],
             )
             marked.append(run_id)
+        for run_id, pid in db.execute(
+            "SELECT run_id, pid FROM harvest_runs WHERE status = 'running' AND host = ?", [host]
+        ).fetchall():
+            if owner_gone(host, pid, alive):
+                db.execute(
+                    """UPDATE harvest_runs SET status = 'interrupted', finished_at = ?, errors = ?
+                       WHERE run_id = ?""",
+                    [stamp, INTERRUPTED, run_id],
+                )
     return marked
 
 

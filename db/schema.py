@@ -211,6 +211,14 @@ def m0003_meta(db: sqlite_utils.Database) -> None:
     )
 
 
+@core()
+def m0004_harvest_run_owner(db: sqlite_utils.Database) -> None:
+    # The process that opened a harvest run, so that a run it left 'running' when it was
+    # killed can be told from one still going, and closed as 'interrupted'.
+    db.execute("ALTER TABLE harvest_runs ADD COLUMN host TEXT")
+    db.execute("ALTER TABLE harvest_runs ADD COLUMN pid INTEGER")
+
+
 # Staff review: accounts, sessions, login attempts (db/accounts.py) and rules (db/rules.py).
 review = Migrations("papertally.review")
 

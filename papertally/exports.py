@@ -317,7 +317,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         raise ExportWriteError(path.parent, exc, "cannot create the export folder") from None
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         pid = _pid_of_temp(stale.name)
-        if pid is not None and not runs_db._pid_alive(pid):
+        if pid is not None and not runs_db.pid_alive(pid):
             stale.unlink(missing_ok=True)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:

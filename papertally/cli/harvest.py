@@ -47,10 +47,14 @@ def harvest(ctx: Context, source, venue, year, from_path, partial, offline, show
 
     if click.get_current_context().invoked_subcommand:
         return
+    from db.runs import mark_interrupted
+
     if show_status:
         _print_harvest_status(ctx, n_runs)
         return
     settings = ctx.settings
+    # Harvests a killed papertally left 'running' are closed as 'interrupted' first.
+    mark_interrupted(ctx.database(create=True))
     if from_path:
         if not (source and venue and year):
             raise click.UsageError("--from needs --source, --venue and --year")
@@ -104,6 +108,7 @@ def harvest(ctx: Context, source, venue, year, from_path, partial, offline, show
 def _print_harvest_status(ctx: Context, n_runs: int) -> None:
     """The last runs per source and venue-year, newest first."""
     from db.harvest_state import status_rows
+    from db.runs import owner_gone
 
     rows = status_rows(ctx.db, n_runs)
     if not rows:
@@ -114,18 +119,22 @@ def _print_harvest_status(ctx: Context, n_runs: int) -> None:
         return f"{n / 1e6:.1f}M" if n >= 100_000 else f"{n / 1e3:.1f}k"
 
     click.echo(
-        f"{'run':>5} {'source':<14} {'venue':<8} {'year':<5} {'started (UTC)':<20} {'status':<9} "
+        f"{'run':>5} {'source':<14} {'venue':<8} {'year':<5} {'started (UTC)':<20} {'status':<11} "
         f"{'papers':>6} {'new':>5} {'upd':>4} {'same':>5} {'gone':>4} {'req':>4} "
         f"{'bytes':>7} {'304':>3}  note"
     )
     for r in rows:
         errors = json.loads(r["errors"] or "[]")
+        status = r["status"]
+        if status == "running" and owner_gone(r["host"], r["pid"]):
+            # Its process was killed; the next harvest or run stores it as interrupted.
+            status, errors = "interrupted", ["interrupted: the process was stopped mid-harvest"]
         kind = "complete" if r["complete"] else ("sample" if r["complete"] is not None else "")
-        note = errors[0] if (r["status"] == "failed" and errors) else (kind if not r["origin"] else
-                                                                       f"{kind} {r['origin']}".strip())
+        note = errors[0] if (status in ("failed", "interrupted") and errors) else (
+            kind if not r["origin"] else f"{kind} {r['origin']}".strip())
         click.echo(
             f"{r['run_id']:>5} {r['source']:<14} {r['venue']:<8} {r['year']:<5} "
-            f"{(r['started_at'] or '')[:19]:<20} {r['status']:<9} {r['n_seen']:>6} {r['n_new']:>5} {r['n_updated']:>4} "
+            f"{(r['started_at'] or '')[:19]:<20} {status:<11} {r['n_seen']:>6} {r['n_new']:>5} {r['n_updated']:>4} "
             f"{r['n_unchanged']:>5} {r['n_missing']:>4} {r['requests']:>4} {size(r['bytes']):>7} "
             f"{r['not_modified'] or 0:>3}  {note[:160]}"
         )

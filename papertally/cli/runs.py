@@ -6,10 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import click
@@ -44,17 +40,20 @@ def run(ctx: Context, offline: bool) -> None:
 
     prefect_defaults()
     from flows.nightly import run_nightly
+    from flows.server import prefect_api
 
     quiet_console_tracebacks()
     from papertally import steps
     from papertally import report as rep
 
-    summary, _state = run_nightly(
-        config_path=str(Path(ctx.config_path).resolve()),
-        db_path=str(ctx.db_path.resolve()),
-        offline=offline,
-        trigger="cli",
-    )
+    # Prefect's own temporary server would outlive this process if it were killed (-9).
+    with prefect_api():
+        summary, _state = run_nightly(
+            config_path=str(Path(ctx.config_path).resolve()),
+            db_path=str(ctx.db_path.resolve()),
+            offline=offline,
+            trigger="cli",
+        )
     click.echo(steps.render_summary(summary))
     try:
         check_same_database(summary["database"])
@@ -131,91 +130,6 @@ def runs(ctx: Context, show: int | None, limit: int, fmt: str) -> None:
 # -- schedule ---------------------------------------------------------------------------
 
 
-class LocalPrefectServer:
-    """A `prefect server start` subprocess on 127.0.0.1, stopped with its process group."""
-
-    def __init__(self, port: int, log_path: Path, startup_timeout: float = 180):
-        self.port = port
-        self.log_path = log_path
-        self.startup_timeout = startup_timeout
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api"
-
-    def _port_in_use(self) -> bool:
-        with socket.socket() as s:
-            s.settimeout(1)
-            return s.connect_ex(("127.0.0.1", self.port)) == 0
-
-    def _healthy(self) -> bool:
-        import urllib.request
-
-        try:
-            with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as resp:
-                return resp.status == 200
-        except OSError:
-            return False
-
-    def start(self) -> None:
-        """Start the server and wait until its API answers; raises PapertallyError if it
-        cannot (port taken, server exited, too slow)."""
-        if self._port_in_use():
-            raise PapertallyError(
-                f"port {self.port} on 127.0.0.1 is already in use. If a Prefect server runs "
-                f"there, use it: PREFECT_API_URL={self.api_url} papertally schedule; otherwise "
-                "set another [schedule] server_port in the config"
-            )
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "prefect",
-                    "server",
-                    "start",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # its own process group: stopped as a whole
-            )
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise PapertallyError(
-                    f"the local Prefect server exited with code {self.proc.returncode} while "
-                    f"starting; see {self.log_path}"
-                )
-            if self._healthy():
-                return
-            time.sleep(0.5)
-        self.stop()
-        raise PapertallyError(
-            f"the local Prefect server did not answer within {self.startup_timeout:.0f} s; "
-            f"see {self.log_path}"
-        )
-
-    def stop(self, timeout: float = 30) -> int | None:
-        """SIGTERM the server's process group, SIGKILL it after `timeout`; returns its exit code."""
-        if self.proc is None or self.proc.poll() is not None:
-            return None if self.proc is None else self.proc.returncode
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            return self.proc.wait(10)
-        except ProcessLookupError:
-            return self.proc.wait(10)
-
-
 def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -239,6 +153,7 @@ def schedule(ctx: Context, offline: bool) -> None:
       PREFECT_API_URL=http://prefect.internal:4200/api papertally schedule
     """
     from flows import prefect_defaults
+    from flows.server import scheduling_server
 
     settings = ctx.settings
     sched = settings.schedule
@@ -252,7 +167,7 @@ def schedule(ctx: Context, offline: bool) -> None:
     try:
         if not os.environ.get("PREFECT_API_URL"):
             log_path = settings.resolve(settings.export.out_dir) / "prefect-server.log"
-            server = LocalPrefectServer(sched.server_port, log_path)
+            server = scheduling_server(sched.server_port, log_path)
             click.echo(
                 f"starting a local Prefect server on {server.api_url} (log: {log_path}) ...",
                 err=True,

@@ -1,7 +1,10 @@
 """Child process for the crash tests: run the nightly steps, and in a chosen step stop at a
 chosen point (printing KILL-ME) so that the test can SIGKILL it there.
 
-usage: python crashkit.py none|harvest|match|export CONFIG DB
+usage: python crashkit.py none|harvest|match|export|cli-harvest CONFIG DB
+
+cli-harvest: `papertally harvest --from` the CVPR 2024 sample (no nightly run around it),
+stopped mid-harvest like "harvest".
 """
 
 from __future__ import annotations
@@ -65,6 +68,15 @@ def arm(mode: str) -> None:
         exports._write_xlsx = half_xlsx
 
 
+def cli_harvest(config: str, db_path: str) -> None:
+    from papertally.cli import main as papertally
+
+    arm("harvest")
+    sample = Path(__file__).resolve().parents[2] / "examples/sample/paperlists_cvpr2024.json"
+    papertally(["--config", config, "--db", db_path, "harvest", "--source", "paperlists",
+                "--venue", "CVPR", "--year", "2024", "--from", str(sample)])
+
+
 def main(mode: str, config: str, db_path: str) -> None:
     from flows import nightly as fl
     from papertally.config import load_settings
@@ -103,4 +115,7 @@ def main(mode: str, config: str, db_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    if sys.argv[1] == "cli-harvest":
+        cli_harvest(*sys.argv[2:4])
+    else:
+        main(*sys.argv[1:4])

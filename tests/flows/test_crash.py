@@ -241,3 +241,44 @@ def test_killed_mid_export_leaves_the_previous_export_whole(reference, tmp_path)
         r[0] for r in db.execute("SELECT status FROM run_summaries ORDER BY run_id")
     ] == ["ok", "interrupted", "ok"]
     db.close()
+
+
+def test_a_harvest_killed_mid_run_shows_and_is_stored_as_interrupted(tmp_path, capsys):
+    """`papertally harvest` SIGKILLed mid-harvest (no nightly run around it): --status says
+    interrupted at once, and the next harvest stores it so; nothing stays 'running'."""
+    from papertally.cli import main
+
+    config = write_config(tmp_path, broken_job=False, formats='["json"]', chart="")
+    # The 56-paper sample stands for the whole of CVPR 2024 here: no coverage guard.
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("min_ratio = 0.8", "min_ratio = 0.0"),
+        encoding="utf-8",
+    )
+    db_path = tmp_path / "crash.db"
+    run_child("cli-harvest", config, db_path)
+
+    def papertally(*args) -> str:
+        try:
+            main(["--config", str(config), "--db", str(db_path), *args])
+        except SystemExit as exc:
+            assert not exc.code, capsys.readouterr()
+        return capsys.readouterr().out
+
+    def statuses() -> list[str]:
+        db = open_db(db_path)
+        try:
+            return [r[0] for r in db.execute("SELECT status FROM harvest_runs ORDER BY run_id")]
+        finally:
+            db.close()
+
+    assert statuses() == ["running"]  # what the killed process left
+    status = papertally("harvest", "--status")
+    row = next(line for line in status.splitlines() if " paperlists " in line)
+    assert " interrupted " in row and "the process was stopped mid-harvest" in row
+    assert statuses() == ["running"]  # --status only reads
+
+    sample = REPO / "examples" / "sample" / "paperlists_cvpr2024.json"
+    out = papertally("harvest", "--source", "paperlists", "--venue", "CVPR", "--year", "2024",
+                     "--from", str(sample))
+    assert "paperlists CVPR 2024: ok" in out
+    assert statuses() == ["interrupted", "ok"]
