@@ -37,6 +37,18 @@ Strs = Annotated[tuple[str, ...], Strict(False)]
 Year = Annotated[int, Strict(False)]
 
 
+def _check_time_zone(key: str, name: str) -> None:
+    """Raise ValueError naming `key` unless `name` is an IANA time zone."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{key} {name!r} is not an IANA time zone (e.g. Asia/Tokyo, UTC)"
+        ) from None
+
+
 class Program(_Strict):
     name: str = "papertally program"
     fiscal_year_start_month: int = Field(4, ge=1, le=12)
@@ -182,14 +194,8 @@ class Review(_Strict):
     @model_validator(mode="after")
     def _valid(self) -> Review:
         import ipaddress
-        import zoneinfo
 
-        try:
-            zoneinfo.ZoneInfo(self.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"time_zone {self.time_zone!r} is not an IANA time zone (e.g. Asia/Tokyo, UTC)"
-            ) from None
+        _check_time_zone("time_zone", self.time_zone)
         for part in self.proxies:
             if part == "*":  # every address (a proxy in front of a private network only)
                 continue
@@ -225,8 +231,6 @@ class Schedule(_Strict):
 
     @model_validator(mode="after")
     def _valid(self) -> Schedule:
-        import zoneinfo
-
         from cronsim import CronSim, CronSimError
 
         if len(self.cron.split()) != 5:
@@ -241,12 +245,7 @@ class Schedule(_Strict):
             CronSim(self.cron, dt.datetime(2026, 1, 1))
         except CronSimError as exc:
             raise ValueError(f"cron {self.cron!r} is not a 5-field cron line: {exc}") from None
-        try:
-            zoneinfo.ZoneInfo(self.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"timezone {self.timezone!r} is not an IANA time zone (e.g. Asia/Tokyo, UTC)"
-            ) from None
+        _check_time_zone("timezone", self.timezone)
         return self
 
 
