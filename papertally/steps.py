@@ -274,7 +274,6 @@ def finish_step(
     from papertally import notify
 
     offline_night, failures = classify_unreachable(harvests, failures)
-    settings = load_settings(config_path)
     lost, db = [], None
     with contextlib.ExitStack() as stack:
         try:
