@@ -281,6 +281,7 @@ def finish_step(
                 store(config_path, db_path, database=begun.get("database"))
             )
         except DatabaseFault as exc:
+            settings = load_settings(config_path)  # still notify, without the database
             lost.append(failure("summary", "database", f"run summary not stored: {exc}"))
         summary = {
             "run_id": begun["run_id"],
@@ -307,7 +308,7 @@ def finish_step(
                 *(tallied or {}).get("failures", []),
                 *lost,
             ],
-            "warnings": [*begun.get("warnings", []), *(tallied or {}).get("warnings", [])],
+            "warnings": (tallied or {}).get("warnings", []),
             # Venue-years two sources list, side by side (the one-sided titles are in the
             # exports' JSON and `papertally harvest --status`).
             "source_checks": [
