@@ -297,9 +297,7 @@ def build_report(db: sqlite_utils.Database, settings: Settings, fy: int) -> dict
         # fy_date = "acceptance": counted editions whose notification date is not known,
         # so their conference date decided the fiscal year.
         "acceptance_date_unknown": sorted(
-            f"{v} {y}"
-            for v, y in editions
-            if f"{v} {y}" in set(settings.acceptance_unknown())
+            set(settings.acceptance_unknown()) & {f"{v} {y}" for v, y in editions}
         ),
         "papers_confirmed": len(all_confirmed),
         "papers_pending": len(all_pending - all_confirmed),
