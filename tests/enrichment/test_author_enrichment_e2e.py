@@ -71,19 +71,10 @@ def _work() -> dict:
 
 
 @pytest.fixture
-def night(db, settings, tmp_path):
+def night(db, night_settings, tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER, encoding="utf-8")
-    program = settings.program.model_copy(update={"grant_numbers": ("JPNP20006",)})
-    s = settings.model_copy(update={
-        "program": program,
-        "http": settings.http.model_copy(update={"cache_dir": str(tmp_path / "cache"),
-                                                 "backoff_seconds": 0.0}),
-        "coverage": settings.coverage.model_copy(update={"min_ratio": 0.0}),
-        "venues": {k: v.model_copy(update={"editions": {
-            y: e.model_copy(update={"expected_papers": None}) for y, e in v.editions.items()}})
-            for k, v in settings.venues.items()},
-    })
+    s = night_settings(grant_numbers=("JPNP20006",))
     import_roster_file(db, s, roster)
     responses.add(responses.GET, LIST, json=_paperlist())
     responses.add(responses.GET, OPENREVIEW, json={"profiles": [_profile()]})
