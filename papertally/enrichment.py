@@ -120,8 +120,9 @@ def load_candidates(db: sqlite_utils.Database) -> list[Candidate]:
     ]
 
 
-def _fingerprint(enricher: Enricher, candidate: Candidate) -> str:
-    return f"v{enricher.version}:{enricher.inputs(candidate)}"
+def _fingerprint(enricher: Enricher, inputs: str) -> str:
+    """What a stored answer was asked with: the enricher's version and inputs."""
+    return f"v{enricher.version}:{inputs}"
 
 
 @dataclass
@@ -167,12 +168,14 @@ def run_enrichers(
         cache = store.load(db, ids, enricher.kind)
         todo: list[Candidate] = []
         no_input: list[Candidate] = []
+        fingerprints: dict[str, str] = {}
         for c in candidates:
-            fp = _fingerprint(enricher, c)
+            inputs = enricher.inputs(c)
+            fp = fingerprints[c.paper_id] = _fingerprint(enricher, inputs)
             row = cache.get((c.paper_id, enricher.kind))
             if row and row.inputs == fp and row.status != NOT_FETCHED:
                 summary.cached += 1
-            elif not enricher.inputs(c):
+            elif not inputs:
                 no_input.append(c)
             else:
                 todo.append(c)
@@ -186,22 +189,20 @@ def run_enrichers(
             answered = enricher.enrich(todo, client)
             for c in todo:
                 outcomes[c.paper_id] = answered.get(c.paper_id) or Outcome(NOT_FETCHED, "not asked")
-        by_id = {c.paper_id: c for c in candidates}
         summary.asked, summary.no_input = len(todo), len(no_input)
+        without_input = {c.paper_id for c in no_input}
         rows = []
         for pid, o in outcomes.items():
             summary.calls += o.calls
             summary.bytes += o.bytes
             for k, v in o.price.items():
                 summary.price[k] = summary.price.get(k, 0) + v
-            if by_id[pid] in no_input:
-                pass
-            else:
+            if pid not in without_input:
                 setattr(summary, o.status, getattr(summary, o.status) + 1)
             if o.status != OK:
                 summary.reasons[o.reason] = summary.reasons.get(o.reason, 0) + 1
             rows.append(
-                Enrichment(pid, enricher.kind, _fingerprint(enricher, by_id[pid]), o.status,
+                Enrichment(pid, enricher.kind, fingerprints[pid], o.status,
                            o.reason, o.data, o.content_hash, o.calls, o.bytes, stamp)
             )
         store.store(db, rows)
