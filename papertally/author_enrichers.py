@@ -18,16 +18,11 @@ from harvesters.openalex.papers import CallLedger, PaperAsk, enrich_papers
 from harvesters.openreview.profiles import get_profiles, profile_ids
 from matching.text import normalise_doi, normalise_title
 from papertally.config import Settings
-from papertally.enrichment import NONE, NOT_FETCHED, OK, Candidate, Outcome
+from papertally.enrichment import NONE, NOT_FETCHED, OK, Candidate, Outcome, base_url_of
 from papertally.errors import HarvestError
 
 OPENALEX = "openalex"
 OPENREVIEW = "openreview"
-
-
-def _base_url(settings: Settings, source: str, default: str) -> str:
-    options = settings.sources.get(source)
-    return getattr(options, "base_url", None) or default
 
 
 class OpenAlexEnricher:
@@ -37,7 +32,7 @@ class OpenAlexEnricher:
     version = 1
 
     def __init__(self, settings: Settings):
-        self.base_url = _base_url(settings, "openalex", "https://api.openalex.org")
+        self.base_url = base_url_of(settings, "openalex", "https://api.openalex.org")
         options = settings.sources.get("openalex")
         self.api_key = api_key_from_env(getattr(options, "api_key_env", None))
         self.budget = settings.enrichment.openalex_max_calls
@@ -100,7 +95,7 @@ class OpenReviewEnricher:
     version = 1
 
     def __init__(self, settings: Settings):
-        self.base_url = _base_url(settings, "openreview", "https://api2.openreview.net")
+        self.base_url = base_url_of(settings, "openreview", "https://api2.openreview.net")
         self.batch = settings.enrichment.openreview_profile_batch
 
     @staticmethod

@@ -120,6 +120,11 @@ def load_candidates(db: sqlite_utils.Database) -> list[Candidate]:
     ]
 
 
+def base_url_of(settings: Settings, source: str, default: str) -> str:
+    """[sources.SOURCE] base_url, or `default` when the config sets none."""
+    return getattr(settings.sources.get(source), "base_url", None) or default
+
+
 def _fingerprint(enricher: Enricher, inputs: str) -> str:
     """What a stored answer was asked with: the enricher's version and inputs."""
     return f"v{enricher.version}:{inputs}"
@@ -253,8 +258,7 @@ class FullTextEnricher:
         self.max_pages = settings.enrichment.pdf_max_pages
         self.per_night = settings.enrichment.pdf_max_per_night
         self.delay = settings.enrichment.pdf_delay_seconds
-        arxiv = settings.sources.get("arxiv")
-        self.arxiv_base = getattr(arxiv, "base_url", None) or "https://arxiv.org"
+        self.arxiv_base = base_url_of(settings, "arxiv", "https://arxiv.org")
 
     def links(self, c: Candidate) -> list[str]:
         dois = [d for d in (c.doi, *c.dois) if d]
