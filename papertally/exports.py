@@ -264,6 +264,12 @@ def _pid_of_temp(name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def default_path(settings: Settings, fy: int, lang: str, ext: str) -> Path:
+    """Where an export (or chart) of fiscal year `fy` goes unless told otherwise:
+    [export] out_dir/papertally_FY<fy>_<lang>.<ext>, for the nightly and `papertally export`."""
+    return settings.resolve(settings.export.out_dir) / f"papertally_FY{fy}_{lang}.{ext}"
+
+
 def missing_folder(path: str | Path) -> Path | None:
     """The outermost missing folder above `path` (what writing it will create), or None."""
     folder, missing = Path(path).parent, None

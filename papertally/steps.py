@@ -223,7 +223,6 @@ def tally_export_step(
 
     out: dict = {"tally": [], "exports": [], "failures": [], "warnings": []}
     with store(config_path, db_path, database=database) as (settings, db):
-        out_dir = settings.resolve(settings.export.out_dir)
         lang = settings.export.lang
         for fy in fiscal_years_to_report(settings):
             report = build_report(db, settings, fy)
@@ -234,12 +233,12 @@ def tally_export_step(
             )
             data = exports.build_export(db, settings, report, lang=lang, run_id=run_id)
             targets = [
-                (fmt, out_dir / f"papertally_FY{fy}_{lang}.{fmt}")
+                (fmt, exports.default_path(settings, fy, lang, fmt))
                 for fmt in settings.export.formats
             ]
             if settings.export.chart:
                 chart = settings.export.chart
-                targets.append(("chart", out_dir / f"papertally_FY{fy}_{lang}.{chart}"))
+                targets.append(("chart", exports.default_path(settings, fy, lang, chart)))
             for fmt, path in targets:
                 try:
                     if fmt == "chart":

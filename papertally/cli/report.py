@@ -78,12 +78,7 @@ def export(
 
     settings = ctx.settings
     lang = lang or settings.export.lang
-    path = (
-        Path(out)
-        if out
-        else settings.resolve(settings.export.out_dir)
-        / f"papertally_FY{fy}_{lang}.{fmt}"
-    )
+    path = Path(out) if out else exports.default_path(settings, fy, lang, fmt)
     report = build_report(ctx.db, settings, fy)
     exports.check_fiscal_year(settings, report)
     data = exports.build_export(ctx.db, settings, report, lang=lang)
