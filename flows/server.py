@@ -10,6 +10,7 @@ Prefect's own temporary server outlives a killed run (about 200 MB, a loopback p
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import importlib.util
@@ -278,8 +279,8 @@ def scheduling_server(port: int, log_path: Path) -> PrefectServer:
 @contextlib.contextmanager
 def prefect_api() -> Iterator[str]:
     """The Prefect API for a flow run in this process: the configured one (PREFECT_API_URL,
-    a profile, a test harness), else a temporary server of ours, stopped on exit (and
-    killed with this process). Yields its URL."""
+    a profile, a test harness), else a temporary server of ours, stopped when this process
+    exits (and killed with it however it ends). Yields its URL."""
     from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
     reap_orphans()
@@ -289,9 +290,10 @@ def prefect_api() -> Iterator[str]:
         return
     server = temporary_server(pid_dir() / "temporary-server.log")
     server.start()
-    try:
-        with temporary_settings({PREFECT_API_URL: server.api_url}):
-            yield server.api_url
-    finally:
-        server.stop()
+    # At exit, not on leaving the block: Prefect's log and event workers send their last
+    # records while the interpreter shuts down (before atexit handlers run), and a server
+    # already gone prints "Error logging to API". Prefect stops its own server so too.
+    atexit.register(server.stop)
+    with temporary_settings({PREFECT_API_URL: server.api_url}):
+        yield server.api_url
 
