@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,28 +31,19 @@ SNAPSHOT = ROOT / "bench" / "labels" / "scores.json"
 DATA = ROOT.parent / "shared" / "data"
 
 
-def _load(folder: Path, data_dir: Path):
-    """(persons, mentions, thresholds) of a labelled set, read as `papertally eval` reads it."""
-    from papertally import evaluation as ev
-
-    manifest = tomllib.loads((folder / "manifest.toml").read_text(encoding="utf-8"))
-    persons = ev.read_roster(folder / "roster.csv")
-    mentions = list(ev.load_mentions(manifest, data_dir))
-    return persons, mentions, manifest.get("matching", {})
-
-
 def scores(folder: Path, data_dir: Path = DATA, keep_rejected_from: float = 0.0) -> dict[str, list]:
     """Every candidate of one labelled set, scored as `papertally eval` scores it.
 
     keep_rejected_from 0.0 is the evaluation's setting (every rejection kept); the nightly's
     default (0.2) also runs the blocking pre-filter, which drops name coincidences.
     """
-    persons, mentions, thresholds = _load(folder, data_dir)
+    from papertally.evaluation import read_labelled_set  # read as `papertally eval` reads it
+
+    persons, mentions, thresholds = read_labelled_set(folder, data_dir)
     candidates = match_all(
         mentions,
         persons,
-        confirm_threshold=float(thresholds.get("confirm_threshold", 0.85)),
-        review_threshold=float(thresholds.get("review_threshold", 0.45)),
+        **thresholds,
         context=MatchContext(
             name_stats=NameStats.from_names(m.name for m in mentions),
             keep_rejected_from=keep_rejected_from,

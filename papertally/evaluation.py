@@ -74,6 +74,22 @@ def load_mentions(manifest: dict, data_dir: Path) -> Iterator[Mention]:
                 )
 
 
+def read_labelled_set(folder: Path, data_dir: Path) -> tuple[list[Person], list[Mention], dict]:
+    """A labelled set's roster, its mentions and the thresholds to match them with
+    (manifest.toml's [matching], else the config defaults), as keyword arguments
+    (confirm_threshold, review_threshold) for matching."""
+    manifest = tomllib.loads((folder / "manifest.toml").read_text(encoding="utf-8"))
+    thresholds = manifest.get("matching", {})
+    return (
+        read_roster(folder / "roster.csv"),
+        list(load_mentions(manifest, data_dir)),
+        {
+            "confirm_threshold": float(thresholds.get("confirm_threshold", 0.85)),
+            "review_threshold": float(thresholds.get("review_threshold", 0.45)),
+        },
+    )
+
+
 def evaluate(labels_path: Path | str, data_dir: Path | str) -> Report:
     """Run matching over the labelled set and measure it.
 
@@ -94,12 +110,5 @@ def evaluate(labels_path: Path | str, data_dir: Path | str) -> Report:
             raise PapertallyError(
                 f"{needed}: missing; a labelled set needs links.csv, roster.csv and manifest.toml"
             )
-    manifest = tomllib.loads((folder / "manifest.toml").read_text(encoding="utf-8"))
-    thresholds = manifest.get("matching", {})
-    return score_labelled_set(
-        read_roster(folder / "roster.csv"),
-        list(load_mentions(manifest, Path(data_dir))),
-        read_labels(links_file),
-        confirm_threshold=float(thresholds.get("confirm_threshold", 0.85)),
-        review_threshold=float(thresholds.get("review_threshold", 0.45)),
-    )
+    persons, mentions, thresholds = read_labelled_set(folder, Path(data_dir))
+    return score_labelled_set(persons, mentions, read_labels(links_file), **thresholds)
