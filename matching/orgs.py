@@ -244,16 +244,16 @@ class OrgTable:
     def _resolve(self, affiliation: str) -> frozenset[str]:
         found: set[str] = set()
         pieces = [normalise_org(p).split() for p in _PIECES.split(affiliation)]
+        runs = [self._runs(words) for words in pieces]
         for n, words in enumerate(pieces):
             if n and " ".join(words) in _PLACES:
                 continue  # a city in the postal address, not the company
-            found.update(oid for _, _, oid in self._runs(words))
+            found.update(oid for _, _, oid in runs[n])
         # Adjacent pieces together: "Honda Research Institute, San Jose" is HRI USA. A run
         # across the boundary whose second part is already an organisation on its own
         # ("... Science, The University of Tokyo" read as "Science University of Tokyo")
         # is not a name.
-        for a, b in itertools.pairwise(pieces):
-            own_b = self._runs(b)
+        for (a, b), own_b in zip(itertools.pairwise(pieces), runs[1:], strict=True):
             for i, j, oid in self._runs(a + b):
                 if i < len(a) < j and not any(
                     x == 0 and y >= j - len(a) for x, y, _ in own_b
