@@ -15,6 +15,7 @@ from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
+from db.connection import DatabaseBusy, DatabaseFault
 from papertally import harvesting, steps
 
 # Results are never cached or persisted: a harvest must run every night, and results
@@ -30,8 +31,12 @@ def begin(
 
 
 def _worth_retrying(task, task_run, state) -> bool:
-    # A source that is down (refused, no DNS) fails the job at once: no 60-s waits.
-    return harvesting.worth_retrying(state.result(raise_on_failure=False))
+    # A source that is down (refused, no DNS) fails the job at once: no 60-s waits. So does
+    # a database that is gone, replaced, read-only or full (a lock may clear: retried).
+    exc = state.result(raise_on_failure=False)
+    if isinstance(exc, DatabaseFault) and not isinstance(exc, DatabaseBusy):
+        return False
+    return harvesting.worth_retrying(exc)
 
 
 @task(

@@ -535,3 +535,19 @@ def test_a_database_lost_during_a_run_never_overwrites_the_good_export(cfg, how)
     assert len(lost) == 1 and "run summary not stored" in lost[0]["reason"]
     if how is _remove:
         assert not Path(db_path).exists()  # no later step made a new empty file
+
+
+@pytest.mark.parametrize(
+    ("fault", "retried"),
+    [("NoDatabase", False), ("DatabaseReadOnly", False), ("DiskFull", False),
+     ("DatabaseReplaced", False), ("DatabaseBusy", True)],
+)
+def test_a_harvest_failing_on_its_database_is_retried_only_when_locked(tmp_path, fault, retried):
+    from prefect.states import Failed
+
+    from db import connection
+    from flows import nightly as fl
+
+    cls = getattr(connection, fault)
+    exc = cls(tmp_path / "s.db") if cls is connection.NoDatabase else cls(tmp_path / "s.db", "x")
+    assert fl._worth_retrying(None, None, Failed(data=exc)) is retried
