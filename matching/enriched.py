@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from matching.model import Evidence, Mention, Person
 from matching.names import token_keys
-from matching.orgs import compare_orgs_cached
+from matching.orgs import AGREE, compare_orgs_cached
 from matching.text import bare_openalex_id, normalise_orcid
 
 # Log-odds weights, on the scale of matching.match's (affiliation match 3.0, id 6.0).
@@ -36,8 +36,6 @@ W_PDF_AFFILIATION = 3.0
 # The paper's full text acknowledges the program's grant number: says the paper is the
 # program's (a member is likely among its authors), not which author is the member.
 W_PDF_ACKNOWLEDGES = 0.5
-
-AGREE = ("same", "part_of", "fuzzy_same")
 
 # One sentence per evidence key (templates filled with the params of each Evidence).
 SENTENCES = {

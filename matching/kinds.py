@@ -263,7 +263,7 @@ def _rarity_bound(mt: Matcher, pair: Pair) -> float:
 
 def _org_rule(mt: Matcher, pair: Pair, sc: Scored) -> None:
     """Staff rules that the member was never at the organisation printed."""
-    from matching.orgs import compare_orgs_cached
+    from matching.orgs import AGREE, compare_orgs_cached
 
     for r in mt.org_rules.get(pair.person, ()):
         if pair.own and compare_orgs_cached((r.value,), pair.own).kind in AGREE:
@@ -417,8 +417,6 @@ def coauthor_evidence(names: str) -> Evidence:
     """Co-authorship with confirmed members of the same project (names joined)."""
     return evidence("coauthor.confirmed", W_COAUTHOR, names=names)
 
-
-AGREE = ("same", "part_of", "fuzzy_same")
 
 # The evidence kinds, in the order their evidence is listed.
 KINDS: tuple[EvidenceKind, ...] = (

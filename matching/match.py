@@ -10,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from matching import kinds as _kinds
 from matching.context import MatchContext, NameStats, Rule, normalise_id
 from matching.evidence import evidence
 from matching.kinds import (
@@ -50,7 +49,7 @@ from matching.names import (
     split_of,
     token_keys,
 )
-from matching.orgs import compare_orgs_cached, normalise_org
+from matching.orgs import AGREE, compare_orgs_cached, normalise_org
 
 __all__ = [
     "KINDS",
@@ -479,7 +478,7 @@ class Matcher:
             return AffHit(_NO_ROSTER_AFF, False)
         if own or rors:
             v = compare_orgs_cached(person_affs, own, rors)
-            if v.kind in _kinds.AGREE:
+            if v.kind in AGREE:
                 return AffHit(
                     evidence(f"affiliation.{v.key}", W_AFF_MATCH, **v.params), True
                 )
@@ -495,7 +494,7 @@ class Matcher:
             )
         if paper:
             v = compare_orgs_cached(person_affs, paper)
-            if v.kind in _kinds.AGREE:
+            if v.kind in AGREE:
                 return AffHit(
                     evidence(
                         f"affiliation.paper_{v.key}", W_PAPER_AFF_MATCH, **v.params

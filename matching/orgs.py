@@ -342,6 +342,10 @@ def org_table() -> OrgTable:
     return OrgTable.load()
 
 
+# The OrgVerdict kinds that say a printed organisation is the member's.
+AGREE = ("same", "part_of", "fuzzy_same")
+
+
 @dataclass(frozen=True)
 class OrgVerdict:
     """How a member's organisations relate to the ones printed on a paper.
