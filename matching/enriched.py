@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from matching.model import Evidence, Mention, Person
 from matching.names import token_keys
 from matching.orgs import AGREE, compare_orgs_cached
-from matching.text import bare_openalex_id, normalise_orcid
+from matching.text import bare_openalex_id, grant_key, normalise_orcid
 
 # Log-odds weights, on the scale of matching.match's (affiliation match 3.0, id 6.0).
 W_PROFILE_PLACES = 3.0
@@ -207,11 +207,6 @@ def openalex_institution(person: Person, author: OpenAlexAuthorFacts) -> Evidenc
                 ror=f" (ROR {inst.ror})" if inst.ror else "",
             )
     return None
-
-
-def grant_key(text: str) -> str:
-    """A grant number reduced for comparison: upper case, letters and digits only."""
-    return "".join(c for c in text.upper() if c.isalnum())
 
 
 def openalex_awards(

@@ -50,6 +50,7 @@ from matching.names import (
     token_keys,
 )
 from matching.orgs import AGREE, compare_orgs_cached, normalise_org
+from matching.text import grant_key
 
 __all__ = [
     "KINDS",
@@ -312,7 +313,7 @@ class Matcher:
             normalise_org(f) for f in self.context.funder_names if f.strip()
         }
         self.grants = {
-            _grant_key(g) for g in self.context.grant_numbers if _grant_key(g)
+            grant_key(g) for g in self.context.grant_numbers if grant_key(g)
         }
         self._name_cache: dict = {}
         self._aff_cache: dict = {}
@@ -521,7 +522,7 @@ class Matcher:
             and any(normalise_org(f) in self.funders for f in m.funders)
         ):
             return True
-        return bool(self.grants) and any(_grant_key(a) in self.grants for a in m.awards)
+        return bool(self.grants) and any(grant_key(a) in self.grants for a in m.awards)
 
     def decide(
         self, sc: Scored, confirm_threshold: float, review_threshold: float
@@ -573,10 +574,6 @@ class Matcher:
 def p_aff(p: Person) -> str:
     """The roster affiliation as shown in explanations."""
     return p.affiliation or "the roster affiliation"
-
-
-def _grant_key(text: str) -> str:
-    return "".join(c for c in text.upper() if c.isalnum())
 
 
 _STATUS_WORD = {

@@ -61,6 +61,11 @@ def normalise_dblp_pid(value: str | None) -> str | None:
     return m.group(1) if m else None
 
 
+def grant_key(text: str) -> str:
+    """A grant number reduced for comparison: upper case, letters and digits only."""
+    return "".join(c for c in text.upper() if c.isalnum())
+
+
 def bare_openalex_id(value: str | None) -> str | None:
     """`A5023888391` from `https://openalex.org/A5023888391` (or the bare id)."""
     if not value:
