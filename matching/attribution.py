@@ -41,6 +41,9 @@ _ABBREVIATIONS = (
     "dr", "prof", "mr", "ms", "inc", "ltd", "co", "corp", "univ", "dept", "sec", "approx",
 )
 _MAX_QUOTE = 400
+# Which mention an acknowledgement is quoted by: a grant number, then a program name, then
+# a funder (earliest page first within a kind).
+QUOTE_ORDER = {"grant_number": 0, "program_name": 1, "funder_name": 2}
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,7 @@ class Acknowledgement:
 
     def best(self) -> Mention | None:
         """The mention to quote: a grant number first, then a program name, then a funder."""
-        order = {"grant_number": 0, "program_name": 1, "funder_name": 2}
-        return min(self.mentions, key=lambda m: (order[m.kind], m.page), default=None)
+        return min(self.mentions, key=lambda m: (QUOTE_ORDER[m.kind], m.page), default=None)
 
     def explain(self) -> str:
         """One line, e.g. `acknowledges JPNP20006 (p.9: "This work ...")`."""

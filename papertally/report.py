@@ -13,6 +13,7 @@ from db import enrichment as enrichment_db
 from db import papers as papers_db
 from db import roster as roster_db
 from db import tally
+from matching.attribution import QUOTE_ORDER
 from papertally.config import Settings
 
 COUNTING_RULES = (
@@ -74,8 +75,9 @@ def paper_attribution(row, decision: dict | None) -> dict:
         if row.status == "ok" and ack:
             out["status"] = ACKNOWLEDGED if ack["status"] == "acknowledged" else NOT_ACKNOWLEDGED
             out["detail"] = row.data.get("ack_line", "")
-            order = {"grant_number": 0, "program_name": 1, "funder_name": 2}
-            mentions = sorted(ack.get("mentions", []), key=lambda m: (order[m["kind"]], m["page"]))
+            mentions = sorted(
+                ack.get("mentions", []), key=lambda m: (QUOTE_ORDER[m["kind"]], m["page"])
+            )
             if mentions:
                 out["quote"], out["page"] = mentions[0]["sentence"], mentions[0]["page"]
         else:
