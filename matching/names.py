@@ -297,17 +297,6 @@ def _dedupe(splits: list[NameSplit]) -> list[NameSplit]:
     return out
 
 
-@dataclass(frozen=True)
-class NameAgreement:
-    """How well a mention's name agrees with one of a person's names."""
-
-    level: str  # "exact", "variant", "initials", "family_only"
-    strength: (
-        float  # 0..1: exact 1.0, variant 0.95, middle name missing 0.9, initials 0.6
-    )
-    detail: str  # "name matches (Ohta = Ōta)"
-
-
 def _given_key(parts: tuple[Part, ...]) -> str:
     return "".join(p.text for p in parts)
 
@@ -368,11 +357,6 @@ def _joined_vs_initials(
     # "Tai-Man" (2 parts) against "T.M." (2 initials) is handled above; here: one joined
     # part against several initials is not evidence enough to agree.
     return None
-
-
-@lru_cache(maxsize=200_000)
-def _display(text: str) -> str:
-    return text
 
 
 def describe(person_name: str, printed: str, level: str) -> tuple[str, dict[str, str]]:
