@@ -23,7 +23,8 @@ How to write an enricher (the interface other modules implement):
             A paper left out of the dict is stored as not fetched ("not asked").'''
 
 Register it in `papertally/enrichers.py` (`default_enrichers`). Its `data` (a JSON-ready
-dict) is read back with `cached(db, paper_ids, kind)` by the matching step and the reports.
+dict) is read back with `db.enrichment.load(db, paper_ids, kind)` by the matching step
+and the reports.
 Outcome.calls / bytes / price (calls by price class) are summed into the night's summary.
 """
 
@@ -212,13 +213,6 @@ def run_enrichers(
             )
         store.store(db, rows)
     return out
-
-
-def cached(
-    db: sqlite_utils.Database, paper_ids: Sequence[str] | None = None, kind: str | None = None
-) -> dict[tuple[str, str], Enrichment]:
-    """The stored enrichment rows, keyed by (paper_id, kind)."""
-    return store.load(db, paper_ids, kind)
 
 
 def summary_line(summary: dict[str, KindSummary]) -> str:
