@@ -1,12 +1,16 @@
 """What every command group shares: the lazily loaded settings and database (Context), and
-the option decorators that several commands repeat (--format, --fy, --limit, --venue, --year)."""
+the option decorators that several commands repeat (--format, --fy, --limit, --venue, --year), and the check of a
+`--by NAME` recorded in an audit log."""
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import click
+
+from papertally.errors import PapertallyError
 
 
 class Context:
@@ -92,3 +96,25 @@ def year_option(required: bool = False, help: str = "Conference year."):
 def echo_json(data) -> None:
     """Print `data` as indented JSON, non-ASCII (Japanese names) as is."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def no_control_characters(option: str, value: str | None) -> None:
+    """Refuse newlines, escape codes and other control characters: in an append-only
+    audit log they could forge what looks like another entry, for good."""
+    if value and any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise PapertallyError(
+            f"{option} {value!r} holds control characters (a newline, an escape code, ...); "
+            "write it on one line in plain text"
+        )
+
+
+def require_staff(ctx: Context, by: str) -> None:
+    """`--by NAME` goes into an append-only audit log: it must be a staff account, on one line."""
+    from db.accounts import get_user
+
+    no_control_characters("--by", by)
+    if get_user(ctx.db, by) is None:
+        raise PapertallyError(
+            f"--by {by!r} is not a staff account: name yourself as in `papertally user list` "
+            "(or create the account with `papertally user add NAME`)"
+        )

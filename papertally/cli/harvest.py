@@ -8,7 +8,7 @@ import json
 import click
 
 from harvesters import registry
-from papertally.cli.common import Context, pass_ctx, venue_option, year_option
+from papertally.cli.common import Context, pass_ctx, require_staff, venue_option, year_option
 from papertally.errors import PapertallyError
 
 
@@ -176,7 +176,7 @@ def _print_source_checks(ctx: Context) -> None:
 @harvest.command("forget")
 @click.option("--run", "run_id", type=int, required=True, help="The harvest run to take back (the run column of harvest --status).")
 @click.option("--yes", is_flag=True, help="Do it (without it, only say what would be removed).")
-@click.option("--by", "by", help="Who takes the run back (recorded; needed with --yes).")
+@click.option("--by", "by", help="Who takes the run back: a staff account (recorded; needed with --yes).")
 @pass_ctx
 def forget(ctx: Context, run_id: int, yes: bool, by: str | None) -> None:
     """Take back a mistaken harvest run: the source records it stored and every paper no
@@ -203,6 +203,7 @@ def forget(ctx: Context, run_id: int, yes: bool, by: str | None) -> None:
         return
     if not by:
         raise click.UsageError("--yes needs --by NAME (who takes the run back is recorded)")
+    require_staff(ctx, by)
     done = forget_db.forget(ctx.db, run_id, by)
     click.echo(f"forgot {done.summary()}")
 

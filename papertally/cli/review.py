@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import unicodedata
 
 import click
 
@@ -13,7 +12,9 @@ from papertally.cli.common import (
     echo_json,
     format_option,
     limit_option,
+    no_control_characters,
     pass_ctx,
+    require_staff,
     venue_option,
     year_option,
 )
@@ -116,29 +117,13 @@ def list_cmd(ctx: Context, fmt, status, theme, venue, year, member, limit) -> No
     )
 
 
-def _no_control_characters(option: str, value: str | None) -> None:
-    """Refuse newlines, escape codes and other control characters: in the append-only
-    audit log they could forge what looks like another decision, for good."""
-    if value and any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise PapertallyError(
-            f"{option} {value!r} holds control characters (a newline, an escape code, ...); "
-            "write it on one line in plain text"
-        )
-
-
 def _decide(
     ctx: Context, link_id: int, action: str, by: str, reason: str | None
 ) -> None:
     from db import links as links_db
-    from db.accounts import get_user
 
-    _no_control_characters("--by", by)
-    _no_control_characters("--reason", reason)
-    if get_user(ctx.db, by) is None:
-        raise PapertallyError(
-            f"--by {by!r} is not a staff account: name yourself as in `papertally user list` "
-            "(or create the account with `papertally user add NAME`)"
-        )
+    require_staff(ctx, by)
+    no_control_characters("--reason", reason)
     row = links_db.decide(ctx.db, link_id, action, by, reason)
     if row.get("repeated"):
         click.echo(
@@ -322,7 +307,7 @@ def user_add(ctx: Context, name: str, password_stdin: bool, lang: str | None) ->
     from db.accounts import add_user
     from review.auth import MIN_PASSWORD, hash_password
 
-    _no_control_characters("the name", name)
+    no_control_characters("the name", name)
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

@@ -287,8 +287,16 @@ def test_forget_cli_is_a_dry_run_unless_yes(tmp_path):
     assert "3 source record(s)" in dry.output and "Nothing changed" in dry.output
     no_name = runner.invoke(cli, [*base, "harvest", "forget", "--run", "1", "--yes"])
     assert no_name.exit_code != 0 and "--by" in no_name.output
+    stranger = runner.invoke(cli, [*base, "harvest", "forget", "--run", "1", "--yes", "--by", "tanaka"])
+    assert stranger.exit_code == 1 and "is not a staff account" in str(stranger.exception)
+    forged = runner.invoke(
+        cli, [*base, "harvest", "forget", "--run", "1", "--yes", "--by", "tanaka\nforgot run 2"]
+    )
+    assert forged.exit_code == 1 and "control characters" in str(forged.exception)
+    added = runner.invoke(cli, [*base, "user", "add", "tanaka", "--password-stdin"], input="a long enough password\n")
+    assert added.exit_code == 0, added.output
     done = runner.invoke(cli, [*base, "harvest", "forget", "--run", "1", "--yes", "--by", "tanaka"])
-    assert done.exit_code == 0 and "forgot run 1" in done.output
+    assert done.exit_code == 0 and "forgot run 1" in done.output, done.output
     status = runner.invoke(cli, [*base, "harvest", "--status"])
     assert " forgotten " in status.output
 
