@@ -421,6 +421,38 @@ def queue_position(
     return row[0] if row else None
 
 
+def queue_next_undecided(
+    db: sqlite_utils.Database,
+    link_id: int,
+    exclude: Iterable[int] = (),
+    *,
+    status: str | None = None,
+    theme: str | None = None,
+    venue: str | None = None,
+    year: int | None = None,
+    person_id: str | None = None,
+    short_themes: Iterable[str] | None = None,
+) -> int | None:
+    """The first link after `link_id` in the queue with these filters that nobody has
+    decided and is not in `exclude` (the nearest before it when none follows; from the
+    top when `link_id` is not in the queue), or None. Found in SQL, without loading the
+    queue; ask before deciding `exclude`, while the queue still holds them."""
+    sql, params = _queue_sql(status, theme, venue, year, person_id, short_themes)
+    skip = sorted({int(i) for i in exclude})
+    not_in = f"AND link_id NOT IN ({', '.join('?' * len(skip))})" if skip else ""
+    row = db.execute(
+        f"""WITH q AS (SELECT link_id, decision_id, ROW_NUMBER() OVER
+                         (ORDER BY short DESC, score DESC, link_id) AS n FROM ({sql})),
+                 here AS (SELECT COALESCE((SELECT n FROM q WHERE link_id = ?), 1) AS at)
+            SELECT link_id FROM q, here
+            WHERE decision_id IS NULL {not_in}
+            ORDER BY n < at, CASE WHEN n >= at THEN n ELSE -n END
+            LIMIT 1""",
+        [*params, link_id, *skip],
+    ).fetchone()
+    return row[0] if row else None
+
+
 def _queue_sql(status, theme, venue, year, person_id, short_themes) -> tuple[str, list]:
     """The review queue's SELECT (ordered) and its parameters."""
     status = status or "pending"

@@ -75,28 +75,32 @@ def queue(
         {"theme": theme, "venue": venue, "year": year, "member": member, "status": status}
     )
     short = short_themes(db, settings)
-    rows = queue_rows(db, filters, short)
     size = settings.review.page_size
-    last_page = max(1, math.ceil(len(rows) / size))
-    ids = [r["link_id"] for r in rows]
-    position = {link_id: i for i, link_id in enumerate(ids)}
+    total = links_db.queue_length(db, **queue_filters(filters))
+    last_page = max(1, math.ceil(total / size))
     page_no = int_or_none(page)
     if page_no is not None and page_no < 1:
         raise PageError(400, "error.page_below_one", page=page_no)
     item_id = int_or_none(item)
+    at = (
+        links_db.queue_position(db, item_id, **queue_filters(filters), short_themes=short)
+        if item_id is not None
+        else None
+    )
     notice = None
-    if item_id in position:
+    if at is not None:
         # The list shows the page holding the item (it moves as others are decided).
-        page_no = position[item_id] // size + 1
+        page_no = at // size + 1
     elif page_no is None:
         page_no = 1
     elif page_no > last_page:
         notice = translate(user.lang, "queue.no_such_page", page=page_no, last=last_page)
         page_no = last_page
     first = (page_no - 1) * size
-    shown = rows[first : first + size]
+    # One page from SQL, never the whole queue.
+    shown = queue_rows(db, filters, short, limit=size, offset=first)
     if item_id is None and shown:
-        item_id = shown[0]["link_id"]
+        item_id, at = shown[0]["link_id"], first
     detail = None
     item_context: dict = {}
     next_id = prev_id = None
@@ -104,10 +108,8 @@ def queue(
         detail = links_db.link_detail(db, item_id)
         item_context = item_page(db, detail, user.lang)
         # Next and previous run through the whole queue, across pages.
-        if item_id in position:
-            i = position[item_id]
-            next_id = ids[i + 1] if i + 1 < len(ids) else None
-            prev_id = ids[i - 1] if i > 0 else None
+        if at is not None:
+            prev_id, next_id = neighbours(db, filters, short, at)
 
     def page_url(n: int) -> str:
         return "/queue?" + urlencode({**filters, "page": n})
@@ -121,7 +123,7 @@ def queue(
         user.lang,
         user=user,
         rows=shown,
-        total=len(rows),
+        total=total,
         first=first + 1,
         last=first + len(shown),
         page=page_no,
@@ -330,15 +332,18 @@ def bulk(request: Request, link_id: int, form: Form, user: User, db: Db):
         found = next((g for g in links_db.bulk_groups(db, link_id) if g["group"] == group), None)
         if found is None:
             raise PageError(400, "error.bulk_group_gone", group=group, link_id=link_id)
-        # Before the decisions: the queue order, to go on to the next undecided item.
-        order = [
-            r["link_id"]
-            for r in queue_rows(db, filters, short_themes(db, state(request).settings))
-        ]
         # The audit rows say it was a bulk decision and on which shared evidence.
         label = found["group"] + (f" {found['value']}" if found["value"] else "")
         # Only what the reviewer saw AND still shares the evidence: never more.
         targets = [i for i in found["link_ids"] if i in shown]
+        # Before the decisions, while the queue still holds them: where to go on to.
+        after = links_db.queue_next_undecided(
+            db,
+            link_id,
+            set(targets),
+            **queue_filters(filters),
+            short_themes=short_themes(db, state(request).settings),
+        )
         written, skipped = links_db.decide_many(
             db, targets, action, user.name, f"{reason} [bulk from #{link_id}: {label}]"
         )
@@ -350,8 +355,6 @@ def bulk(request: Request, link_id: int, form: Form, user: User, db: Db):
             from_link_id=link_id,
             reason=reason,
         )
-        decided = {d["link_id"] for d in written} | set(skipped)
-        after = next_undecided(db, order, link_id, decided)
     flash(
         request,
         "ok",
@@ -365,27 +368,30 @@ def bulk(request: Request, link_id: int, form: Form, user: User, db: Db):
     return back_to_queue(form, after)
 
 
-def queue_rows(db, filters: dict, short: set[str]) -> list[dict]:
-    """The queue under `filters` (the page's, as queue_query keeps them), in the order the
-    page lists it, the `short` themes first."""
+def queue_filters(filters: dict) -> dict:
+    """The page's filters (as queue_query keeps them) as db.links' queue keywords."""
+    return {
+        "status": filters.get("status"),
+        "theme": filters.get("theme"),
+        "venue": filters.get("venue"),
+        "year": int_or_none(filters.get("year")),
+        "person_id": filters.get("member"),
+    }
+
+
+def queue_rows(
+    db, filters: dict, short: set[str], *, limit: int, offset: int = 0
+) -> list[dict]:
+    """`limit` rows of the queue under `filters` from `offset`, in the order the page lists
+    it, the `short` themes first."""
     return links_db.review_queue(
-        db,
-        status=filters.get("status"),
-        theme=filters.get("theme"),
-        venue=filters.get("venue"),
-        year=int_or_none(filters.get("year")),
-        person_id=filters.get("member"),
-        short_themes=short,
+        db, limit, offset=offset, **queue_filters(filters), short_themes=short
     )
 
 
-def next_undecided(db, order: list[int], current: int, decided: set[int]) -> int | None:
-    """The first item after `current` in the queue `order` that nobody has decided (the
-    one before it when none follows), or None when every item is decided."""
-    start = order.index(current) if current in order else 0
-    for link_id in [*order[start:], *reversed(order[:start])]:
-        if link_id in decided:
-            continue
-        if links_db.get_link(db, link_id)["decision_id"] is None:
-            return link_id
-    return None
+def neighbours(db, filters: dict, short: set[str], at: int) -> tuple[int | None, int | None]:
+    """The ids before and after place `at` of the queue (None at its ends)."""
+    rows = [r["link_id"] for r in queue_rows(db, filters, short, limit=3, offset=max(at - 1, 0))]
+    if at == 0:
+        rows = [None, *rows]
+    return (rows[0], rows[2] if len(rows) > 2 else None)

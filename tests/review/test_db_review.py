@@ -46,6 +46,37 @@ def test_queue_rejects_unknown_status(db, links):
         links_db.review_queue(db, status="maybe")
 
 
+@pytest.mark.parametrize("status", ["pending", "all"])
+def test_next_undecided_in_sql_is_the_queue_walked_on_then_back(db, links, status):
+    """queue_next_undecided against the queue walked in Python: on from the item, then
+    back from it, skipping decided and excluded links; from the top for an absent item."""
+    links_db.decide(db, links["c2"], "unsure", "tanaka", "check", expected_decision_id=None)
+    order = [r["link_id"] for r in links_db.review_queue(db, status=status, short_themes={"T02"})]
+    undecided = {i for i in order if links_db.get_link(db, i)["decision_id"] is None}
+
+    def walked(current, exclude):
+        start = order.index(current) if current in order else 0
+        return next(
+            (i for i in [*order[start:], *reversed(order[:start])]
+             if i in undecided and i not in exclude),
+            None,
+        )
+
+    cases = [(i, set()) for i in order] + [
+        (links["c4"], {links["c4"], links["c3"]}),
+        (links["c3"], {links["c3"]}),
+        (links["c1"], set(order)),
+        (999999, {links["a1"]}),
+    ]
+    for current, exclude in cases:
+        got = links_db.queue_next_undecided(
+            db, current, exclude, status=status, short_themes={"T02"}
+        )
+        assert got == walked(current, exclude), (current, exclude)
+    assert links_db.queue_next_undecided(db, links["c3"], [links["c3"]], status=status,
+                                         short_themes={"T02"}) is not None
+
+
 def test_link_detail_has_printed_author_and_evidence(db, links):
     d = links_db.link_detail(db, links["c2"])
     assert d["mention"]["name"] == "H. Tanaka"

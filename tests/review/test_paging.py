@@ -145,3 +145,36 @@ def test_page_numbers_leave_out_the_middle_of_long_queues():
     assert page_numbers(1, 3) == [1, 2, 3]
     assert page_numbers(7, 312) == [1, None, 5, 6, 7, 8, 9, None, 312]
     assert page_numbers(312, 312) == [1, None, 310, 311, 312]
+
+
+def test_the_page_and_a_bulk_decision_never_load_the_whole_queue(
+    make_app, web, links, monkeypatch
+):
+    """The queue is paged in SQL: every read of it asks for a page (or the item's two
+    neighbours), never all of it, and never gets more rows back than it asked for."""
+    calls: list[tuple[int | None, int]] = []
+    real = links_db.review_queue
+
+    def counted(db, limit=None, **kw):
+        rows = real(db, limit, **kw)
+        calls.append((limit, len(rows)))
+        return rows
+
+    monkeypatch.setattr(links_db, "review_queue", counted)
+    server = make_app(page_size=2)
+    s, _ = web.login(server.url, "tanaka")
+    for query in ("", "?page=2", "?page=3", f"?item={links['c3']}", "?theme=T01&page=2"):
+        assert s.get(f"{server.url}/queue{query}").status_code == 200, query
+    page = s.get(f"{server.url}/queue?theme=T01&page=1").text
+    form = hidden(page, "bulk")
+    r = s.post(
+        f"{server.url}/links/{links['c1']}/bulk",
+        data={**form, "action": "accept", "reason": "same ORCID", "confirm": "yes"},
+        headers={"Origin": server.url},
+        allow_redirects=False,
+    )
+    assert r.status_code == 303 and f"item={links['c4']}" in r.headers["location"]
+    assert calls, "the page read no queue rows at all"
+    assert all(limit is not None and 0 < limit <= 3 for limit, _ in calls), calls
+    assert all(got <= limit for limit, got in calls), calls
+    assert max(got for _, got in calls) < 5  # the fixture's queue holds five
