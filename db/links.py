@@ -412,45 +412,41 @@ def queue_position(
 ) -> int | None:
     """The 0-based place of `link_id` in the queue with these filters, or None if absent
     (to show the page holding an item without loading the queue)."""
-    sql, params = _queue_sql(status, theme, venue, year, person_id, short_themes)
-    row = db.execute(
-        f"SELECT n FROM (SELECT link_id, ROW_NUMBER() OVER (ORDER BY short DESC, score DESC, link_id) - 1 AS n FROM ({sql})) "
-        "WHERE link_id = ?",
-        [*params, link_id],
-    ).fetchone()
+    sql, params = _numbered_queue(status, theme, venue, year, person_id, short_themes)
+    row = db.execute(f"SELECT n - 1 FROM ({sql}) WHERE link_id = ?", [*params, link_id]).fetchone()
     return row[0] if row else None
 
 
 def queue_next_undecided(
-    db: sqlite_utils.Database,
-    link_id: int,
-    exclude: Iterable[int] = (),
-    *,
-    status: str | None = None,
-    theme: str | None = None,
-    venue: str | None = None,
-    year: int | None = None,
-    person_id: str | None = None,
-    short_themes: Iterable[str] | None = None,
+    db: sqlite_utils.Database, link_id: int, exclude: Iterable[int] = (), **filters
 ) -> int | None:
-    """The first link after `link_id` in the queue with these filters that nobody has
-    decided and is not in `exclude` (the nearest before it when none follows; from the
-    top when `link_id` is not in the queue), or None. Found in SQL, without loading the
-    queue; ask before deciding `exclude`, while the queue still holds them."""
-    sql, params = _queue_sql(status, theme, venue, year, person_id, short_themes)
+    """The first link after `link_id` in the queue with `filters` (review_queue's keywords)
+    that nobody has decided and is not in `exclude` (the nearest before it when none
+    follows; from the top when `link_id` is not in the queue), or None. Found in SQL,
+    without loading the queue; ask before deciding `exclude`, while the queue holds them."""
+    sql, params = _numbered_queue(**filters)
     skip = sorted({int(i) for i in exclude})
     not_in = f"AND link_id NOT IN ({', '.join('?' * len(skip))})" if skip else ""
     row = db.execute(
-        f"""WITH q AS (SELECT link_id, decision_id, ROW_NUMBER() OVER
-                         (ORDER BY short DESC, score DESC, link_id) AS n FROM ({sql})),
+        f"""WITH q AS ({sql}),
                  here AS (SELECT COALESCE((SELECT n FROM q WHERE link_id = ?), 1) AS at)
-            SELECT link_id FROM q, here
-            WHERE decision_id IS NULL {not_in}
-            ORDER BY n < at, CASE WHEN n >= at THEN n ELSE -n END
-            LIMIT 1""",
+            SELECT link_id FROM q, here WHERE decision_id IS NULL {not_in}
+            ORDER BY n < at, CASE WHEN n >= at THEN n ELSE -n END LIMIT 1""",
         [*params, link_id, *skip],
     ).fetchone()
     return row[0] if row else None
+
+
+def _numbered_queue(
+    status=None, theme=None, venue=None, year=None, person_id=None, short_themes=None
+) -> tuple[str, list]:
+    """The queue's link_id and decision_id with n, the 1-based place in its order."""
+    sql, params = _queue_sql(status, theme, venue, year, person_id, short_themes)
+    return (
+        "SELECT link_id, decision_id, ROW_NUMBER() OVER "
+        f"(ORDER BY short DESC, score DESC, link_id) AS n FROM ({sql})",
+        params,
+    )
 
 
 def _queue_sql(status, theme, venue, year, person_id, short_themes) -> tuple[str, list]:
