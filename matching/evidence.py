@@ -10,7 +10,8 @@ brackets rather than written into every template: `via` (which roster name agree
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 
 from matching.model import Evidence
 
@@ -94,3 +95,34 @@ def sentence(key: str, params: Mapping[str, str]) -> str:
 def evidence(key: str, weight: float, **params: str) -> Evidence:
     """An Evidence of kind `key`'s prefix ("name" for "name.variant"), its sentence built."""
     return Evidence(key.split(".", 1)[0], weight, sentence(key, params), key, params)
+
+
+E = TypeVar("E")
+
+# Named in the explanation line even at weight 0 (a missing affiliation is worth saying).
+ALWAYS_EXPLAINED = ("affiliation",)
+CAP_KIND = "cap"
+
+
+def _kind_weight(e) -> tuple[str, float]:
+    return e.kind, e.weight
+
+
+def explained(
+    evidence: Iterable[E], kind_weight: Callable[[E], tuple[str, float]] = _kind_weight
+) -> tuple[list[E], E | None]:
+    """Which evidence the one-line explanation names: (the pieces that decided it, strongest
+    first; the cap that held the score, or None). The matcher writes the line from its
+    Evidence; the review page rewords it from the stored evidence (dicts) by passing
+    `kind_weight`, so both pick the same pieces.
+
+    Args:
+        evidence: a link's evidence, its cap (kind "cap") among it or not.
+        kind_weight: an item's (kind, weight); Evidence's attributes by default.
+    """
+    items = [(e, *kind_weight(e)) for e in evidence]
+    shown = sorted(
+        (x for x in items if x[2] != 0.0 or x[1] in ALWAYS_EXPLAINED), key=lambda x: -abs(x[2])
+    )
+    cap = next((e for e, kind, _ in items if kind == CAP_KIND), None)
+    return [e for e, _, _ in shown], cap

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from matching.context import MatchContext, NameStats, Rule, normalise_id
-from matching.evidence import evidence
+from matching.evidence import evidence, explained
 from matching.kinds import (
     KINDS,
     W_AFF_MATCH,
@@ -588,10 +588,7 @@ def _explain(
 ) -> str:
     """One line: the status (and a cap, if one held the score), then the pieces that
     decided it, strongest first."""
-    shown = sorted(
-        (e for e in evidence if e.weight != 0.0 or e.kind == "affiliation"),
-        key=lambda e: -abs(e.weight),
-    )
+    shown, cap = explained((*evidence, cap) if cap is not None else evidence)
     head = _STATUS_WORD[status] + (f" ({cap.detail})" if cap is not None else "")
     return f"{head}: " + "; ".join(e.detail for e in shown)
 

@@ -7,12 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from matching.evidence import explained
 from papertally.i18n import messages, translate
-
-# The evidence the explanation line names beside any weighted one, and the kind of a cap
-# (as matching.match._explain picks them).
-_ALWAYS_SHOWN = ("affiliation",)
-_CAP = "cap"
 
 
 def evidence_kind(lang: str, e: dict) -> str:
@@ -59,17 +55,11 @@ def _worded(lang: str, key: str, params: dict) -> str | None:
 def explanation(lang: str, status: str, evidence: list[dict]) -> str:
     """The one-line explanation (the status and a cap that held the score, then what
     decided it, strongest first), in `lang`: the line matching.match writes, rebuilt from
-    the stored evidence."""
-    shown = sorted(
-        (
-            e
-            for e in evidence
-            if float(e.get("weight") or 0.0) != 0.0 or e.get("kind") in _ALWAYS_SHOWN
-        ),
-        key=lambda e: -abs(float(e.get("weight") or 0.0)),
+    the stored evidence with matching's own choice of pieces (matching.evidence.explained)."""
+    shown, cap = explained(
+        evidence, lambda e: (e.get("kind"), float(e.get("weight") or 0.0))
     )
     head = translate(lang, f"explain.{status}")
-    cap = next((e for e in evidence if e.get("kind") == _CAP), None)
     if cap is not None:
         text = evidence_text(lang, cap)
         head += f"（{text}）" if lang == "ja" else f" ({text})"

@@ -405,3 +405,22 @@ def test_a_guard_shows_as_a_cap_with_the_score_it_held():
         {"score": "0.84"},
     )
     assert "+0.00" not in c.explanation and "guard" not in c.explanation
+
+
+def test_the_explanation_names_weighted_pieces_and_affiliation_strongest_first_and_the_cap():
+    from dataclasses import asdict
+
+    from matching.evidence import evidence, explained
+
+    name = evidence("name.initials", 0.6, printed="H. Tanaka", roster="Tanaka Hiroshi")
+    aff = evidence("affiliation.none_printed", 0.0)
+    window = evidence("window.after", -2.5, day="2026-06-01", end="2026-03-31")
+    capped = evidence("cap.initials", 0.0, score="0.84")
+    shown, cap = explained([name, aff, window, capped])
+    assert shown == [window, name, aff]  # |-2.5| > 0.6 > 0; the cap is not a piece
+    assert cap == capped
+    # the same choice from stored evidence (dicts), as the review page reads it
+    stored = [asdict(e) for e in (name, aff, window, capped)]
+    shown_d, cap_d = explained(stored, lambda e: (e["kind"], float(e["weight"])))
+    assert shown_d == [asdict(e) for e in shown] and cap_d == asdict(capped)
+    assert explained([name]) == ([name], None)
