@@ -379,9 +379,15 @@ def review_queue(
     `limit`/`offset` page the queue in SQL (the web page asks for one page, not all).
     Raises PapertallyError for an unknown status.
     """
-    sql, params = _queue_sql(status, theme, venue, year, person_id, short_themes)
+    filters = (status, theme, venue, year, person_id, short_themes)
+    page = None
     if limit or offset:
-        sql += f" LIMIT {int(limit) if limit else -1} OFFSET {max(int(offset), 0)}"
+        # Sort narrow rows (ids and order keys) to find the page, then read only its rows
+        # in full: sorting every whole row (evidence JSON and all) to skip most costs more.
+        lean, lean_params = _queue_sql(*filters, lean=True)
+        bounds = f" LIMIT {int(limit) if limit else -1} OFFSET {max(int(offset), 0)}"
+        page = (lean + bounds, lean_params)
+    sql, params = _queue_sql(*filters, page=page)
     return list(db.query(sql, params))
 
 
@@ -395,7 +401,7 @@ def queue_length(
     person_id: str | None = None,
 ) -> int:
     """How many links the queue with these filters holds (for the page count)."""
-    sql, params = _queue_sql(status, theme, venue, year, person_id, None)
+    sql, params = _queue_sql(status, theme, venue, year, person_id, None, lean=True)
     return db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
 
 
@@ -441,7 +447,7 @@ def _numbered_queue(
     status=None, theme=None, venue=None, year=None, person_id=None, short_themes=None
 ) -> tuple[str, list]:
     """The queue's link_id and decision_id with n, the 1-based place in its order."""
-    sql, params = _queue_sql(status, theme, venue, year, person_id, short_themes)
+    sql, params = _queue_sql(status, theme, venue, year, person_id, short_themes, lean=True)
     return (
         "SELECT link_id, decision_id, ROW_NUMBER() OVER "
         f"(ORDER BY short DESC, score DESC, link_id) AS n FROM ({sql})",
@@ -449,8 +455,12 @@ def _numbered_queue(
     )
 
 
-def _queue_sql(status, theme, venue, year, person_id, short_themes) -> tuple[str, list]:
-    """The review queue's SELECT (ordered) and its parameters."""
+def _queue_sql(
+    status, theme, venue, year, person_id, short_themes, *, lean=False, page=None
+) -> tuple[str, list]:
+    """The review queue's SELECT (ordered) and its parameters: every column, or (`lean`)
+    only link_id, score, decision_id and short; `page`, (a lean SELECT, its parameters),
+    keeps only the links it lists."""
     status = status or "pending"
     if status not in QUEUE_STATUSES:
         raise PapertallyError(f"unknown status {status!r}; use one of {', '.join(QUEUE_STATUSES)}")
@@ -465,6 +475,9 @@ def _queue_sql(status, theme, venue, year, person_id, short_themes) -> tuple[str
     }[status]
     clauses = [where, "m.active = 1"]
     args: list = []
+    if page is not None:
+        clauses.insert(0, f"l.link_id IN (SELECT link_id FROM ({page[0]}))")
+        args.extend(page[1])
     for column, value in (("pr.theme_id", theme), ("p.venue", venue), ("p.year", year),
                           ("m.person_id", person_id)):
         if value not in (None, ""):
@@ -472,12 +485,17 @@ def _queue_sql(status, theme, venue, year, person_id, short_themes) -> tuple[str
             args.append(value)
     short = sorted(set(short_themes or ()))
     short_sql = f"CASE WHEN pr.theme_id IN ({', '.join('?' * len(short))}) THEN 1 ELSE 0 END" if short else "0"
-    sql = f"""SELECT l.link_id, l.score, l.explanation, l.mention, l.second_look, l.status,
+    columns = (
+        f"l.link_id, l.score, l.decision_id, {short_sql} AS short"
+        if lean
+        else f"""l.link_id, l.score, l.explanation, l.mention, l.second_look, l.status,
                     l.machine_status, l.decision_id, l.evidence,
                     p.paper_id, p.title, p.venue, p.year, p.track, p.doi, p.url,
                     m.person_id, m.family_name, m.given_name, m.name_ja, m.affiliation,
                     pr.theme_id, {short_sql} AS short,
-                    d.decided_by, d.decided_at, d.action AS decision_action, d.reason AS decision_reason
+                    d.decided_by, d.decided_at, d.action AS decision_action, d.reason AS decision_reason"""
+    )
+    sql = f"""SELECT {columns}
              FROM links l JOIN papers p USING (paper_id)
              JOIN members m USING (person_id) JOIN projects pr USING (project_id)
              LEFT JOIN decisions d ON d.decision_id = l.decision_id

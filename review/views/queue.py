@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -76,40 +77,20 @@ def queue(
     )
     short = short_themes(db, settings)
     size = settings.review.page_size
-    total = links_db.queue_length(db, **queue_filters(filters))
-    last_page = max(1, math.ceil(total / size))
     page_no = int_or_none(page)
     if page_no is not None and page_no < 1:
         raise PageError(400, "error.page_below_one", page=page_no)
     item_id = int_or_none(item)
-    at = (
-        links_db.queue_position(db, item_id, **queue_filters(filters), short_themes=short)
-        if item_id is not None
-        else None
-    )
+    q = read_page(db, filters, short, size, page_no, item_id)
     notice = None
-    if at is not None:
-        # The list shows the page holding the item (it moves as others are decided).
-        page_no = at // size + 1
-    elif page_no is None:
-        page_no = 1
-    elif page_no > last_page:
-        notice = translate(user.lang, "queue.no_such_page", page=page_no, last=last_page)
-        page_no = last_page
-    first = (page_no - 1) * size
-    # One page from SQL, never the whole queue.
-    shown = queue_rows(db, filters, short, limit=size, offset=first)
-    if item_id is None and shown:
-        item_id, at = shown[0]["link_id"], first
+    found = item_id is not None and q.item_at is not None  # then its page is shown
+    if page_no is not None and page_no > q.last_page and not found:
+        notice = translate(user.lang, "queue.no_such_page", page=page_no, last=q.last_page)
     detail = None
     item_context: dict = {}
-    next_id = prev_id = None
-    if item_id is not None:
-        detail = links_db.link_detail(db, item_id)
+    if q.item_id is not None:
+        detail = links_db.link_detail(db, q.item_id)
         item_context = item_page(db, detail, user.lang)
-        # Next and previous run through the whole queue, across pages.
-        if at is not None:
-            prev_id, next_id = neighbours(db, filters, short, at)
 
     def page_url(n: int) -> str:
         return "/queue?" + urlencode({**filters, "page": n})
@@ -122,18 +103,18 @@ def queue(
         "queue.html",
         user.lang,
         user=user,
-        rows=shown,
-        total=total,
-        first=first + 1,
-        last=first + len(shown),
-        page=page_no,
-        last_page=last_page,
-        pages=page_numbers(page_no, last_page),
+        rows=q.rows,
+        total=q.total,
+        first=q.first + 1,
+        last=q.first + len(q.rows),
+        page=q.page,
+        last_page=q.last_page,
+        pages=page_numbers(q.page, q.last_page),
         page_url=page_url,
         item_url=item_url,
         notice=notice,
         filters=filters,
-        kept={**filters, "page": page_no},
+        kept={**filters, "page": q.page},
         facets=links_db.queue_facets(db),
         statuses=links_db.QUEUE_STATUSES,
         id_schemes=links_db.AUTHOR_ID_SCHEMES,
@@ -143,10 +124,58 @@ def queue(
         item=detail,
         **item_context,
         max_reason=MAX_REASON,
-        next_id=next_id,
-        prev_id=prev_id,
+        next_id=q.next_id,
+        prev_id=q.prev_id,
         recent=links_db.recent_decisions(db, limit=6),
     )
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue as the list shows it, and the item open beside it."""
+
+    total: int  # links in the queue under the filters
+    last_page: int
+    page: int
+    first: int  # the 0-based place of rows[0]
+    rows: list[dict]
+    item_id: int | None  # the item open (the page's first unless one was asked for)
+    item_at: int | None  # its 0-based place in the queue (None: not in it)
+    prev_id: int | None  # J/K's neighbours, across page edges
+    next_id: int | None
+
+
+def read_page(
+    db, filters: dict, short: set[str], size: int, page_no: int | None, item_id: int | None
+) -> QueuePage:
+    """Page `page_no` (1 if None; the last if beyond it) of the queue under `filters`, or the
+    page holding `item_id` when the queue holds it. Reads the count, the item's place and
+    one page with a row either side from SQL, never the whole queue."""
+    total = links_db.queue_length(db, **queue_filters(filters))
+    last_page = max(1, math.ceil(total / size))
+    at = (
+        links_db.queue_position(db, item_id, **queue_filters(filters), short_themes=short)
+        if item_id is not None
+        else None
+    )
+    if at is not None:
+        # The list shows the page holding the item (it moves as others are decided).
+        page_no = at // size + 1
+    page_no = min(page_no or 1, last_page)
+    first = (page_no - 1) * size
+    # The rows either side of the page are the neighbours J/K go to from its first and
+    # last items.
+    before = min(first, 1)
+    around = queue_rows(db, filters, short, limit=before + size + 1, offset=first - before)
+    rows = around[before : before + size]
+    if item_id is None and rows:
+        item_id, at = rows[0]["link_id"], first
+    prev_id = next_id = None
+    if at is not None:
+        i = at - first + before  # the item is on the page read
+        prev_id = around[i - 1]["link_id"] if i > 0 else None
+        next_id = around[i + 1]["link_id"] if i + 1 < len(around) else None
+    return QueuePage(total, last_page, page_no, first, rows, item_id, at, prev_id, next_id)
 
 
 def item_page(db, detail: dict, lang: str) -> dict:
@@ -387,11 +416,3 @@ def queue_rows(
     return links_db.review_queue(
         db, limit, offset=offset, **queue_filters(filters), short_themes=short
     )
-
-
-def neighbours(db, filters: dict, short: set[str], at: int) -> tuple[int | None, int | None]:
-    """The ids before and after place `at` of the queue (None at its ends)."""
-    rows = [r["link_id"] for r in queue_rows(db, filters, short, limit=3, offset=max(at - 1, 0))]
-    if at == 0:
-        rows = [None, *rows]
-    return (rows[0], rows[2] if len(rows) > 2 else None)
