@@ -34,6 +34,7 @@ def test_bench_harvests_a_slice_and_reports_every_figure():
     assert figures["repeat_bytes"] < 1000 < figures["harvest_bytes"]
     assert figures["repeat_papers"] == ["openalex: 150 unchanged", "cvf: 150 unchanged"]
     for key in ("harvest_vs_raw", "harvest_as_nightly_vs_raw", "write_floor_vs_raw",
-                "harvest_vs_raw_plus_floor"):
+                "harvest_vs_raw_plus_floor", "schema_floor_s",
+                "harvest_vs_raw_plus_schema_floor"):
         assert figures[key] > 0
     assert "goal (no latency): harvest <= 2x (raw + write floor)" in out and "write floor" in out
