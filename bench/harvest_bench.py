@@ -418,55 +418,42 @@ def harvest_concurrently(settings, db_path: Path) -> float:
     return seconds
 
 
-def write_floor(harvested: Path, tmp: Path) -> tuple[float, int]:
-    """Seconds to write the rows a harvest stored (papers, source records, authorships)
-    into empty tables with no index, no key and no check, in one transaction: what any
-    store of this data into SQLite costs at the least, here, before any parsing or dedupe."""
+FLOOR_TABLES = ("papers", "source_records", "authorships")
+
+
+def write_floor(harvested: Path, tmp: Path, schema: bool = False) -> tuple[float, int]:
+    """Seconds to write the rows a harvest stored (papers, source records, authorships) in
+    one transaction, one executemany per table, and how many rows.
+
+    Into empty tables with no index, no key and no check: what any store of this data into
+    SQLite costs at the least, here, before any parsing or dedupe. With `schema`, into
+    papertally's own tables (their keys and indexes as the harvested file declares them,
+    foreign keys on): the least the store costs with this schema, before parsing, dedupe
+    or per-batch commits (the "schema floor")."""
     import sqlite3
 
     source = sqlite3.connect(harvested)
-    tables = {
-        name: source.execute(f"SELECT * FROM {name}").fetchall()
-        for name in ("papers", "source_records", "authorships")
-    }
-    source.close()
-    target = sqlite3.connect(tmp / "floor.db", isolation_level=None)
-    target.execute("PRAGMA journal_mode = WAL")
-    for name, rows in tables.items():
-        target.execute(f"CREATE TABLE {name} ({', '.join(f'c{i}' for i in range(len(rows[0])))})")
-    t0 = time.perf_counter()
-    target.execute("BEGIN")
-    for name, rows in tables.items():
-        marks = ", ".join("?" * len(rows[0]))
-        target.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
-    target.execute("COMMIT")
-    seconds = time.perf_counter() - t0
-    target.close()
-    return seconds, sum(len(rows) for rows in tables.values())
-
-
-def schema_floor(harvested: Path, tmp: Path) -> float:
-    """Seconds to write the same rows into papertally's own tables (their keys, indexes
-    and foreign keys, as the harvested file declares them; foreign keys on), one
-    executemany per table in one transaction: what the store costs at the least with this
-    schema, before any parsing, dedupe or per-batch commits."""
-    import sqlite3
-
-    names = ("papers", "source_records", "authorships")
-    source = sqlite3.connect(harvested)
+    tables = {name: source.execute(f"SELECT * FROM {name}").fetchall() for name in FLOOR_TABLES}
     ddl = [
         sql
         for (sql,) in source.execute(
             "SELECT sql FROM sqlite_master WHERE tbl_name IN (?, ?, ?) AND sql IS NOT NULL "
             "ORDER BY type = 'index'",
-            names,
+            FLOOR_TABLES,
         )
     ]
-    tables = {name: source.execute(f"SELECT * FROM {name}").fetchall() for name in names}
     source.close()
-    target = sqlite3.connect(tmp / "schema_floor.db", isolation_level=None)
+    target = sqlite3.connect(
+        tmp / ("schema_floor.db" if schema else "floor.db"), isolation_level=None
+    )
     target.execute("PRAGMA journal_mode = WAL")
-    target.execute("PRAGMA foreign_keys = ON")
+    if schema:
+        target.execute("PRAGMA foreign_keys = ON")
+    else:
+        ddl = [
+            f"CREATE TABLE {name} ({', '.join(f'c{i}' for i in range(len(rows[0])))})"
+            for name, rows in tables.items()
+        ]
     for sql in ddl:
         target.execute(sql)
     t0 = time.perf_counter()
@@ -477,7 +464,7 @@ def schema_floor(harvested: Path, tmp: Path) -> float:
     target.execute("COMMIT")
     seconds = time.perf_counter() - t0
     target.close()
-    return seconds
+    return seconds, sum(len(rows) for rows in tables.values())
 
 
 def bench(latency: float, works: list[dict], listing: str, tmp: Path, partial: bool = False) -> dict:
@@ -530,7 +517,7 @@ def bench(latency: float, works: list[dict], listing: str, tmp: Path, partial: b
     finally:
         server.close()
     floor_s, floor_rows = write_floor(db_path, db_path.parent)
-    schema_s = schema_floor(db_path, db_path.parent)
+    schema_s, _ = write_floor(db_path, db_path.parent, schema=True)
     return {
         "latency_s": latency,
         "raw_s": round(raw_s, 3),
