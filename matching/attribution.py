@@ -46,6 +46,12 @@ _MAX_QUOTE = 400
 QUOTE_ORDER = {"grant_number": 0, "program_name": 1, "funder_name": 2}
 
 
+def best_stored_mention(mentions: list[dict]) -> dict | None:
+    """The mention to quote among stored ones (dicts with `kind` and `page`, as the
+    enrichment cache keeps them): the same choice as Acknowledgement.best()."""
+    return min(mentions, key=lambda m: (QUOTE_ORDER[m["kind"]], m["page"]), default=None)
+
+
 @dataclass(frozen=True)
 class AttributionTerms:
     """What the program is called in an acknowledgement.

@@ -13,7 +13,7 @@ from db import enrichment as enrichment_db
 from db import papers as papers_db
 from db import roster as roster_db
 from db import tally
-from matching.attribution import QUOTE_ORDER
+from matching.attribution import best_stored_mention
 from papertally.config import Settings
 
 COUNTING_RULES = (
@@ -75,11 +75,9 @@ def paper_attribution(row, decision: dict | None) -> dict:
         if row.status == "ok" and ack:
             out["status"] = ACKNOWLEDGED if ack["status"] == "acknowledged" else NOT_ACKNOWLEDGED
             out["detail"] = row.data.get("ack_line", "")
-            mentions = sorted(
-                ack.get("mentions", []), key=lambda m: (QUOTE_ORDER[m["kind"]], m["page"])
-            )
-            if mentions:
-                out["quote"], out["page"] = mentions[0]["sentence"], mentions[0]["page"]
+            best = best_stored_mention(ack.get("mentions", []))
+            if best:
+                out["quote"], out["page"] = best["sentence"], best["page"]
         else:
             out["detail"] = row.reason or "no full text"
     if decision and decision["action"] == "confirm" and out["status"] != ACKNOWLEDGED:

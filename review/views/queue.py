@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
 from db import links as links_db
+from matching.attribution import best_stored_mention
 from matching.context import ID_SCHEMES
 from papertally.i18n import translate
 from review import wording
@@ -233,9 +234,7 @@ def fulltext_panel(db, paper_id: str, mention_key: str, mention: dict | None) ->
         if ft.status == "ok" and ack:
             panel["ack_status"] = ack["status"]
             panel["other_grants"] = ack.get("other_grants", [])
-            order = {"grant_number": 0, "program_name": 1, "funder_name": 2}
-            quotes = sorted(ack.get("mentions", []), key=lambda m: (order[m["kind"]], m["page"]))
-            panel["quote"] = quotes[0] if quotes else None
+            panel["quote"] = best_stored_mention(ack.get("mentions", []))
             panel["authors"] = [
                 {"line": a["line"], "member": a.get("position") == position}
                 for a in ft.data.get("authors", [])

@@ -10,6 +10,9 @@ from matching.attribution import (
     ACKNOWLEDGED,
     FUNDER_ONLY,
     NOT_ACKNOWLEDGED,
+    Acknowledgement,
+    Mention,
+    best_stored_mention,
     find_acknowledgement,
     normalise_number,
 )
@@ -116,3 +119,17 @@ def test_no_terms_find_nothing_and_empty_pages_are_not_acknowledged(terms):
 
 def test_number_normal_form():
     assert normalise_number(" ｊｐｎｐ－２０００６\n") == "JPNP20006"
+
+
+def test_a_stored_acknowledgement_quotes_the_same_sentence_as_the_fresh_one():
+    # the report and the review page read mentions back from the cache as dicts
+    mentions = (
+        Mention("funder_name", "NEDO", 1, "Supported by NEDO."),
+        Mention("program_name", "the program", 9, "Part of the program."),
+        Mention("grant_number", "JPNP20006", 9, "This paper is based on JPNP20006."),
+        Mention("grant_number", "JPNP20006", 3, "Funded under JPNP20006."),
+    )
+    fresh = Acknowledgement(ACKNOWLEDGED, mentions, numbers=("JPNP20006",)).best()
+    stored = best_stored_mention([m.__dict__ for m in mentions])
+    assert fresh.sentence == stored["sentence"] == "Funded under JPNP20006."
+    assert best_stored_mention([]) is None
