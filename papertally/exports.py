@@ -286,9 +286,9 @@ def check_fiscal_year(settings: Settings, report: dict) -> None:
         return
     covered = sorted(
         {
-            settings.fiscal_year_of(ed.conference_date)
-            for venue in settings.venues.values()
-            for ed in venue.editions.values()
+            settings.fiscal_year_of(settings.counting_date(name, year))
+            for name, venue in settings.venues.items()
+            for year in venue.editions
         }
     )
     known = ", ".join(f"FY{y}" for y in covered) or "none"

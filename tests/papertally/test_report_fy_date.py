@@ -72,3 +72,20 @@ def test_table_states_the_rule_and_the_editions_counted_by_conference_date(db, s
     table = rep.render_table(rep.build_report(db, _acceptance(settings), 2026))
     assert "fiscal year by: each edition's acceptance notification date (conference date for " in table
     assert "CVPR 2026" in table.splitlines()[-1]
+
+
+def test_a_refused_export_names_the_fiscal_years_the_counting_rule_covers(settings):
+    import pytest
+
+    from papertally.errors import PapertallyError
+    from papertally.exports import check_fiscal_year
+
+    icra = settings.venues["ICRA"]
+    only_icra_2026 = settings.model_copy(update={"venues": {"ICRA": icra.model_copy(
+        update={"editions": {2026: icra.editions[2026]}})}})
+    empty = {"venue_years": [], "fiscal_year": 2030}
+    with pytest.raises(PapertallyError, match=r"editions are in FY2026\)"):
+        check_fiscal_year(only_icra_2026, empty)
+    # Notified 31 January 2026: under the acceptance rule the edition is in FY2025.
+    with pytest.raises(PapertallyError, match=r"editions are in FY2025\)"):
+        check_fiscal_year(_acceptance(only_icra_2026), empty)
