@@ -66,6 +66,7 @@ def load_mentions(manifest: dict, data_dir: Path) -> Iterator[Mention]:
                     openalex_id=a.openalex_id,
                     openreview_id=a.openreview_id,
                     dblp_pid=a.dblp_pid,
+                    ieee_id=a.ieee_id,
                     rors=a.rors,
                     conference_date=day,
                     funders=rec.funders,

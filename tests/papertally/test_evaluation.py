@@ -149,3 +149,17 @@ def test_robotics_set_confirms_through_addresses_and_katakana():
     assert o.true_links == 47
     assert o.precision == 1.0, report.format()
     assert o.recall == 1.0 and o.review_share <= 0.10, report.format()
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(
+    not (DATA / "paperlists" / "iros2023.json").exists(),
+    reason="../shared/data is not present",
+)
+def test_the_evaluation_reads_the_ids_the_nightly_reads():
+    # IROS prints IEEE author ids; staff rules take them, so eval must see them too
+    from papertally.evaluation import read_labelled_set
+
+    _, mentions, _ = read_labelled_set(LABELS / "robotics", DATA)
+    iros = [m for m in mentions if m.key.startswith("paperlists:") and m.ieee_id]
+    assert len(iros) > 100
