@@ -119,11 +119,14 @@ def build_export(
     lang: str = "ja",
     run_id: int | None = None,
     now: dt.datetime | None = None,
+    source_checks: list | None = None,
 ) -> dict:
     """Everything an export holds for one fiscal year, as plain rows.
 
     `report` is papertally.report.build_report(...); the rows repeat its numbers exactly.
     `run_id` names the nightly run the export belongs to (else the last finished run).
+    `source_checks` is db.reconcile.reconcile(db), for a caller exporting several fiscal
+    years from one database (read here when not given).
     Returns {"lang", "fiscal_year", "meta": [(label, value)], "summary": [dict],
     "evidence": [dict], "report", "run", "sources", "generated_at"}.
     """
@@ -201,7 +204,9 @@ def build_export(
 
     rules = [counting_rule(lang, r) for r in report["counting_rules"]]
     # Venue-years two sources list, side by side (a paper only one lists still counts).
-    checks = [r for r in reconcile(db) if f"{r.venue} {r.year}" in counted]
+    if source_checks is None:
+        source_checks = reconcile(db)
+    checks = [r for r in source_checks if f"{r.venue} {r.year}" in counted]
     run_text = lab["no_run"]
     if run:
         run_text = f"#{run['run_id']} {run['started_at']} → {run['finished_at'] or ''} ({run['status']})"

@@ -224,6 +224,7 @@ def tally_export_step(
     out: dict = {"tally": [], "exports": [], "failures": [], "warnings": []}
     with store(config_path, db_path, database=database) as (settings, db):
         lang = settings.export.lang
+        source_checks = reconcile(db)  # the same for every fiscal year's export
         for fy in fiscal_years_to_report(settings):
             report = build_report(db, settings, fy)
             out["tally"].append(tally_rows(report))
@@ -231,7 +232,9 @@ def tally_export_step(
                 failure("targets", f"FY{fy}", w.removeprefix(f"FY{fy}: "))
                 for w in report["warnings"]
             )
-            data = exports.build_export(db, settings, report, lang=lang, run_id=run_id)
+            data = exports.build_export(
+                db, settings, report, lang=lang, run_id=run_id, source_checks=source_checks
+            )
             targets = [
                 (fmt, exports.default_path(settings, fy, lang, fmt))
                 for fmt in settings.export.formats
