@@ -23,6 +23,9 @@ SOURCE = "paperlists"
 # "Withdraw", "Desk Reject", "Withdrawn"...): matched on these stems, case-insensitively.
 _NOT_ACCEPTED = ("reject", "withdraw")
 _SPACES = re.compile(r"\s+")
+# An OpenReview note id (10 characters); Paper Copilot's own 10-digit hex ids (RSS) are not.
+_NOTE_ID = re.compile(r"[A-Za-z0-9_-]{10}")
+_HEX_ID = re.compile(r"[0-9a-f]{10}")
 
 
 def parse_paperlists(text: str, venue: str, year: int) -> ParseResult:
@@ -92,7 +95,7 @@ def parse_paperlists(text: str, venue: str, year: int) -> ParseResult:
                 track=_track(entry.get("track")),
                 # RSS lists link roboticsproceedings.org, whose paper numbers give the DOIs.
                 doi=doi_from_url(_clean(entry.get("site"))) or doi_from_url(_clean(entry.get("pdf"))),
-                url=_clean(entry.get("oa")) or _clean(entry.get("site")) or None,
+                url=_clean(entry.get("oa")) or _clean(entry.get("site")) or _forum(source_id),
                 paper_affiliations=paper_affs,
                 extra={"status": status} if status else {},
             )
@@ -172,6 +175,15 @@ def _ieee_id(value: str) -> str | None:
     """`37087322448` from Paper Copilot's `/37087322448`; None for anything not an IEEE id."""
     bare = value.strip().strip("/")
     return bare if bare.isdigit() else None
+
+
+def _forum(source_id: str) -> str | None:
+    """The OpenReview forum of a list entry that gives no page but whose `id` is an
+    OpenReview note id (NeurIPS 2023: `RMeQjexaRj`); None for other ids (IEEE numbers,
+    Paper Copilot's `site_...` hashes). The forum leads to the paper's PDF."""
+    if _NOTE_ID.fullmatch(source_id) and not _HEX_ID.fullmatch(source_id):
+        return f"https://openreview.net/forum?id={source_id}"
+    return None
 
 
 def _openreview_id(value: str) -> str | None:

@@ -210,7 +210,22 @@ def test_neurips_empty_author_string_is_a_paper_with_no_authors(fixture_text):
         )
     )["3sRR2u72oQ"]
     assert paper.authors == ()
-    assert paper.url is None
+    # NeurIPS 2023's list gives no page, but its ids are OpenReview notes: the forum (and
+    # from it the full text) is the paper's page.
+    assert paper.url == "https://openreview.net/forum?id=3sRR2u72oQ"
+
+
+def test_only_openreview_shaped_ids_without_a_page_become_forum_links():
+    entries = [
+        {"id": "RMeQjexaRj", "title": "A"},  # an OpenReview note id
+        {"id": "bf7d951976", "title": "B"},  # Paper Copilot's own hex id (RSS)
+        {"id": "site_ea31116628", "title": "C"},
+        {"id": "10160459", "title": "D"},  # an IEEE document number
+        {"id": "Xy_Z-12345", "title": "E", "site": "https://example.org/e"},
+    ]
+    urls = {r.title: r.url for r in parse_paperlists(json.dumps(entries), "NeurIPS", 2023).records}
+    assert urls == {"A": "https://openreview.net/forum?id=RMeQjexaRj", "B": None, "C": None,
+                    "D": None, "E": "https://example.org/e"}
 
 
 def test_neurips_2023_authors_field_and_2024_author_field(fixture_text):
