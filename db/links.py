@@ -242,9 +242,16 @@ def decide(
     that one undo always undoes.
     """
     if action not in (*ACTION_STATUS, "undo"):
-        raise PapertallyError(f"unknown action {action!r}; use accept, reject, unsure or undo")
+        raise PapertallyError(
+            f"unknown action {action!r}; use accept, reject, unsure or undo",
+            key="error.unknown_decision",
+            params={"action": action},
+        )
     if not by or not by.strip():
-        raise PapertallyError("a decision needs the name of the person making it (--by NAME)")
+        raise PapertallyError(
+            "a decision needs the name of the person making it (--by NAME)",
+            key="error.decision_by_required",
+        )
     with db.atomic():
         link = get_link(db, link_id)
         if expected_decision_id is not ... and link["decision_id"] != expected_decision_id:
@@ -463,7 +470,11 @@ def _queue_sql(
     keeps only the links it lists."""
     status = status or "pending"
     if status not in QUEUE_STATUSES:
-        raise PapertallyError(f"unknown status {status!r}; use one of {', '.join(QUEUE_STATUSES)}")
+        raise PapertallyError(
+            f"unknown status {status!r}; use one of {', '.join(QUEUE_STATUSES)}",
+            key="error.unknown_status",
+            params={"status": status, "known": ", ".join(QUEUE_STATUSES)},
+        )
     where = {
         "pending": "(l.status = 'needs_review' OR l.second_look IS NOT NULL)",
         "needs_review": "l.status = 'needs_review'",
@@ -511,7 +522,11 @@ def parse_mention_key(key: str) -> tuple[str, str, int]:
     try:
         return source, source_id, int(position)
     except ValueError:
-        raise PapertallyError(f"mention key {key!r} is not <source>:<source_id>#<position>") from None
+        raise PapertallyError(
+            f"mention key {key!r} is not <source>:<source_id>#<position>",
+            key="error.bad_mention_key",
+            params={"mention": key},
+        ) from None
 
 
 def mention_authorship(db: sqlite_utils.Database, key: str) -> dict | None:

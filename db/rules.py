@@ -31,25 +31,36 @@ def add_rule(
     value = (value or "").strip()
     if kind not in RULE_KINDS:
         raise PapertallyError(
-            f"unknown rule kind {kind!r}; use one of {', '.join(RULE_KINDS)}"
+            f"unknown rule kind {kind!r}; use one of {', '.join(RULE_KINDS)}",
+            key="error.unknown_rule_kind",
+            params={"kind": kind},
         )
     if kind == "never_at_org":
         scheme = None
     elif scheme not in ID_SCHEMES:
         raise PapertallyError(
-            f"identifier type {scheme!r} is not one of {', '.join(ID_SCHEMES)}"
+            f"identifier type {scheme!r} is not one of {', '.join(ID_SCHEMES)}",
+            key="error.rule_scheme",
+            params={"scheme": scheme, "known": ", ".join(ID_SCHEMES)},
         )
     if not value:
         raise PapertallyError(
-            "a rule needs a value (the identifier or the organisation)"
+            "a rule needs a value (the identifier or the organisation)",
+            key="error.rule_value_required",
         )
     if not by or not by.strip():
-        raise PapertallyError("a rule needs the name of the person adding it")
+        raise PapertallyError(
+            "a rule needs the name of the person adding it", key="error.rule_by_required"
+        )
     with db.atomic():
         if not db.execute(
             "SELECT 1 FROM members WHERE person_id = ?", [person_id]
         ).fetchone():
-            raise NotFoundError(f"member {person_id!r} is not in the roster")
+            raise NotFoundError(
+                f"member {person_id!r} is not in the roster",
+                key="error.no_member",
+                params={"person_id": person_id},
+            )
         same = db.execute(
             """SELECT rule_id FROM review_rules WHERE active = 1 AND kind = ? AND person_id = ?
                AND scheme IS ? AND value = ?""",
@@ -86,7 +97,9 @@ def deactivate_rule(db: sqlite_utils.Database, rule_id: int, *, by: str) -> None
         )
         if cur.rowcount == 0:
             raise NotFoundError(
-                f"rule {rule_id} does not exist or is already switched off"
+                f"rule {rule_id} does not exist or is already switched off",
+                key="error.no_active_rule",
+                params={"rule_id": rule_id},
             )
 
 
@@ -96,7 +109,9 @@ def withdraw_rule(db: sqlite_utils.Database, rule_id: int, *, by: str, reason: s
     rule, PapertallyError without a reason."""
     reason = (reason or "").strip()
     if not reason:
-        raise PapertallyError("withdrawing a rule needs a reason")
+        raise PapertallyError(
+            "withdrawing a rule needs a reason", key="error.withdraw_reason_required"
+        )
     with db.atomic():
         deactivate_rule(db, rule_id, by=by)
         db["review_rule_withdrawals"].insert(

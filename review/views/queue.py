@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.exceptions import HTTPException
 
 from db import links as links_db
 from matching.attribution import best_stored_mention
@@ -347,11 +346,11 @@ def undo(request: Request, link_id: int, form: Form, user: User, db: Db):
 def bulk(request: Request, link_id: int, form: Form, user: User, db: Db):
     action, group = form.get("action"), form.get("group") or ""
     if action not in ("accept", "reject"):
-        raise HTTPException(400, "bulk decisions need action accept or reject")
+        raise PageError(400, "error.bulk_action", action=action)
     try:
         shown = {int(x) for x in (form.get("link_ids") or "").split(",") if x.strip()}
     except ValueError:
-        raise HTTPException(400, "link_ids must be a comma-separated list of numbers") from None
+        raise PageError(400, "error.bulk_link_ids") from None
     reason = reason_of(form, required=True)
     if form.get("confirm") != "yes":
         raise PageError(400, "error.confirm_required")

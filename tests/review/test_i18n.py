@@ -96,6 +96,9 @@ def test_every_key_used_in_the_app_code_exists():
         for path in (*TEMPLATES.parent.glob("*.py"), *TEMPLATES.parent.glob("views/*.py"))
     )
     used = set(re.findall(r"""translate\(\s*[a-z_.]+,\s*f?["']([a-z0-9_.{}]+)["']""", code))
+    pages = set(re.findall(r"""PageError\(\s*\d+,\s*["']([a-z0-9_.]+)["']""", code))
+    assert {"error.bulk_action", "error.csrf"} <= pages
+    assert pages <= set(messages("en")) & set(messages("ja")), pages - set(messages("ja"))
     assert {"login.failed", "queue.no_such_page", "login.locked_{lock.scope}"} <= used
     keys = {k for k in used if "{" not in k} | {
         f"login.locked_{scope}" for scope in ("name", "client")
