@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -37,7 +38,7 @@ class DatabaseFault(PapertallyError, sqlite3.OperationalError):
 
 
 class NoDatabase(DatabaseFault):
-    """A command that reads found no database file (it never creates one)."""
+    """A command that reads (or a review page) found no database file; it never creates one."""
 
     def __init__(self, path: str | Path):
         super().__init__(
@@ -45,6 +46,7 @@ class NoDatabase(DatabaseFault):
             "no database at this path: run `papertally run` (or harvest / roster import) "
             "to create one, or check --db / PAPERTALLY_DB / [database] path",
         )
+        self.key, self.params = "error.no_database", {"path": str(path)}
 
 
 class DatabaseReadOnly(DatabaseFault):
@@ -164,16 +166,23 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     DatabaseFault when the file cannot be opened, sqlite3.DatabaseError when it is not
     a database.
     """
-    if not create and str(path) != ":memory:" and not Path(path).is_file():
+    memory = str(path) == ":memory:"
+    if not create and not memory and not Path(path).is_file():
         raise NoDatabase(path)
+    # Without `create`, SQLite itself must not create the file either: the file may go
+    # between the check above and the open (a long-running review server, a cleanup job).
+    target = str(path) if create or memory else f"file:{quote(str(Path(path).absolute()))}?mode=rw"
     try:
         conn = sqlite3.connect(
-            str(path),
+            target,
             timeout=BUSY_TIMEOUT_S,
             check_same_thread=False,
             factory=ImmediateConnection,
+            uri=not (create or memory),
         )
     except sqlite3.Error as exc:
+        if not create and not memory and not Path(path).exists():
+            raise NoDatabase(path) from exc
         mapped = fault(exc, path)
         if mapped is None:
             raise

@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from db import accounts as accounts_db
 from db import links as links_db
+from db.connection import DatabaseFault
 from db.connection import connect as connect_db
 from db.schema import open_db
 from papertally.config import Settings
@@ -152,9 +153,14 @@ async def security_headers(request: Request, call_next):
 def error_page(
     request: Request, code: int, message: str, exc: Exception | None = None
 ) -> HTMLResponse:
-    """A 4xx page in the viewer's language, with the navigation when logged in."""
-    with contextlib.closing(connect_db(request.app.state.review.db_path)) as db:
-        user = accounts_db.session_user(db, request.session.get("sid"))
+    """A 4xx or 503 page in the viewer's language, with the navigation when logged in."""
+    try:
+        with contextlib.closing(
+            connect_db(request.app.state.review.db_path, create=False)
+        ) as db:
+            user = accounts_db.session_user(db, request.session.get("sid"))
+    except DatabaseFault:
+        user = None  # the page says what is wrong with the database
     lang = lang_of(request, user)
     zone = request.app.state.review.settings.review.time_zone
     message = error_text(lang, exc, message, zone) if exc is not None else message
@@ -192,7 +198,9 @@ async def bad_input(request: Request, exc: RequestValidationError):
 
 async def papertally_error(request: Request, exc: PapertallyError):
     code = (
-        404
+        503
+        if isinstance(exc, DatabaseFault)
+        else 404
         if isinstance(exc, NotFoundError)
         else 409
         if isinstance(exc, links_db.ConflictError)

@@ -85,8 +85,9 @@ def state(request: Request) -> ReviewState:
 
 def get_db(request: Request) -> Iterator[sqlite_utils.Database]:
     """One connection per request (concurrent requests never share a transaction),
-    closed when the request is done."""
-    with contextlib.closing(connect_db(state(request).db_path)) as db:
+    closed when the request is done. It opens the existing file only: a database deleted
+    or moved under the running server is a NoDatabase error page, never a new empty file."""
+    with contextlib.closing(connect_db(state(request).db_path, create=False)) as db:
         yield db
 
 

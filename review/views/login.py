@@ -64,6 +64,9 @@ def login(request: Request, form: Form, db: Db):
     sid = accounts_db.create_session(db, user["name"], st.settings.review.session_hours)
     request.session.clear()  # a fresh session (and CSRF token) at login
     request.session.update({"sid": sid, "csrf": auth.new_csrf_token()})
+    if user["lang"] in LANGS:
+        # Remembered for pages shown without the database (an error page when it is gone).
+        request.session["lang"] = user["lang"]
     return RedirectResponse(safe_next(form.get("next")), status_code=303)
 
 
@@ -103,4 +106,8 @@ def set_lang(request: Request, form: Form, user: User, db: Db):
     if lang is not None and lang not in LANGS:
         raise PageError(400, "error.language", lang=lang)
     accounts_db.set_user_lang(db, user.name, lang)
+    if lang is None:
+        request.session.pop("lang", None)
+    else:
+        request.session["lang"] = lang
     return RedirectResponse(safe_next(form.get("back")), status_code=303)

@@ -64,6 +64,17 @@ def test_a_read_open_of_a_missing_path_fails_and_creates_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_read_open_never_creates_the_file_even_if_it_goes_after_the_check(
+    tmp_path, monkeypatch
+):
+    # the file removed between the existence check and the open (a server running on)
+    path = tmp_path / "gone.db"
+    monkeypatch.setattr(connection.Path, "is_file", lambda self: True)
+    with pytest.raises(NoDatabase):
+        connection.connect(path, create=False)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_read_open_of_an_empty_file_is_refused_and_leaves_it_empty(tmp_path):
     path = tmp_path / "empty.db"
     path.touch()

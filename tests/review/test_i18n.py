@@ -54,7 +54,7 @@ def test_every_key_used_in_a_template_exists():
     used = (used - families) | {
         *(f"status.{s}" for s in STATUS_CHOICES),
         *(f"action.{a}" for a in ("accept", "reject", "unsure", "undo")),
-        *(f"error.{c}" for c in (400, 401, 403, 404, 405, 409, 422, 429)),
+        *(f"error.{c}" for c in (400, 401, 403, 404, 405, 409, 422, 429, 503)),
         *(f"rules.kind.{k}" for k in RULE_KINDS),
         *(f"summary.reading.{r}" for r in ("per_fiscal_year", "cumulative")),
         *(f"bulk.{g}" for g in ("id", "org", "name_org")),

@@ -648,3 +648,30 @@ def test_a_rematch_with_unchanged_evidence_leaves_an_open_page_valid(
              action="accept", seen_decision="", seen_version=version)
     assert r.status_code == 303 and "re-scored" not in s.get(server.url + r.headers["location"]).text
     assert [d["action"] for d in decisions(db)] == ["accept"]
+
+
+def test_a_database_deleted_under_the_server_is_a_503_page_and_not_recreated(
+    review_app, tmp_path, web
+):
+    from markupsafe import escape
+
+    from papertally.i18n import translate
+
+    server, _, links = review_app
+    path = tmp_path / "papertally.db"
+    pages = {lang: web.login(server.url, name) for name, lang in (("sato", "ja"), ("tanaka", "en"))}
+    path.unlink()  # a cleanup job, or the file moved away
+    for lang, (s, token) in pages.items():
+        # the browser asks for the other language: the staff member's own choice holds
+        s.headers["Accept-Language"] = "en" if lang == "ja" else "ja"
+        for r in (
+            s.get(f"{server.url}/queue"),
+            post(s, server.url, f"/links/{links['c1']}/decide", token, action="accept"),
+        ):
+            assert r.status_code == 503
+            assert str(escape(translate(lang, "error.no_database", path=str(path)))) in r.text
+            assert f"503 · {translate(lang, 'error.503')}" in r.text
+            assert not path.exists()
+    r = requests.get(f"{server.url}/queue", headers={"Accept-Language": "en"})
+    assert r.status_code == 503 and "papertally roster import" in r.text
+    assert not path.exists()
