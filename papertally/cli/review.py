@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 
 import click
@@ -50,30 +51,56 @@ def _name(row: dict) -> str:
 @venue_option(help="Only this venue (e.g. CVPR).")
 @year_option(help="Only this conference year.")
 @click.option("--member", help="Only this member (person_id).")
-@limit_option(None, "At most this many items.")
+@limit_option(None, "Items per page (default: [review] page_size, 50).")
+@click.option(
+    "--page",
+    type=click.IntRange(1, None),
+    default=1,
+    show_default=True,
+    help="Which page of the queue to show (pages of --limit items).",
+)
 @pass_ctx
-def list_cmd(ctx: Context, fmt, status, theme, venue, year, member, limit) -> None:
+def list_cmd(ctx: Context, fmt, status, theme, venue, year, member, limit, page) -> None:
     """The review queue, most important first (themes short of their target this fiscal
-    year, then by score), each item with its link_id.
+    year, then by score), each item with its link_id, one page at a time as in the
+    browser; the last line says which items are shown and how to see the next page.
 
     \b
     Example:
       papertally review list --theme T01
+      papertally review list --page 2
       papertally review list --format json | jq '.[0].link_id'
     """
+    import math
+
     from db import links as links_db
     from review.service import short_themes
 
+    filters = {"status": status, "theme": theme, "venue": venue, "year": year, "person_id": member}
+    size = limit or ctx.settings.review.page_size
+    total = links_db.queue_length(ctx.db, **filters)
+    last_page = max(1, math.ceil(total / size))
+    if page > last_page:
+        raise PapertallyError(
+            f"page {page} is past the end of the queue: {total} item(s) make "
+            f"{last_page} page(s) of {size}; try --page {last_page}"
+        )
+    # One page from SQL (the query the browser's queue pages with), never the whole queue.
     rows = links_db.review_queue(
         ctx.db,
-        limit,
-        status=status,
-        theme=theme,
-        venue=venue,
-        year=year,
-        person_id=member,
+        size,
+        offset=(page - 1) * size,
+        **filters,
         short_themes=short_themes(ctx.db, ctx.settings),
     )
+    first = (page - 1) * size
+    shown = f"showing {first + 1}-{first + len(rows)} of {total}" if rows else "showing 0 of 0"
+    if page < last_page:
+        options = {"--status": status if status != "pending" else None, "--theme": theme,
+                   "--venue": venue, "--year": year, "--member": member, "--limit": limit,
+                   "--format": fmt if fmt != "table" else None}
+        again = " ".join(f"{k} {shlex.quote(str(v))}" for k, v in options.items() if v is not None)
+        shown += f"; next: papertally review list {again + ' ' if again else ''}--page {page + 1}"
     if fmt == "json":
         keys = (
             "link_id",
@@ -98,6 +125,7 @@ def list_cmd(ctx: Context, fmt, status, theme, venue, year, member, limit) -> No
             "decision_action",
         )
         echo_json([{k: r[k] for k in keys} for r in rows])
+        click.echo(shown, err=True)  # stdout stays one JSON document
         return
     if not rows:
         click.echo("Nothing to review with these filters.")
@@ -112,9 +140,7 @@ def list_cmd(ctx: Context, fmt, status, theme, venue, year, member, limit) -> No
             f"{r['link_id']:>7} {r['score']:>5.2f} {r['theme_id'] + flag:<6} {_name(r)[:22]:<22} "
             f"{r['venue'] + ' ' + str(r['year']):<12} {r['title'][:70]}{second}"
         )
-    click.echo(
-        f"{len(rows)} item(s); * = theme still short of its target this fiscal year"
-    )
+    click.echo(f"{shown}; * = theme still short of its target this fiscal year")
 
 
 def _decide(

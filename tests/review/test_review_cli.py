@@ -163,3 +163,93 @@ def test_user_add_refuses_a_name_with_control_characters(run, db):
     code, _, err = run("user", "add", "sato\nadmin", "--password-stdin", stdin="s3cret-pass\n")
     assert code == 1 and "control characters" in err
     assert accounts_db.list_users(db) == []
+
+
+# -- the list in pages ---------------------------------------------------------------------
+
+
+def _queue_of(db, data, n: int) -> None:
+    """`n` undecided links of Tanaka (p001, theme T01), scores spread so that the order is not
+    link_id's; they replace the fixture's links (a new matching run)."""
+    from db.links import store_candidates
+    from db.papers import store_records
+
+    store_records(
+        db,
+        [data.paper(f"q{i}", f"Queued paper {i}", [data.author("H. Tanaka", 1)]) for i in range(n)],
+        None,
+    )
+    ids = dict(db.execute("SELECT source_id, paper_id FROM source_records WHERE source_id LIKE 'q%'"))
+    store_candidates(
+        db,
+        [data.candidate(ids[f"q{i}"], "p001", f"paperlists:q{i}#1", 0.30 + (i * 7 % 50) / 100)
+         for i in range(n)],
+        "test",
+    )
+
+
+def _listed(out: str) -> list[int]:
+    return [int(line.split()[0]) for line in out.splitlines()[1:-1]]
+
+
+def test_list_reads_one_page_of_a_long_queue_from_sql(run, db, data, monkeypatch):
+    from db import schema
+
+    _queue_of(db, data, 300)
+    statements: list[str] = []
+    fetched: list[int] = []
+    real_connect, real_queue = schema.connect, links_db.review_queue
+
+    def traced(*args, **kw):
+        conn = real_connect(*args, **kw)
+        conn.conn.set_trace_callback(statements.append)
+        return conn
+
+    def counted(*args, **kw):
+        rows = real_queue(*args, **kw)
+        fetched.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(schema, "connect", traced)
+    monkeypatch.setattr(links_db, "review_queue", counted)
+    for args, offset, last_line in (
+        ((), 0, "showing 1-50 of 300; next: papertally review list --page 2;"),
+        (("--page", "2"), 50, "showing 51-100 of 300; next: papertally review list --page 3;"),
+    ):
+        statements.clear()
+        fetched.clear()
+        code, out, _ = run("review", "list", *args)
+        assert code == 0
+        assert fetched == [50] and len(_listed(out)) == 50  # [review] page_size
+        assert out.splitlines()[-1].startswith(last_line)
+        queue_reads = [s for s in statements if "FROM links l JOIN papers p" in s]
+        assert queue_reads, "no queue query traced"
+        for sql in queue_reads:  # the count, or one page: never the whole queue
+            assert "COUNT(*)" in sql or f"LIMIT 50 OFFSET {offset}" in sql, sql
+
+
+def test_list_pages_are_the_browsers_pages_in_the_same_order(run, db, data, review_app, web):
+    from tests.review.test_paging import listed
+
+    _queue_of(db, data, 75)  # a full page and a part
+    server, _, _ = review_app
+    s, _ = web.login(server.url, "tanaka")
+    browser = [listed(s.get(f"{server.url}/queue?page={n}").text) for n in (1, 2)]
+    _, first, _ = run("review", "list")
+    _, second, _ = run("review", "list", "--page", "2")
+    assert [_listed(first), _listed(second)] == browser
+    assert [len(p) for p in browser] == [50, 25]
+    assert first.splitlines()[-1].startswith("showing 1-50 of 75; next: papertally review list --page 2")
+    assert second.splitlines()[-1].startswith("showing 51-75 of 75; *")
+    # filters and the page size are kept in the next command; JSON keeps stdout one document
+    code, out, err = run("review", "list", "--theme", "T01", "--limit", "20", "--format", "json")
+    assert code == 0 and len(json.loads(out)) == 20
+    assert err.strip() == (
+        "showing 1-20 of 75; next: papertally review list --theme T01 --limit 20 "
+        "--format json --page 2"
+    )
+    code, _, err = run("review", "list", "--page", "3")
+    assert code == 1 and err.strip() == (
+        "error: page 3 is past the end of the queue: 75 item(s) make 2 page(s) of 50; "
+        "try --page 2"
+    )
