@@ -30,11 +30,13 @@ BUSY_TIMEOUT_S = 30
 
 
 class DatabaseFault(PapertallyError, sqlite3.OperationalError):
-    """The database file at `path` cannot be used as it is; the message says what to do."""
+    """The database file at `path` cannot be used as it is; the message says what to do.
+    `key` names its wording for the review page (papertally/locales), whose reader cannot
+    run a command: the page says what was left undone and whom to ask."""
 
-    def __init__(self, path: str | Path, message: str):
+    def __init__(self, path: str | Path, message: str, key: str | None = None, **params):
         self.path = str(path)
-        super().__init__(f"{path}: {message}")
+        super().__init__(f"{path}: {message}", key=key, params={"path": str(path), **params})
 
 
 class NoDatabase(DatabaseFault):
@@ -45,8 +47,8 @@ class NoDatabase(DatabaseFault):
             path,
             "no database at this path: run `papertally run` (or harvest / roster import) "
             "to create one, or check --db / PAPERTALLY_DB / [database] path",
+            key="error.no_database",
         )
-        self.key, self.params = "error.no_database", {"path": str(path)}
 
 
 class DatabaseReadOnly(DatabaseFault):
@@ -82,6 +84,7 @@ def fault(exc: sqlite3.Error, path: str | Path) -> DatabaseFault | None:
             "the database is read-only for this user (a write was refused): make the file "
             "and its folder writable (SQLite writes -wal and -shm files beside it), or point "
             "--db / PAPERTALLY_DB at a writable copy",
+            key="error.db_read_only",
         )
     if primary in (SQLITE_BUSY, SQLITE_LOCKED):
         return DatabaseBusy(
@@ -89,6 +92,8 @@ def fault(exc: sqlite3.Error, path: str | Path) -> DatabaseFault | None:
             f"the database stayed locked by another process for more than {BUSY_TIMEOUT_S} s "
             "(a nightly run or a harvest writing?): wait for it to finish (`papertally runs` "
             "shows a running night) and try again",
+            key="error.db_busy",
+            seconds=BUSY_TIMEOUT_S,
         )
     if primary == SQLITE_FULL:
         return DiskFull(
@@ -96,18 +101,21 @@ def fault(exc: sqlite3.Error, path: str | Path) -> DatabaseFault | None:
             "the disk is full (SQLite could not grow the database): free space on that "
             "filesystem, or move the database elsewhere (--db), and run again; the step "
             "that failed stored nothing",
+            key="error.disk_full",
         )
     if primary == SQLITE_IOERR:
         return DatabaseFault(
             path,
             f"disk I/O error ({exc}): check the disk (space, errors in the system log) and "
             "that the file was not moved or truncated, then run again",
+            key="error.db_io",
         )
     if primary == SQLITE_CANTOPEN:
         return DatabaseFault(
             path,
             "cannot open the database file: check that its folder exists and is readable "
             "and writable by this user",
+            key="error.db_cantopen",
         )
     return None
 

@@ -64,6 +64,30 @@ def test_a_read_open_of_a_missing_path_fails_and_creates_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        connection.SQLITE_BUSY,
+        connection.SQLITE_LOCKED,
+        connection.SQLITE_READONLY,
+        connection.SQLITE_IOERR,
+        connection.SQLITE_FULL,
+        connection.SQLITE_CANTOPEN,
+        connection.SQLITE_CANTOPEN | (1 << 8),  # an extended code of the same kind
+    ],
+)
+def test_every_database_fault_has_its_wording_for_the_review_page(code):
+    from papertally.i18n import messages
+
+    exc = sqlite3.OperationalError("from sqlite")
+    exc.sqlite_errorcode = code
+    mapped = connection.fault(exc, "/srv/papertally.db")
+    assert mapped is not None and mapped.key is not None
+    for lang in ("en", "ja"):
+        text = messages(lang)[mapped.key].format(**mapped.params)
+        assert "/srv/papertally.db" in text and "{" not in text
+
+
 def test_a_read_open_never_creates_the_file_even_if_it_goes_after_the_check(
     tmp_path, monkeypatch
 ):

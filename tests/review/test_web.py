@@ -675,3 +675,31 @@ def test_a_database_deleted_under_the_server_is_a_503_page_and_not_recreated(
     r = requests.get(f"{server.url}/queue", headers={"Accept-Language": "en"})
     assert r.status_code == 503 and "papertally roster import" in r.text
     assert not path.exists()
+
+
+def test_a_database_locked_past_the_busy_timeout_is_a_503_page_in_the_viewers_language(
+    review_app, tmp_path, db, web, monkeypatch
+):
+    import sqlite3
+
+    from markupsafe import escape
+
+    from db import connection
+    from papertally.i18n import translate
+
+    server, _, links = review_app
+    path = tmp_path / "papertally.db"
+    pages = {lang: web.login(server.url, name) for name, lang in (("sato", "ja"), ("tanaka", "en"))}
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 0.2)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a nightly run writing
+    try:
+        for lang, (s, token) in pages.items():
+            r = post(s, server.url, f"/links/{links['c1']}/decide", token, action="accept")
+            assert r.status_code == 503
+            wording = translate(lang, "error.db_busy", path=str(path), seconds=0.2)
+            assert str(escape(wording)) in r.text
+    finally:
+        holder.rollback()
+        holder.close()
+    assert decisions(db) == []
