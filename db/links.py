@@ -43,17 +43,17 @@ def load_mentions(
     flat."""
     current_key = None
     rows: list[dict] = []
-    where = ""
+    where, params = "", []
     if paper_ids is not None:
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_papers (paper_id TEXT PRIMARY KEY)")
-        db.execute("DELETE FROM wanted_papers")
-        db.conn.executemany("INSERT INTO wanted_papers VALUES (?)", [(p,) for p in paper_ids])
-        where = "WHERE a.paper_id IN (SELECT paper_id FROM wanted_papers)"
+        # One JSON parameter, not a temporary table: writing one would open a transaction
+        # (and hold the write lock) that nothing here commits.
+        where = "WHERE a.paper_id IN (SELECT value FROM json_each(?))"
+        params = [json.dumps(sorted(paper_ids))]
     sql = f"""SELECT a.*, s.venue, s.year, s.paper_affiliations, s.funders, s.awards
              FROM authorships a JOIN source_records s USING (source, source_id)
              {where}
              ORDER BY a.source, a.source_id, a.position"""
-    for row in db.query(sql):
+    for row in db.query(sql, params):
         key = (row["source"], row["source_id"])
         if key != current_key and rows:
             yield from _mentions_of(rows, conference_dates)

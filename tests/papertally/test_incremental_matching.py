@@ -69,6 +69,9 @@ def test_new_paper_alone_is_scored_and_links_equal_a_full_pass(db, settings, mon
     counts = run_matching(db, settings)
     new_id = db.execute("SELECT paper_id FROM source_records WHERE source_id = 'c'").fetchone()[0]
     assert not counts.full_pass and counts.papers_scored == 1 and set(scored) == {new_id}
+    # Everything is committed: no transaction (and no write lock that blocks the review
+    # page's decisions) is left open for the rest of the night.
+    assert not db.conn.in_transaction
     monkeypatch.undo()
     incremental = _links(db)
     run_matching(db, settings, full=True)
