@@ -22,17 +22,19 @@ from matching.model import Evidence, Mention, Person
 from matching.names import token_keys
 from matching.orgs import AGREE, compare_orgs_cached
 from matching.text import bare_openalex_id, grant_key, normalise_orcid
+from matching.weights import W_AFF_MISMATCH, W_AFF_RELATED, W_ID_AGREE, W_ID_DISAGREE
 
 # Log-odds weights, on the scale of matching.match's (affiliation match 3.0, id 6.0).
 W_PROFILE_PLACES = 3.0
 W_PROFILE_EMAIL = 1.0  # a confirmed e-mail at the organisation's domain (today, not that year)
-W_ID_AGREE = 6.0
-W_ID_DISAGREE = -6.0
 W_INSTITUTION = 3.0
 W_AWARD = 0.5
 # A member printed on page 1 with the roster's organisation: as strong as a source's
-# per-author affiliation (the issue: "strong evidence").
+# per-author affiliation (the issue: "strong evidence"); another organisation, or a sister
+# entity, weighs as a source's would (only when no source printed this author's own).
 W_PDF_AFFILIATION = 3.0
+W_PDF_AFF_DIFFERS = W_AFF_MISMATCH
+W_PDF_AFF_RELATED = W_AFF_RELATED
 # The paper's full text acknowledges the program's grant number: says the paper is the
 # program's (a member is likely among its authors), not which author is the member.
 W_PDF_ACKNOWLEDGES = 0.5
@@ -48,6 +50,9 @@ SENTENCES = {
     "openalex.institution": "OpenAlex {work}: institution {org}{ror} matches",
     "openalex.award": "OpenAlex {work} lists award {award}, the program's grant number",
     "pdf.affiliation": "{line} (organisation matches)",
+    "pdf.affiliation_related": "{line} ({theirs} is related to but not the same as {ours})",
+    "pdf.affiliation_different": "{line} (printed affiliation {theirs} is not {ours})",
+    "pdf.affiliation_no_match": "{line} (printed affiliation does not match; roster: {roster})",
     "pdf.acknowledges": "{line}",
 }
 
@@ -288,15 +293,30 @@ class AcknowledgementFacts:
     line: str  # Acknowledgement.explain(): 'acknowledges JPNP20006 (p.9: "...")'
 
 
-def pdf_affiliation(person: Person, facts: PdfAuthorFacts) -> Evidence | None:
-    """An affiliation printed next to the author on page 1 that is the member's organisation."""
+def pdf_affiliation(
+    person: Person, facts: PdfAuthorFacts, *, printed_elsewhere: bool = False
+) -> Evidence | None:
+    """The affiliation printed next to the author on page 1 against the member's
+    organisation: the same one (strong), a sister entity, or another one. With
+    `printed_elsewhere` (a source printed this author's own affiliation, already weighed)
+    only agreement is added."""
     orgs = _orgs(person)
     if not orgs or not facts.affiliations:
         return None
     verdict = compare_orgs_cached(orgs, facts.affiliations)
     if verdict.kind in AGREE:
         return _evidence("affiliation", "pdf.affiliation", W_PDF_AFFILIATION, line=facts.line)
-    return None
+    if printed_elsewhere or verdict.kind not in ("related", "different"):
+        return None
+    params = {k: str(v) for k, v in verdict.params.items() if k != "printed"}
+    return _evidence(
+        "affiliation",
+        f"pdf.affiliation_{verdict.key}",
+        W_PDF_AFF_RELATED if verdict.kind == "related" else W_PDF_AFF_DIFFERS,
+        line=facts.line,
+        roster="; ".join(orgs),
+        **params,
+    )
 
 
 def pdf_acknowledgement(facts: AcknowledgementFacts) -> Evidence | None:

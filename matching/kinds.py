@@ -31,6 +31,7 @@ from matching.enriched import (
 )
 from matching.evidence import evidence
 from matching.model import Evidence, Mention, Person, Status
+from matching.weights import W_AFF_MATCH, W_AFF_MISMATCH, W_AFF_RELATED, W_ID_AGREE, W_ID_DISAGREE
 
 # Log-odds weights. The score is the logistic of their sum, so 0.85 needs a sum of 1.73
 # and 0.45 a sum of -0.2 (the config defaults).
@@ -40,15 +41,8 @@ W_UNCERTAIN_ORDER = -0.2
 W_RARITY = (
     1.0  # times NameStats.rarity: -1 (Wang: 1 in 30) .. +1 (1 in 10,000 or rarer)
 )
-W_AFF_MATCH = 3.0
-# A different printed affiliation sends only a rare full name to review (a member who
-# moved, a misprinted institute); a common one is rejected.
-W_AFF_MISMATCH = -1.1
-W_AFF_RELATED = 1.0  # sister entity (Sony AI for Sony Group): review, never confirm
 W_PAPER_AFF_MATCH = 1.5
 W_PAPER_AFF_MISMATCH = -1.0
-W_ID_AGREE = 6.0
-W_ID_DISAGREE = -6.0
 W_COAUTHOR = 1.5
 W_FUNDING = 0.5
 W_WINDOW = -10.0
@@ -292,15 +286,19 @@ def _funding(mt: Matcher, pair: Pair, sc: Scored) -> None:
 
 def _pdf_affiliation_evidence(mt: Matcher, pair: Pair) -> Evidence | None:
     facts = getattr(pair.mention.enrichment, "pdf_author", None)
-    return pdf_affiliation(mt.persons[pair.person], facts) if facts else None
+    if not facts:
+        return None
+    return pdf_affiliation(mt.persons[pair.person], facts, printed_elsewhere=bool(pair.own))
 
 
 def _pdf_affiliation(mt: Matcher, pair: Pair, sc: Scored) -> None:
-    """The PDF's first page prints this author with the member's organisation."""
+    """The PDF's first page prints this author with the member's organisation (or, when no
+    source printed the author's own, with another one or a sister entity)."""
     found = _pdf_affiliation_evidence(mt, pair)
     if found is not None:
         sc.evidence.append(found)
-        sc.aff_support = True  # a printed affiliation that agrees, like a source's own
+        if found.weight >= W_PDF_AFFILIATION:
+            sc.aff_support = True  # a printed affiliation that agrees, like a source's own
 
 
 def _pdf_acknowledgement_evidence(pair: Pair) -> Evidence | None:
@@ -476,7 +474,7 @@ KINDS: tuple[EvidenceKind, ...] = (
     ),
     EvidenceKind(
         "pdf_affiliation",
-        {"match": W_PDF_AFFILIATION},
+        {"match": W_PDF_AFFILIATION, "related": W_AFF_RELATED, "differs": W_AFF_MISMATCH},
         _pdf_affiliation,
         bound=lambda mt, pair: (e.weight if (e := _pdf_affiliation_evidence(mt, pair)) else 0.0),
     ),

@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 # Bump whenever scoring or decisions change: stored with every machine decision.
-MATCHER_VERSION = "1.4.0"
+MATCHER_VERSION = "1.5.0"
 # A name rated at most this rare (log10(5): a fifth of "common") is "fairly common".
 FAIRLY_COMMON = math.log10(5)
 

@@ -48,8 +48,15 @@ def test_printed_affiliation_of_the_member_is_strong_evidence_with_its_pdf_line(
     assert ev.detail == (
         'PDF p.1: "Kazuki Sato¹,² ... ¹The University of Tokyo; ²RIKEN AIP" (organisation matches)'
     )
-    # Suzuki is printed at RIKEN only: no affiliation evidence for a Tokyo member.
-    assert pdf_affiliation(SATO, m2.enrichment.pdf_author) is None
+    # Suzuki is printed at RIKEN only: against a Tokyo member, as a source's own different
+    # affiliation would be; nothing when a source printed the author's own (weighed there).
+    differs = pdf_affiliation(SATO, m2.enrichment.pdf_author)
+    assert differs.kind == "affiliation" and differs.weight == -1.1
+    assert differs.key == "pdf.affiliation_different"
+    assert differs.detail == ('PDF p.1: "Hanako Suzuki² ... ²RIKEN AIP" (printed affiliation '
+                              'RIKEN Center for Advanced Intelligence Project is not The '
+                              'University of Tokyo)')
+    assert pdf_affiliation(SATO, m2.enrichment.pdf_author, printed_elsewhere=True) is None
     ack = pdf_acknowledgement(m1.enrichment.acknowledgement)
     assert ack.kind == "funding" and ack.detail.startswith(f'acknowledges {pdfkit.GRANT} (p.4: "')
 
@@ -67,9 +74,14 @@ def test_only_the_grant_number_is_acknowledgement_evidence(status, counted):
     assert (pdf_acknowledgement(facts) is not None) is counted
 
 
-def test_another_organisation_printed_is_no_evidence():
+def test_another_organisation_printed_counts_against_as_a_sources_would():
     facts = PdfAuthorFacts(("Kyoto University",), ("kyoto-u.ac.jp",), "PDF p.1: ...")
-    assert pdf_affiliation(SATO, facts) is None
+    ev = pdf_affiliation(SATO, facts)
+    assert (ev.key, ev.weight) == ("pdf.affiliation_different", -1.1)
+    # A sister entity (Sony AI for a Sony Group member): some support, never a confirmation.
+    sony = Person("p2", "P1", "T1", "Stone", "Peter", affiliation="Sony Group Corporation")
+    related = pdf_affiliation(sony, PdfAuthorFacts(("Sony AI",), (), "PDF p.1: ..."))
+    assert (related.key, related.weight) == ("pdf.affiliation_related", 1.0)
 
 
 def _match(mentions):
@@ -99,7 +111,10 @@ def test_a_name_only_review_item_is_confirmed_by_the_affiliation_printed_in_its_
     assert after.status == "confirmed" and after.score > before.score
     assert 'PDF p.1: "Kazuki Ogasawara¹ ... ¹The University of Tokyo (u-tokyo.ac.jp)" (organisation matches)' in after.explanation
     assert 'acknowledges JPNP20006 (p.9: "Supported by JPNP20006.")' in after.explanation
-    # Printed at another organisation: no lift.
-    other = replace(plain, enrichment=MentionEnrichment(
-        pdf_author=PdfAuthorFacts(("Kyoto University",), (), "PDF p.1: ...")))
-    assert _match([other]).status == "needs_review"
+    # Printed at another organisation (and no source printed the author's own): as a
+    # source's different affiliation, it counts against; this name alone then falls below
+    # review (a rarer name, with its rarity evidence, would stay in review).
+    other = _match([replace(plain, enrichment=MentionEnrichment(
+        pdf_author=PdfAuthorFacts(("Kyoto University",), (), "PDF p.1: ...")))])
+    assert other.status == "rejected" and other.score < before.score
+    assert "(printed affiliation Kyoto University is not The University of Tokyo)" in other.explanation
