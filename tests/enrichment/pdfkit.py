@@ -116,11 +116,12 @@ def paper(
     pages: int = 3,
     two_column: bool = False,
     footnotes: list[str] | None = None,
+    title: str = "Grounded Manipulation with Multimodal Foundation Models",
 ) -> bytes:
     """A small paper: title, author block, abstract, body pages, the acknowledgement last."""
     w = _Writer()
     w.page()
-    w.title("Grounded Manipulation with Multimodal Foundation Models")
+    w.title(title)
     if grid:
         w.grid(grid)
     else:
