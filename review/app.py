@@ -30,6 +30,7 @@ from review.wording import error_text
 from review.web import (
     HERE,
     NotLoggedIn,
+    PageError,
     ReviewState,
     Staff,
     lang_of,
@@ -193,7 +194,8 @@ async def http_error(request: Request, exc: HTTPException):
 
 async def bad_input(request: Request, exc: RequestValidationError):
     where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-    return error_page(request, 400, f"bad input: {where}")
+    worded = PageError(400, "error.bad_input", where=where)  # pydantic's own part stays English
+    return error_page(request, 400, str(worded.detail), worded)
 
 
 async def papertally_error(request: Request, exc: PapertallyError):

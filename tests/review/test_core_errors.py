@@ -163,3 +163,12 @@ def test_core_errors_on_the_page_in_the_viewers_language(
         other = str(escape(translate("en" if lang == "ja" else "ja", key, **params)))
         assert other not in r.text
     assert db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == before
+
+
+def test_a_malformed_address_is_worded_in_the_viewers_language(review_app, web):
+    server, _, _ = review_app
+    for name, wording in (("sato", "入力が正しくありません（"), ("tanaka", "Bad input (")):
+        s, token = web.login(server.url, name)
+        for path in ("/links/abc/bulk", "/rules/x/off"):
+            r = post(s, server.url, path, token, action="accept", reason="r", confirm="yes")
+            assert r.status_code == 400 and wording in r.text, (path, r.text[-600:])
