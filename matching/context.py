@@ -105,6 +105,7 @@ class NameFrequency:
     by_ranking: bool  # the national ranking, not the corpus, set the family share
     expected: float
     rarity: float  # -1 (common) .. +1 (rare)
+    family_sets: bool = False  # the family name's rating was the lower: it set `rarity`
 
     @property
     def common(self) -> bool:
@@ -242,6 +243,7 @@ class NameStats:
             japanese and ranking > corpus_family,
             expected,
             rarity,
+            by_family < by_full,
         )
 
 

@@ -53,6 +53,14 @@ SENTENCES: dict[str, str] = {
                 "_ja_ranking",
                 "{{name}} is a {word} name among the Japanese names here (about 1 in {{one_in}}; {{family}}: 1 in {{family_one_in}} people in Japan)",
             ),
+            # The family name's rating was the lower one and set the weight: say so, so a
+            # rare full name with a common family name does not read "a common name".
+            ("_by_family", "{{family}} is a {word} family name here (1 in {{family_one_in}} mentions; the full name {{name}}: about 1 in {{one_in}})"),
+            ("_ja_by_family", "{{family}} is a {word} family name among the Japanese names here (1 in {{family_one_in}}; the full name {{name}}: about 1 in {{one_in}})"),
+            (
+                "_ja_ranking_by_family",
+                "{{family}} is a {word} family name (1 in {{family_one_in}} people in Japan; the full name {{name}}: about 1 in {{one_in}} Japanese names here)",
+            ),
         )
     },
     **{f"affiliation.{k}": v for k, v in ORG_SENTENCES.items() if k not in ("different", "no_match")},

@@ -429,6 +429,7 @@ class Matcher:
                     else "rare"
                 )
                 group = "_ja_ranking" if freq.by_ranking else "_ja" if freq.japanese else ""
+                group += "_by_family" if freq.family_sets else ""
                 ev = evidence(
                     f"name_rarity.{word}{group}",
                     round(W_RARITY * freq.rarity, 3),

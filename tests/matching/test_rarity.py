@@ -55,10 +55,26 @@ def test_tanaka_is_not_rated_a_rare_name_where_japanese_names_are_rare():
     assert TANAKA_CORPUS.count("Tanaka") == 6 and TANAKA_CORPUS.total == 46_655
     ev = rarity_evidence(member("Tanaka", "Hiroshi"), TANAKA_CORPUS)
     assert ev.weight < 0.75  # the family-name rating gave +0.89
-    assert ev.key == "name_rarity.fairly_common_ja_ranking"
+    # The family name set the rating, and the sentence says so.
+    assert ev.key == "name_rarity.fairly_common_ja_ranking_by_family"
     assert ev.params["family_one_in"] == "95"
-    assert ev.detail.endswith("Tanaka: 1 in 95 people in Japan)")
+    assert ev.detail.startswith("Tanaka is a fairly common family name (1 in 95 people in Japan;")
     assert "rare family name" not in ev.detail
+
+
+def test_a_rare_full_name_with_a_commoner_family_name_does_not_read_as_a_common_name():
+    # "Peter Stone is a fairly common name here (about 1 in 2,309,842 full names...)" read
+    # as nonsense: the family name's rating set the weight, so the sentence is about it.
+    stats = corpus(["Anna Stone"] * 10)
+    ev = rarity_evidence(member("Stone", "Zebulon"), stats)
+    assert ev.key == "name_rarity.fairly_common_by_family", ev.detail
+    assert ev.detail.startswith("Stone is a fairly common family name here (1 in ")
+    assert "the full name Zebulon Stone: about 1 in " in ev.detail
+    # A name whose full-name rating is the lower keeps the full-name sentence.
+    # (a family name printed nowhere else, with the corpus's commonest given name)
+    full = rarity_evidence(member("Zebulonov", "John"), stats)
+    assert full.key == "name_rarity.fairly_common", full.detail
+    assert full.detail.startswith("John Zebulonov is a fairly common name here (about 1 in ")
 
 
 def test_the_given_name_counts_a_common_given_name_makes_the_name_commoner():
