@@ -91,7 +91,8 @@ def enrich_from_full_texts(db, settings, cache_dir: Path) -> dict:
     from papertally.enrichment import FULLTEXT, FullTextEnricher, load_candidates, run_enrichers
     from papertally.pipeline import run_matching
 
-    sys.path.insert(0, str(REPO / "tests" / "enrichment"))
+    if str(REPO / "tests" / "enrichment") not in sys.path:
+        sys.path.insert(0, str(REPO / "tests" / "enrichment"))  # the PDF writer of the enrich tests
     import pdfkit
 
     s = settings.model_copy(update={
@@ -146,7 +147,7 @@ def enrich_from_full_texts(db, settings, cache_dir: Path) -> dict:
         summary = run_enrichers(db, default_enrichers(s), make_client(s, sleep=lambda _s: None))
     assert not db.conn.in_transaction, "the enrich step left a transaction open"
     run_matching(db, s)
-    assert not db.conn.in_transaction, "the enrich step or matching left a transaction open"
+    assert not db.conn.in_transaction, "matching left a transaction open"
     return {"pdfs_generated": len(pdfs), "fulltext": asdict(summary[FULLTEXT])}
 
 
