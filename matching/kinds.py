@@ -270,6 +270,9 @@ def _org_rule(mt: Matcher, pair: Pair, sc: Scored) -> None:
 def _affiliation(mt: Matcher, pair: Pair, sc: Scored) -> None:
     """The printed affiliation against the member's organisation."""
     hit = mt.affiliation(pair.person, pair.own, pair.paper, pair.rors)
+    facts = getattr(pair.mention.enrichment, "pdf_author", None)
+    if hit.evidence.key == "affiliation.none_printed" and facts and facts.affiliations:
+        return  # page 1 prints it (pdf_affiliation weighs it): "none printed" would mislead
     sc.evidence.append(hit.evidence)
     sc.aff_support = hit.support
 

@@ -118,3 +118,7 @@ def test_a_name_only_review_item_is_confirmed_by_the_affiliation_printed_in_its_
         pdf_author=PdfAuthorFacts(("Kyoto University",), (), "PDF p.1: ...")))])
     assert other.status == "rejected" and other.score < before.score
     assert "(printed affiliation Kyoto University is not The University of Tokyo)" in other.explanation
+    # and no line says "no affiliation printed" beside page 1's (it was there before)
+    assert "no affiliation printed" in before.explanation
+    assert "no affiliation printed" not in other.explanation
+    assert "no affiliation printed" not in after.explanation
