@@ -1,5 +1,6 @@
-"""Staff finish a realistic queue in Chromium: the real 2023-2024 lists of CVPR, NeurIPS, ACL,
-ICRA and IROS matched against the labelled 58-member roster (bench/labels). For every item:
+"""Staff finish a realistic queue in Chromium: the real 2023-2024 lists of CVPR, NeurIPS, ACL and
+ICRA, and the robotics venues' (IROS 2023, CoRL 2023-2025, RSS 2024-2025), matched against the
+labelled rosters (bench/labels and bench/labels/robotics, 67 members). For every item:
 the keys pressed to a decision, and whether the page shows affiliation or ID evidence for
 the member or says why there is none. Screenshots at 1280x720 in Japanese and English go
 to test-artifacts/, the figures to test-artifacts/review-walkthrough.json.
@@ -33,7 +34,16 @@ LISTS = [
     ("paperlists", "paperlists/iros2023.json", "IROS", 2023),
     ("acl-anthology", "acl-anthology/2023.acl.xml", "ACL", 2023),
     ("acl-anthology", "acl-anthology/2024.acl.xml", "ACL", 2024),
+    # the robotics venues, with bench/labels/robotics' roster and labels
+    ("paperlists", "paperlists/corl2023.json", "CoRL", 2023),
+    ("paperlists", "paperlists/corl2024.json", "CoRL", 2024),
+    ("paperlists", "paperlists/corl2025.json", "CoRL", 2025),
+    ("paperlists", "paperlists/rss2024.json", "RSS", 2024),
+    ("paperlists", "paperlists/rss2025.json", "RSS", 2025),
 ]
+LABELS = REPO / "bench" / "labels"
+# Researchers in both labelled rosters: the robotics id -> the main roster's.
+SAME_PERSON = {"r06": "p33", "r07": "p34", "r09": "p38"}  # Hamaya, Kazutoshi Tanaka, Hirose
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,12 +54,20 @@ pytestmark = [
 ]
 
 
-def build_real_queue(db, settings, shared_data: Path) -> None:
+def build_real_queue(db, settings, shared_data: Path, tmp_path: Path) -> None:
     from db.papers import store_records
     from harvesters.registry import parse_file
     from papertally.pipeline import import_roster_file, run_matching
 
-    import_roster_file(db, settings, REPO / "bench" / "labels" / "roster.csv")
+    # One roster of both labelled sets: the 58 members (T01-T09) and the robotics ones
+    # (R1-R4) but the three researchers both sets hold (each listed once, as in bench/labels).
+    main_rows = (LABELS / "roster.csv").read_text(encoding="utf-8").splitlines()
+    robotics_rows = (LABELS / "robotics" / "roster.csv").read_text(encoding="utf-8").splitlines()
+    assert main_rows[0] == robotics_rows[0]
+    robotics = [r for r in robotics_rows[1:] if r.split(",")[3] not in SAME_PERSON]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join([*main_rows, *robotics]) + "\n", encoding="utf-8")
+    import_roster_file(db, settings, roster)
     for source, path, venue, year in LISTS:
         store_records(db, parse_file(source, shared_data / path, venue, year).records, None)
     # NeurIPS 2024 from OpenReview as well, as the nightly harvests it (built notes: the
@@ -62,8 +80,11 @@ def build_real_queue(db, settings, shared_data: Path) -> None:
 def true_links() -> set[tuple[str, str]]:
     """(\"<VENUE><YEAR>:<source_id>\", person_id) of every labelled true link: bench/labels,
     and the walk-through's own labels of the NeurIPS pairs (which bench/labels leaves out)."""
-    with open(REPO / "bench" / "labels" / "links.csv", encoding="utf-8") as fh:
-        truth = {(r["paper_id"], r["person_id"]) for r in csv.DictReader(fh) if r["is_link"] == "1"}
+    truth = set()
+    for labels in (LABELS / "links.csv", LABELS / "robotics" / "links.csv"):
+        with open(labels, encoding="utf-8") as fh:
+            truth |= {(r["paper_id"], SAME_PERSON.get(r["person_id"], r["person_id"]))
+                      for r in csv.DictReader(fh) if r["is_link"] == "1"}
     for r in first_pages():
         if r["is_link"] == "1":
             truth.add((r["paper"], r["person_id"]))
@@ -186,7 +207,7 @@ def test_walk_the_real_queue_in_japanese_and_english(
 
     settings = load_settings(review_config)
     started = time.perf_counter()
-    build_real_queue(db, settings, shared_data)
+    build_real_queue(db, settings, shared_data, tmp_path)
     before = undecided(db)
     enriched = enrich_from_full_texts(db, settings, tmp_path / "http") if full_texts else {}
     built = time.perf_counter() - started
