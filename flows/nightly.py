@@ -114,8 +114,7 @@ def nightly(
     harvest_with = harvest.with_options(
         retries=settings.nightly.harvest_retries,
         retry_delay_seconds=settings.nightly.retry_delay_seconds,
-        retry_condition_fn=_worth_retrying,
-    )
+    )  # with_options keeps the task's retry_condition_fn (_worth_retrying)
     limit = settings.nightly.harvest_concurrency
     outcomes: list[dict] = []
     failures: list[dict] = []
