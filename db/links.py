@@ -11,7 +11,9 @@ from dataclasses import asdict, dataclass
 import sqlite_utils
 
 from db.connection import now
+from db.enrichment import OK
 from matching.model import Candidate, Mention
+from matching.names import token_keys
 from matching.orgs import org_table
 from papertally.errors import NotFoundError, PapertallyError
 
@@ -674,10 +676,27 @@ def _undecided_links_of(db: sqlite_utils.Database, person_id: str, mention_keys:
     ]
 
 
-def _mention_orgs(affiliations_json: str | None) -> frozenset[str]:
+def _page_one_affiliations(db: sqlite_utils.Database, authorship: Mapping) -> list[str]:
+    """What page 1 of the paper's full text prints beside this byline place (the enrich
+    step's reading), when the name there agrees; [] without a full text."""
+    row = db.execute(
+        "SELECT data FROM enrichments WHERE paper_id = ? AND kind = 'fulltext' AND status = ?",
+        [authorship["paper_id"], OK],
+    ).fetchone()
+    for a in json.loads(row[0] or "{}").get("authors", ()) if row else ():
+        if str(a.get("position")) == str(authorship["position"]) and token_keys(
+            a.get("name") or ""
+        ) & token_keys(authorship["name"]):
+            return list(a.get("affiliations") or ())
+    return []
+
+
+def _mention_orgs(db: sqlite_utils.Database, authorship: Mapping) -> frozenset[str]:
     """The organisations (ids of matching's organisation table) a mention's printed
-    affiliations resolve to."""
-    affs = tuple(json.loads(affiliations_json or "[]"))
+    affiliations resolve to: the source's own, else page 1 of the full text."""
+    affs = tuple(json.loads(authorship["affiliations"] or "[]")) or tuple(
+        _page_one_affiliations(db, authorship)
+    )
     return org_table().resolve_all(affs) if affs else frozenset()
 
 
@@ -686,8 +705,9 @@ def bulk_groups(db: sqlite_utils.Database, link_id: int) -> list[dict]:
     decisions, one group per shared thing: each identifier the source prints with the
     author (`id:<scheme>`: ORCID, OpenAlex, OpenReview profile, dblp, IEEE author id),
     the organisation(s) the printed affiliation resolves to in the organisation table
-    (`org`: "Bunkyo-ku, Tokyo, Japan" and "Tokyo, Japan" of one university agree), else
-    the same printed name and affiliation string (`name_org`). Each group is {"group",
+    (`org`: "Bunkyo-ku, Tokyo, Japan" and "Tokyo, Japan" of one university agree; page 1
+    of the full text when no source prints the author's own), else the same printed name
+    and affiliation string (`name_org`). Each group is {"group",
     "kind", "scheme", "value", "link_ids"} with this link among link_ids when undecided;
     only groups of two or more links are returned."""
     link = get_link(db, link_id)
@@ -704,20 +724,21 @@ def bulk_groups(db: sqlite_utils.Database, link_id: int) -> list[dict]:
                  "value": mention[column],
                  "link_ids": _undecided_links_of(db, link["person_id"], keys)}
             )
-    orgs = _mention_orgs(mention["affiliations"])
+    orgs = _mention_orgs(db, mention)
     if orgs:
-        undecided = db.execute(
-            """SELECT l.link_id, a.affiliations FROM links l JOIN authorships a
+        undecided = list(db.query(
+            """SELECT l.link_id, a.paper_id, a.position, a.name, a.affiliations
+               FROM links l JOIN authorships a
                ON l.mention = a.source || ':' || a.source_id || '#' || a.position
                WHERE l.person_id = ? AND l.status = 'needs_review' AND l.decision_id IS NULL
                ORDER BY l.link_id""",
             [link["person_id"]],
-        ).fetchall()
+        ))
         table = org_table()
         groups.append(
             {"group": "org", "kind": "org", "scheme": None,
              "value": "; ".join(sorted(table.name(o) for o in orgs)),
-             "link_ids": [i for i, affs in undecided if _mention_orgs(affs) == orgs]}
+             "link_ids": [r["link_id"] for r in undecided if _mention_orgs(db, r) == orgs]}
         )
     elif json.loads(mention["affiliations"] or "[]"):
         keys = {

@@ -114,6 +114,25 @@ def test_bulk_groups_by_every_identifier_scheme_a_source_carries(db, links, sche
     assert groups[f"id:{scheme}"]["value"] == value
 
 
+def test_bulk_groups_by_the_organisation_page_one_prints_when_no_source_does(db, links):
+    """NeurIPS lists print no affiliations; the full text's page 1 does (the enrich step's
+    reading): links of one member printed there at one organisation are one group."""
+    from db.enrichment import OK, Enrichment, store
+
+    db.execute("UPDATE authorships SET affiliations = '[]' WHERE source_id IN ('c1', 'c3')")
+    assert "org" not in {g["group"] for g in links_db.bulk_groups(db, links["c3"])}
+    for sid in ("c1", "c3"):
+        a = db.execute(
+            "SELECT paper_id, position, name FROM authorships WHERE source_id = ?", [sid]
+        ).fetchone()
+        store(db, [Enrichment(a[0], "fulltext", "v1:x", OK, "", {"authors": [
+            {"position": a[1], "name": a[2], "affiliations": ["Sony AI"], "line": "PDF p.1: ..."},
+        ]})])
+    groups = {g["group"]: g for g in links_db.bulk_groups(db, links["c3"])}
+    assert groups["org"]["link_ids"] == [links["c1"], links["c3"]]
+    assert groups["org"]["value"] == "Sony AI"
+
+
 def test_decide_many_skips_links_decided_meanwhile(db, links):
     links_db.decide(db, links["c2"], "reject", "sato")
     written, skipped = links_db.decide_many(

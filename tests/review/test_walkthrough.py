@@ -192,6 +192,7 @@ def what_the_page_shows(page) -> dict:
         "ids": ids > 0,
         "full_text_affiliation": pdf_affiliation,
         "why_none": page.locator("#why-none").count() > 0,
+        "bulk_groups": page.locator("form.bulk").count(),
     }
 
 
@@ -318,6 +319,7 @@ def test_walk_the_real_queue_in_japanese_and_english(
         "one_key_no_outside_lookup": len(decidable),
         "one_key_no_outside_lookup_share": round(len(decidable) / len(items), 3),
         "says_why_none": sum(1 for it in items if it["why_none"]),
+        "offer_a_bulk_decision": sum(1 for it in items if it["bulk_groups"]),
         "paper_level_list_only": sum(1 for it in items if it["paper_level"]),
         "evidence_or_reason": len(explained),
         "seconds_to_build_the_queue": round(built, 1),
