@@ -51,6 +51,21 @@ class NoDatabase(DatabaseFault):
         )
 
 
+class NotPapertallyDatabase(DatabaseFault):
+    """The file at `path` holds no papertally database: it is empty, another program's
+    SQLite file, or no SQLite file at all (a mistyped --db, or a file put in the
+    database's place under a running review server)."""
+
+    def __init__(self, path: str | Path):
+        super().__init__(
+            path,
+            "this file holds no papertally database (it is empty or another program's): "
+            "check --db / PAPERTALLY_DB / [database] path, or restore the database from a "
+            "backup; the file was left as it is",
+            key="error.not_papertally_db",
+        )
+
+
 class DatabaseReadOnly(DatabaseFault):
     pass
 
@@ -68,7 +83,10 @@ class DatabaseReplaced(DatabaseFault):
 
 
 SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR = 5, 6, 8, 10
-SQLITE_FULL, SQLITE_CANTOPEN = 13, 14
+SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 13, 14, 26
+
+# The table every migrated papertally database holds (sqlite-utils' migration record).
+MARKER_TABLE = "_sqlite_migrations"
 
 
 def fault(exc: sqlite3.Error, path: str | Path) -> DatabaseFault | None:
@@ -170,9 +188,14 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     on, and a busy timeout, so that a nightly harvest and staff reviewing at once wait for
     each other instead of failing. Applies no migrations (db.schema.open_db does).
 
-    Raises NoDatabase when `create` is false and there is no file at `path`, another
-    DatabaseFault when the file cannot be opened, sqlite3.DatabaseError when it is not
-    a database.
+    Without `create`, the file must already hold a papertally database (MARKER_TABLE):
+    an empty file or another program's database is refused before anything could write
+    to it (switching it to WAL would).
+
+    Raises NoDatabase when `create` is false and there is no file at `path`,
+    NotPapertallyDatabase when `create` is false and the file holds no papertally database,
+    another DatabaseFault when the file cannot be opened, sqlite3.DatabaseError when it is
+    not a database.
     """
     memory = str(path) == ":memory:"
     if not create and not memory and not Path(path).is_file():
@@ -197,6 +220,8 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
         raise mapped from exc
     conn.path = str(path)
     try:
+        if not create and not memory:
+            _check_marker(conn, path)
         db = sqlite_utils.Database(conn)
         if str(path) != ":memory:":
             db.enable_wal()
@@ -206,6 +231,22 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
         conn.close()
         raise
     return db
+
+
+def _check_marker(conn: sqlite3.Connection, path: str | Path) -> None:
+    """Raise NotPapertallyDatabase unless the file open on `conn` holds MARKER_TABLE.
+    One lookup in the schema the connection's first query reads anyway; it reads only."""
+    try:
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [MARKER_TABLE]
+        ).fetchone()
+    except sqlite3.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if isinstance(code, int) and code & 0xFF == SQLITE_NOTADB:
+            raise NotPapertallyDatabase(path) from exc
+        raise
+    if found is None:
+        raise NotPapertallyDatabase(path)
 
 
 def now(moment: dt.datetime | None = None) -> str:

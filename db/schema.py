@@ -16,7 +16,13 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from db.connection import DatabaseFault, DatabaseReplaced, NoDatabase, connect
+from db.connection import (
+    DatabaseFault,
+    DatabaseReplaced,
+    NoDatabase,
+    NotPapertallyDatabase,
+    connect,
+)
 from db.enrichment import enrichment
 from db.harvest_state import harvest
 from papertally.errors import PapertallyError
@@ -383,8 +389,10 @@ def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     that only read pass create=False, so that a mistyped path is an error, not a new
     empty database that reports zeros.
 
-    Raises NoDatabase (create=False, no file at `path`), another DatabaseFault (read-only,
-    locked, disk full), or PapertallyError if the file cannot be opened as a database.
+    Raises NoDatabase (create=False, no file at `path`), NotPapertallyDatabase
+    (create=False, a file without a papertally database: left untouched), another
+    DatabaseFault (read-only, locked, disk full), or PapertallyError if the file cannot be
+    opened as a database.
     """
     path = Path(path)
     if create and str(path) != ":memory:":
@@ -394,13 +402,7 @@ def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
             raise PapertallyError(f"{path}: cannot create the database folder: {exc}") from None
     db = None
     try:
-        db = connect(path, create=create)
-        if not create and not db["_sqlite_migrations"].exists():
-            raise DatabaseFault(
-                path,
-                "this file holds no papertally database (it is empty or another program's): "
-                "check --db / PAPERTALLY_DB / [database] path",
-            )
+        db = connect(path, create=create)  # create=False refuses a non-papertally file
         if any(migrations.pending(db) for migrations in MIGRATION_SETS):
             # One process migrates at a time (two commands started at once on a new file):
             # the other waits here on the busy timeout, then finds nothing left to apply.
@@ -447,6 +449,12 @@ def check_same_database(identity: dict) -> None:
         db = connect(path, create=False)
     except NoDatabase:
         raise DatabaseReplaced(path, f"the database was removed during this run; {advice}") from None
+    except NotPapertallyDatabase:
+        raise DatabaseReplaced(
+            path,
+            "the database file was replaced during this run by a file that holds no "
+            f"papertally database (empty or another program's); {advice}",
+        ) from None
     try:
         now_is = database_identity(db, path)
     except (OSError, sqlite3.Error):

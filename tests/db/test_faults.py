@@ -21,6 +21,7 @@ from db.connection import (
     DatabaseReplaced,
     DiskFull,
     NoDatabase,
+    NotPapertallyDatabase,
 )
 from db.schema import check_same_database, database_identity, open_db
 from papertally.errors import PapertallyError
@@ -109,6 +110,25 @@ def test_a_read_open_of_an_empty_file_is_refused_and_leaves_it_empty(tmp_path):
     db.close()
 
 
+@pytest.mark.parametrize("kind", ["unrelated sqlite", "not sqlite"])
+def test_a_read_open_of_another_programs_file_is_refused_and_leaves_its_bytes(tmp_path, kind):
+    path = tmp_path / "bookmarks.db"
+    if kind == "unrelated sqlite":
+        other = sqlite3.connect(path)
+        other.execute("CREATE TABLE bookmarks (url TEXT PRIMARY KEY)")
+        other.execute("INSERT INTO bookmarks VALUES ('https://aclanthology.org/')")
+        other.commit()
+        other.close()
+    else:
+        path.write_text("title,doi\nKyoto scene graphs,10.1109/cvpr.2024.001\n")
+    before = path.read_bytes()
+    for open_it in (lambda: open_db(path, create=False), lambda: connection.connect(path, create=False)):
+        with pytest.raises(NotPapertallyDatabase, match="holds no papertally database") as caught:
+            open_it()
+        assert caught.value.key == "error.not_papertally_db"
+        assert path.read_bytes() == before  # not switched to WAL, not migrated
+
+
 def test_a_write_open_still_creates_the_database(tmp_path):
     path = tmp_path / "new" / "papertally.db"
     open_db(path).close()
@@ -192,6 +212,24 @@ def test_a_database_removed_during_a_run_is_noticed(db_path):
     with pytest.raises(DatabaseReplaced, match="removed during this run"):
         check_same_database(identity)
     assert not db_path.exists()  # the check created no empty file
+
+
+def test_a_database_replaced_by_a_foreign_file_is_noticed_and_left_as_it_is(db_path, tmp_path):
+    db = open_db(db_path)
+    identity = database_identity(db, db_path)
+    db.close()
+    other = tmp_path / "other.db"
+    foreign = sqlite3.connect(other)
+    foreign.execute("CREATE TABLE bookmarks (url TEXT PRIMARY KEY)")
+    foreign.commit()
+    foreign.close()
+    before = other.read_bytes()
+    for suffix in ("-wal", "-shm"):
+        db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+    os.replace(other, db_path)
+    with pytest.raises(DatabaseReplaced, match="holds no papertally database"):
+        check_same_database(identity)
+    assert db_path.read_bytes() == before
 
 
 def test_a_database_replaced_by_a_new_one_is_noticed(db_path, tmp_path):

@@ -703,3 +703,49 @@ def test_a_database_locked_past_the_busy_timeout_is_a_503_page_in_the_viewers_la
         holder.rollback()
         holder.close()
     assert decisions(db) == []
+
+
+def _unrelated_sqlite_file(path) -> None:
+    """Another program's SQLite database with one table (rollback journal, as most are)."""
+    import sqlite3
+
+    other = sqlite3.connect(path)
+    other.execute("CREATE TABLE bookmarks (url TEXT PRIMARY KEY, title TEXT)")
+    other.execute("INSERT INTO bookmarks VALUES ('https://aclanthology.org/', 'ACL Anthology')")
+    other.commit()
+    other.close()
+
+
+@pytest.mark.parametrize("replacement", ["empty file", "unrelated sqlite database"])
+def test_a_database_replaced_under_the_server_by_a_foreign_file_is_a_503_page_and_untouched(
+    review_app, tmp_path, web, replacement
+):
+    from markupsafe import escape
+
+    from papertally.i18n import translate
+
+    server, _, links = review_app
+    path = tmp_path / "papertally.db"
+    pages = {lang: web.login(server.url, name) for name, lang in (("sato", "ja"), ("tanaka", "en"))}
+    foreign = tmp_path / "foreign.db"
+    if replacement == "empty file":
+        foreign.touch()
+    else:
+        _unrelated_sqlite_file(foreign)
+    before = foreign.read_bytes()
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    os.replace(foreign, path)  # a restore gone wrong, or another program's file copied there
+    for lang, (s, token) in pages.items():
+        s.headers["Accept-Language"] = "en" if lang == "ja" else "ja"  # the user's choice holds
+        for r in (
+            s.get(f"{server.url}/queue"),
+            post(s, server.url, f"/links/{links['c1']}/decide", token, action="accept"),
+        ):
+            assert r.status_code == 503, r.text
+            wording = translate(lang, "error.not_papertally_db", path=str(path))
+            assert str(escape(wording)) in r.text
+            assert f"503 · {translate(lang, 'error.503')}" in r.text
+            assert path.read_bytes() == before  # never migrated, never switched to WAL
+    assert "papertally roster import" in translate("en", "error.not_papertally_db", path="x")
+    assert path.read_bytes() == before
