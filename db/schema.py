@@ -423,6 +423,37 @@ def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     return db
 
 
+class DatabaseOutdated(DatabaseFault):
+    """The file holds a papertally database with an older schema (an old backup put back
+    under a running review server); only a command that opens it for work upgrades it."""
+
+    def __init__(self, path: str | Path):
+        super().__init__(
+            path,
+            "the database has an older papertally schema (an old backup put back?): run "
+            "`papertally run`, or restart `papertally review serve`, to upgrade it",
+            key="error.db_outdated",
+        )
+
+
+def schema_fault(
+    db: sqlite_utils.Database, path: str | Path, exc: BaseException
+) -> DatabaseOutdated | None:
+    """For a query on `db` (the file at `path`) that failed with `exc`: DatabaseOutdated
+    when a table or column was missing and migrations are pending on the file, else None
+    (a missing table in an up-to-date schema is a bug and must surface as it is). Reads
+    only, and only after such a failure, so that queries that work pay nothing."""
+    if not isinstance(exc, sqlite3.OperationalError) or isinstance(exc, DatabaseFault):
+        return None
+    if not str(exc).startswith(("no such table", "no such column")):
+        return None
+    try:
+        outdated = any(migrations.pending(db) for migrations in MIGRATION_SETS)
+    except sqlite3.Error:
+        return None
+    return DatabaseOutdated(path) if outdated else None
+
+
 def database_identity(db: sqlite_utils.Database, path: str | Path) -> dict:
     """What tells the database file at `path` (open as `db`) from another one later put at
     the same path: the file's device and inode, and the database_id stored in it."""

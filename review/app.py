@@ -20,7 +20,7 @@ from db import accounts as accounts_db
 from db import links as links_db
 from db.connection import DatabaseFault
 from db.connection import connect as connect_db
-from db.schema import open_db
+from db.schema import open_db, schema_fault
 from papertally.config import Settings
 from papertally.errors import NotFoundError, PapertallyError
 from papertally.i18n import translate
@@ -155,11 +155,15 @@ def error_page(
     request: Request, code: int, message: str, exc: Exception | None = None
 ) -> HTMLResponse:
     """A 4xx or 503 page in the viewer's language, with the navigation when logged in."""
+    path = request.app.state.review.db_path
     try:
-        with contextlib.closing(
-            connect_db(request.app.state.review.db_path, create=False)
-        ) as db:
-            user = accounts_db.session_user(db, request.session.get("sid"))
+        with contextlib.closing(connect_db(path, create=False)) as db:
+            try:
+                user = accounts_db.session_user(db, request.session.get("sid"))
+            except Exception as failed:
+                if schema_fault(db, path, failed) is None:
+                    raise
+                user = None  # an older schema: the page says so
     except DatabaseFault:
         user = None  # the page says what is wrong with the database
     lang = lang_of(request, user)

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 
 from db import accounts as accounts_db
 from db.connection import connect as connect_db
+from db.schema import schema_fault
 from papertally.config import Settings
 from papertally.i18n import LANGS, from_accept_language, translate
 from review import auth
@@ -86,9 +87,18 @@ def state(request: Request) -> ReviewState:
 def get_db(request: Request) -> Iterator[sqlite_utils.Database]:
     """One connection per request (concurrent requests never share a transaction),
     closed when the request is done. It opens the existing file only: a database deleted
-    or moved under the running server is a NoDatabase error page, never a new empty file."""
-    with contextlib.closing(connect_db(state(request).db_path, create=False)) as db:
-        yield db
+    or moved under the running server is a NoDatabase error page, never a new empty file;
+    another program's file put in its place, a NotPapertallyDatabase page; an older
+    papertally database, a DatabaseOutdated page (never migrated from a request)."""
+    path = state(request).db_path
+    with contextlib.closing(connect_db(path, create=False)) as db:
+        try:
+            yield db
+        except Exception as exc:
+            outdated = schema_fault(db, path, exc)
+            if outdated is None:
+                raise
+            raise outdated from exc
 
 
 Db = Annotated[sqlite_utils.Database, Depends(get_db)]

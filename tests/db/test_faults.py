@@ -23,7 +23,14 @@ from db.connection import (
     NoDatabase,
     NotPapertallyDatabase,
 )
-from db.schema import check_same_database, database_identity, open_db
+from db.schema import (
+    MIGRATION_SETS,
+    DatabaseOutdated,
+    check_same_database,
+    database_identity,
+    open_db,
+    schema_fault,
+)
 from papertally.errors import PapertallyError
 
 
@@ -241,3 +248,26 @@ def test_a_database_replaced_by_a_new_one_is_noticed(db_path, tmp_path):
     os.replace(other, db_path)
     with pytest.raises(DatabaseReplaced, match="replaced by another one"):
         check_same_database(identity)
+
+
+def test_a_missing_table_in_an_older_schema_is_worded_and_a_bug_is_not(db_path, tmp_path):
+    old_path = tmp_path / "old.db"
+    old = connection.connect(old_path)
+    MIGRATION_SETS[0].apply(old)  # an older papertally: its first migration set only
+    try:
+        with pytest.raises(sqlite3.OperationalError) as caught:
+            runs_db.recent_runs(old)
+        fault = schema_fault(old, old_path, caught.value)
+        assert isinstance(fault, DatabaseOutdated) and fault.key == "error.db_outdated"
+        assert str(fault).startswith(f"{old_path}: the database has an older papertally schema")
+        assert not any(m.pending(old) for m in MIGRATION_SETS[:1])  # nothing was applied
+        assert any(m.pending(old) for m in MIGRATION_SETS[1:])
+    finally:
+        old.close()
+    db = open_db(db_path, create=False)
+    try:
+        with pytest.raises(sqlite3.OperationalError) as caught:
+            db.execute("SELECT nope FROM papers")
+        assert schema_fault(db, db_path, caught.value) is None  # up to date: a bug, shown as is
+    finally:
+        db.close()

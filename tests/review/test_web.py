@@ -716,9 +716,27 @@ def _unrelated_sqlite_file(path) -> None:
     other.close()
 
 
-@pytest.mark.parametrize("replacement", ["empty file", "unrelated sqlite database"])
-def test_a_database_replaced_under_the_server_by_a_foreign_file_is_a_503_page_and_untouched(
-    review_app, tmp_path, web, replacement
+def _older_papertally_database(path) -> None:
+    """A papertally database of an older version: its first migration set only (WAL, as
+    papertally leaves every database)."""
+    from db.connection import connect
+    from db.schema import MIGRATION_SETS
+
+    old = connect(path)
+    MIGRATION_SETS[0].apply(old)
+    old.close()
+
+
+@pytest.mark.parametrize(
+    "replacement, key",
+    [
+        ("empty file", "error.not_papertally_db"),
+        ("unrelated sqlite database", "error.not_papertally_db"),
+        ("older papertally database", "error.db_outdated"),
+    ],
+)
+def test_a_database_replaced_under_the_server_is_a_503_page_and_the_file_is_left_untouched(
+    review_app, tmp_path, web, replacement, key
 ):
     from markupsafe import escape
 
@@ -730,8 +748,10 @@ def test_a_database_replaced_under_the_server_by_a_foreign_file_is_a_503_page_an
     foreign = tmp_path / "foreign.db"
     if replacement == "empty file":
         foreign.touch()
-    else:
+    elif replacement == "unrelated sqlite database":
         _unrelated_sqlite_file(foreign)
+    else:
+        _older_papertally_database(foreign)
     before = foreign.read_bytes()
     for suffix in ("-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
@@ -743,9 +763,8 @@ def test_a_database_replaced_under_the_server_by_a_foreign_file_is_a_503_page_an
             post(s, server.url, f"/links/{links['c1']}/decide", token, action="accept"),
         ):
             assert r.status_code == 503, r.text
-            wording = translate(lang, "error.not_papertally_db", path=str(path))
-            assert str(escape(wording)) in r.text
+            assert str(escape(translate(lang, key, path=str(path)))) in r.text
             assert f"503 · {translate(lang, 'error.503')}" in r.text
             assert path.read_bytes() == before  # never migrated, never switched to WAL
-    assert "papertally roster import" in translate("en", "error.not_papertally_db", path="x")
+    assert "papertally run" in translate("en", key, path="x")
     assert path.read_bytes() == before
