@@ -595,6 +595,10 @@ def write_chart(
     names = [
         f"{t['theme_id']}\n" + "\n".join(_wrap_label(t["theme_name"])) for t in themes
     ]
+    # Venue-years counted but with no paper stored: their zeros are not counts (a committee
+    # reading the chart alone must see that, as the feed's meta says it).
+    missing = data["report"].get("venue_years_without_papers") or []
+    unharvested = f"{lab['k_not_harvested']}: {', '.join(missing)}" if missing else ""
     texts = [
         lab["chart_title"],
         lab["confirmed"],
@@ -602,6 +606,7 @@ def write_chart(
         lab["chart_target"],
         lab["chart_y"],
         data["reading"],
+        unharvested,
         *names,
     ]
     font = cjk_font(settings)
@@ -664,7 +669,9 @@ def write_chart(
         legend = ax.legend(loc="upper right", prop=font)
         legend.get_frame().set_alpha(0.9)
         fig.text(0.01, 0.01, data["reading"], fontsize=8, color="#555555", **fp)
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        if unharvested:
+            fig.text(0.01, 0.045, unharvested, fontsize=8, color="#b22222", wrap=True, **fp)
+        fig.tight_layout(rect=(0, 0.08 if unharvested else 0.04, 1, 1))
         return atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt))
     finally:
         plt.close(fig)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
@@ -365,6 +366,24 @@ def test_export_names_the_venue_years_with_no_papers_harvested(world, lang):
     key = exports.labels(lang)["k_not_harvested"]
     (value,) = [v for k, v in data["meta"] if k == key]
     assert value == ", ".join(report["venue_years_without_papers"])
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_chart_says_which_venue_years_are_not_harvested_yet(world, tmp_path, lang):
+    import matplotlib
+
+    db, s = world
+    report = build_report(db, s, 2024)
+    assert report["venue_years_without_papers"]
+    data = exports.build_export(db, s, report, lang=lang)
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text as text, to read it back
+        svg = exports.write_chart(data, tmp_path / "fy.svg", settings=s).read_text(encoding="utf-8")
+    said = f"{exports.labels(lang)['k_not_harvested']}: {', '.join(report['venue_years_without_papers'])}"
+    assert html.escape(said, quote=False) in svg
+    harvested = exports.build_export(db, s, {**report, "venue_years_without_papers": []}, lang=lang)
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        svg = exports.write_chart(harvested, tmp_path / "all.svg", settings=s).read_text(encoding="utf-8")
+    assert html.escape(exports.labels(lang)["k_not_harvested"], quote=False) not in svg
 
 
 def test_chart_renders_japanese_labels_with_a_cjk_font(world, tmp_path):
