@@ -312,6 +312,10 @@ class Enrichment(_Strict):
     # Profile ids per GET /profiles?ids=... call; 1 asks GET /profiles?id=... one at a
     # time (the form openreview-py uses), should the server refuse the list.
     openreview_profile_batch: int = Field(50, ge=1, le=1000)
+    # An answer with nothing in it ("no full text (404)", "no work found") is asked again
+    # after this many days: a camera-ready PDF or an OpenAlex record often appears weeks
+    # after the accepted list (0 = never; a change of the paper's sources always asks).
+    ask_again_after_days: int = Field(30, ge=0, le=3650)
 
 
 class Settings(_Strict):

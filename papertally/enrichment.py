@@ -155,6 +155,7 @@ def run_enrichers(
     *,
     offline_reason: str | None = None,
     now: str | None = None,
+    ask_again_after_days: int = 0,
 ) -> dict[str, KindSummary]:
     """Enrich every candidate that needs it, with each enricher; store the outcomes.
 
@@ -163,9 +164,12 @@ def run_enrichers(
       enrichers: the enrichers to run, in order.
       client: the shared HTTP client; None, or `offline_reason` set, means no call is made
         and every candidate that needs asking is stored "not fetched: <reason>".
+      ask_again_after_days: an answer with nothing in it (status "none", with an input)
+        older than this is asked again ([enrichment] ask_again_after_days; 0 = never).
     Returns: per enricher kind, a KindSummary (JSON-ready with dataclasses.asdict).
     """
     stamp = now or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    stale_before = _days_before(stamp, ask_again_after_days)
     candidates = load_candidates(db)
     ids = [c.paper_id for c in candidates]
     out: dict[str, KindSummary] = {}
@@ -179,7 +183,9 @@ def run_enrichers(
             inputs = enricher.inputs(c)
             fp = fingerprints[c.paper_id] = _fingerprint(enricher, inputs)
             row = cache.get((c.paper_id, enricher.kind))
-            if row and row.inputs == fp and row.status != NOT_FETCHED:
+            if row and row.inputs == fp and row.status != NOT_FETCHED and not (
+                row.status == NONE and inputs and stale_before and row.enriched_at < stale_before
+            ):
                 summary.cached += 1
             elif not inputs:
                 no_input.append(c)
@@ -213,6 +219,15 @@ def run_enrichers(
             )
         store.store(db, rows)
     return out
+
+
+def _days_before(stamp: str, days: int) -> str:
+    """The ISO time `days` before `stamp` ("" for 0 days: never), comparable as text with
+    the stored enriched_at stamps (both UTC, seconds)."""
+    if not days:
+        return ""
+    at = dt.datetime.fromisoformat(stamp)
+    return (at - dt.timedelta(days=days)).isoformat(timespec="seconds")
 
 
 def summary_line(summary: dict[str, KindSummary]) -> str:

@@ -168,7 +168,8 @@ def enrich_step(config_path: str, db_path: str | None, offline: bool = False) ->
         enrichers = default_enrichers(settings)
         client = None if offline else make_client(settings)
         kinds = run_enrichers(
-            db, enrichers, client, offline_reason="offline run" if offline else None
+            db, enrichers, client, offline_reason="offline run" if offline else None,
+            ask_again_after_days=settings.enrichment.ask_again_after_days,
         )
         rematched = None
         if any(k.ok for k in kinds.values()):

@@ -124,6 +124,31 @@ def test_offline_is_not_fetched_never_a_failure_and_the_next_night_fetches(linke
     assert run_enrichers(db, enrichers, _client())[FULLTEXT].ok == 2
 
 
+@responses.activate
+def test_an_empty_answer_is_asked_again_after_the_configured_days_only(linked):
+    """A PDF that was a 404 (the camera-ready not online yet) is asked again once the answer
+    is older than ask_again_after_days; an answer with something in it never is."""
+    db, ids = linked
+    responses.add(responses.GET, PDF.format("A"), body=b"Not found", status=404)
+    _serve("B", pdfkit.paper(ack=None))
+    enrichers = [FullTextEnricher(_settings())]
+
+    def night(day: str, days: int = 30):
+        return run_enrichers(db, enrichers, _client(), now=f"2026-{day}T03:00:00+00:00",
+                             ask_again_after_days=days)[FULLTEXT]
+
+    first = night("10-01")
+    assert (first.ok, first.none, first.calls) == (1, 1, 2)
+    assert (night("10-30").calls, night("10-31", days=0).calls) == (0, 0)  # 29 days; never
+    responses.replace(responses.GET, PDF.format("A"), body=pdfkit.paper(ack=None),
+                      content_type="application/pdf")
+    later = night("11-01")  # 31 days after the 404: A again, B (ok) stays cached
+    assert (later.asked, later.ok, later.cached, later.calls) == (1, 1, 1, 1)
+    assert responses.calls[-1].request.url == PDF.format("A")
+    assert load(db, [ids["A"]], FULLTEXT)[(ids["A"], FULLTEXT)].status == OK
+    assert night("12-31").calls == 0  # an answer with something in it is never asked again
+
+
 @pytest.mark.parametrize(
     "body, status, ctype, expect, reason",
     [
