@@ -676,27 +676,32 @@ def _undecided_links_of(db: sqlite_utils.Database, person_id: str, mention_keys:
     ]
 
 
-def _page_one_affiliations(db: sqlite_utils.Database, authorship: Mapping) -> list[str]:
-    """What page 1 of the paper's full text prints beside this byline place (the enrich
-    step's reading), when the name there agrees; [] without a full text."""
-    row = db.execute(
-        "SELECT data FROM enrichments WHERE paper_id = ? AND kind = 'fulltext' AND status = ?",
-        [authorship["paper_id"], OK],
-    ).fetchone()
-    for a in json.loads(row[0] or "{}").get("authors", ()) if row else ():
-        if str(a.get("position")) == str(authorship["position"]) and token_keys(
-            a.get("name") or ""
-        ) & token_keys(authorship["name"]):
-            return list(a.get("affiliations") or ())
-    return []
+def _page_one_authors(db: sqlite_utils.Database, paper_ids: Iterable[str]) -> dict[str, list]:
+    """paper_id -> the authors page 1 of its full text prints (the enrich step's reading),
+    for the papers that have one; one query."""
+    ids = sorted(set(paper_ids))
+    return {
+        r["paper_id"]: json.loads(r["data"] or "{}").get("authors") or []
+        for r in db.query(
+            """SELECT paper_id, data FROM enrichments WHERE kind = 'fulltext' AND status = ?
+               AND paper_id IN (SELECT value FROM json_each(?))""",
+            [OK, json.dumps(ids)],
+        )
+    }
 
 
-def _mention_orgs(db: sqlite_utils.Database, authorship: Mapping) -> frozenset[str]:
+def _mention_orgs(authorship: Mapping, page_one: Mapping[str, list]) -> frozenset[str]:
     """The organisations (ids of matching's organisation table) a mention's printed
-    affiliations resolve to: the source's own, else page 1 of the full text."""
-    affs = tuple(json.loads(authorship["affiliations"] or "[]")) or tuple(
-        _page_one_affiliations(db, authorship)
-    )
+    affiliations resolve to: the source's own, else what page 1 of the full text prints
+    beside its byline place when the name there agrees."""
+    affs = tuple(json.loads(authorship["affiliations"] or "[]"))
+    if not affs:
+        for a in page_one.get(authorship["paper_id"], ()):
+            if str(a.get("position")) == str(authorship["position"]) and token_keys(
+                a.get("name") or ""
+            ) & token_keys(authorship["name"]):
+                affs = tuple(a.get("affiliations") or ())
+                break
     return org_table().resolve_all(affs) if affs else frozenset()
 
 
@@ -724,7 +729,7 @@ def bulk_groups(db: sqlite_utils.Database, link_id: int) -> list[dict]:
                  "value": mention[column],
                  "link_ids": _undecided_links_of(db, link["person_id"], keys)}
             )
-    orgs = _mention_orgs(db, mention)
+    orgs = _mention_orgs(mention, _page_one_authors(db, [mention["paper_id"]]))
     if orgs:
         undecided = list(db.query(
             """SELECT l.link_id, a.paper_id, a.position, a.name, a.affiliations
@@ -734,11 +739,12 @@ def bulk_groups(db: sqlite_utils.Database, link_id: int) -> list[dict]:
                ORDER BY l.link_id""",
             [link["person_id"]],
         ))
+        page_one = _page_one_authors(db, (r["paper_id"] for r in undecided))
         table = org_table()
         groups.append(
             {"group": "org", "kind": "org", "scheme": None,
              "value": "; ".join(sorted(table.name(o) for o in orgs)),
-             "link_ids": [r["link_id"] for r in undecided if _mention_orgs(db, r) == orgs]}
+             "link_ids": [r["link_id"] for r in undecided if _mention_orgs(r, page_one) == orgs]}
         )
     elif json.loads(mention["affiliations"] or "[]"):
         keys = {

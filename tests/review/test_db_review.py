@@ -128,9 +128,14 @@ def test_bulk_groups_by_the_organisation_page_one_prints_when_no_source_does(db,
         store(db, [Enrichment(a[0], "fulltext", "v1:x", OK, "", {"authors": [
             {"position": a[1], "name": a[2], "affiliations": ["Sony AI"], "line": "PDF p.1: ..."},
         ]})])
+    read: list[str] = []
+    db.conn.set_trace_callback(read.append)
     groups = {g["group"]: g for g in links_db.bulk_groups(db, links["c3"])}
+    db.conn.set_trace_callback(None)
     assert groups["org"]["link_ids"] == [links["c1"], links["c3"]]
     assert groups["org"]["value"] == "Sony AI"
+    # the item's full text, then all the member's undecided ones at once (not one per link)
+    assert sum("FROM enrichments" in q for q in read) == 2
 
 
 def test_decide_many_skips_links_decided_meanwhile(db, links):
