@@ -12,8 +12,8 @@ import sqlite_utils
 
 from db.connection import now
 from db.enrichment import OK
+from matching.enriched import page_one_author
 from matching.model import Candidate, Mention
-from matching.names import token_keys
 from matching.orgs import org_table
 from papertally.errors import NotFoundError, PapertallyError
 
@@ -696,12 +696,10 @@ def _mention_orgs(authorship: Mapping, page_one: Mapping[str, list]) -> frozense
     beside its byline place when the name there agrees."""
     affs = tuple(json.loads(authorship["affiliations"] or "[]"))
     if not affs:
-        for a in page_one.get(authorship["paper_id"], ()):
-            if str(a.get("position")) == str(authorship["position"]) and token_keys(
-                a.get("name") or ""
-            ) & token_keys(authorship["name"]):
-                affs = tuple(a.get("affiliations") or ())
-                break
+        printed = page_one_author(
+            page_one.get(authorship["paper_id"], ()), authorship["name"], authorship["position"]
+        )
+        affs = tuple((printed or {}).get("affiliations") or ())
     return org_table().resolve_all(affs) if affs else frozenset()
 
 

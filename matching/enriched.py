@@ -33,8 +33,6 @@ W_AWARD = 0.5
 # per-author affiliation (the issue: "strong evidence"); another organisation, or a sister
 # entity, weighs as a source's would (only when no source printed this author's own).
 W_PDF_AFFILIATION = 3.0
-W_PDF_AFF_DIFFERS = W_AFF_MISMATCH
-W_PDF_AFF_RELATED = W_AFF_RELATED
 # The paper's full text acknowledges the program's grant number: says the paper is the
 # program's (a member is likely among its authors), not which author is the member.
 W_PDF_ACKNOWLEDGES = 0.5
@@ -312,7 +310,7 @@ def pdf_affiliation(
     return _evidence(
         "affiliation",
         f"pdf.affiliation_{verdict.key}",
-        W_PDF_AFF_RELATED if verdict.kind == "related" else W_PDF_AFF_DIFFERS,
+        W_AFF_RELATED if verdict.kind == "related" else W_AFF_MISMATCH,
         line=facts.line,
         roster="; ".join(orgs),
         **params,
@@ -395,11 +393,23 @@ def _fulltext_facts(
         if ack.get("status")
         else None
     )
-    printed = None
-    for a in data.get("authors", ()):
-        if str(a.get("position")) == position and token_keys(m.name) & token_keys(a.get("name", "")):
-            printed = PdfAuthorFacts(
-                tuple(a.get("affiliations", ())), tuple(a.get("email_domains", ())), a.get("line", "")
-            )
-            break
+    a = page_one_author(data.get("authors", ()), m.name, position)
+    printed = (
+        PdfAuthorFacts(
+            tuple(a.get("affiliations", ())), tuple(a.get("email_domains", ())), a.get("line", "")
+        )
+        if a is not None
+        else None
+    )
     return printed, facts
+
+
+def page_one_author(authors: Iterable[dict], name: str, position: int | str) -> dict | None:
+    """The author page 1 of the full text prints at this byline `position` (the full-text
+    enricher's cached `authors`), when the names there share a token; None otherwise."""
+    for a in authors:
+        if str(a.get("position")) == str(position) and token_keys(name) & token_keys(
+            a.get("name") or ""
+        ):
+            return a
+    return None

@@ -270,7 +270,7 @@ def _org_rule(mt: Matcher, pair: Pair, sc: Scored) -> None:
 def _affiliation(mt: Matcher, pair: Pair, sc: Scored) -> None:
     """The printed affiliation against the member's organisation."""
     hit = mt.affiliation(pair.person, pair.own, pair.paper, pair.rors)
-    facts = getattr(pair.mention.enrichment, "pdf_author", None)
+    facts = _pdf_author(pair)
     if hit.evidence.key == "affiliation.none_printed" and facts and facts.affiliations:
         return  # page 1 prints it (pdf_affiliation weighs it): "none printed" would mislead
     sc.evidence.append(hit.evidence)
@@ -287,8 +287,13 @@ def _funding(mt: Matcher, pair: Pair, sc: Scored) -> None:
         sc.evidence.append(_FUNDED)
 
 
+def _pdf_author(pair: Pair):
+    """Page 1's author block entry for the pair's mention (enrichment), or None."""
+    return getattr(pair.mention.enrichment, "pdf_author", None)
+
+
 def _pdf_affiliation_evidence(mt: Matcher, pair: Pair) -> Evidence | None:
-    facts = getattr(pair.mention.enrichment, "pdf_author", None)
+    facts = _pdf_author(pair)
     if not facts:
         return None
     return pdf_affiliation(mt.persons[pair.person], facts, printed_elsewhere=bool(pair.own))
@@ -300,7 +305,7 @@ def _pdf_affiliation(mt: Matcher, pair: Pair, sc: Scored) -> None:
     found = _pdf_affiliation_evidence(mt, pair)
     if found is not None:
         sc.evidence.append(found)
-        if found.weight >= W_PDF_AFFILIATION:
+        if found.key == "pdf.affiliation":
             sc.aff_support = True  # a printed affiliation that agrees, like a source's own
 
 
@@ -492,8 +497,8 @@ KINDS: tuple[EvidenceKind, ...] = (
         {
             "places": enriched.W_PROFILE_PLACES,
             "email": enriched.W_PROFILE_EMAIL,
-            "orcid_agree": enriched.W_ID_AGREE,
-            "orcid_differs": enriched.W_ID_DISAGREE,
+            "orcid_agree": W_ID_AGREE,
+            "orcid_differs": W_ID_DISAGREE,
         },
         _openreview_profile,
         bound=_weight(_profile_found),
@@ -502,8 +507,8 @@ KINDS: tuple[EvidenceKind, ...] = (
     EvidenceKind(
         "openalex_author",
         {
-            "id_agree": enriched.W_ID_AGREE,
-            "id_differs": enriched.W_ID_DISAGREE,
+            "id_agree": W_ID_AGREE,
+            "id_differs": W_ID_DISAGREE,
             "institution": enriched.W_INSTITUTION,
         },
         _openalex_author,
