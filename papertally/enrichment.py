@@ -183,9 +183,8 @@ def run_enrichers(
             inputs = enricher.inputs(c)
             fp = fingerprints[c.paper_id] = _fingerprint(enricher, inputs)
             row = cache.get((c.paper_id, enricher.kind))
-            if row and row.inputs == fp and row.status != NOT_FETCHED and not (
-                row.status == NONE and inputs and stale_before and row.enriched_at < stale_before
-            ):
+            # A "no input" answer cost no call: it never goes stale.
+            if _answered(row, fp, stale_before if inputs else ""):
                 summary.cached += 1
             elif not inputs:
                 no_input.append(c)
@@ -219,6 +218,14 @@ def run_enrichers(
             )
         store.store(db, rows)
     return out
+
+
+def _answered(row: Enrichment | None, fingerprint: str, stale_before: str) -> bool:
+    """Whether a cached row still answers: asked with these inputs, fetched, and not an
+    empty answer ("none") from before `stale_before` ("" = empty answers never go stale)."""
+    if row is None or row.inputs != fingerprint or row.status == NOT_FETCHED:
+        return False
+    return not (row.status == NONE and stale_before and row.enriched_at < stale_before)
 
 
 def _days_before(stamp: str, days: int) -> str:
