@@ -93,6 +93,17 @@ def true_links() -> set[tuple[str, str]]:
     return truth
 
 
+def paper_keys(db) -> dict[str, set[str]]:
+    """paper_id -> its label keys ("<VENUE><YEAR>:<source_id>"), one per source listing it."""
+    keys: dict[str, set[str]] = {}
+    for r in db.query(
+        """SELECT DISTINCT a.paper_id, p.venue || p.year || ':' || a.source_id AS key
+           FROM authorships a JOIN papers p USING (paper_id)"""
+    ):
+        keys.setdefault(r["paper_id"], set()).add(r["key"])
+    return keys
+
+
 def first_pages() -> list[dict]:
     with open(FIXTURES / "first_pages.csv", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -122,12 +133,7 @@ def enrich_from_full_texts(db, settings, cache_dir: Path) -> dict:
         "http": settings.http.model_copy(update={"cache_dir": str(cache_dir), "backoff_seconds": 0.0}),
     })
     printed = {(r["paper"], r["author"]): r["affiliation"] for r in first_pages()}
-    keys: dict[str, set[str]] = {}
-    for r in db.query(
-        """SELECT DISTINCT a.paper_id, p.venue || p.year || ':' || a.source_id AS key
-           FROM authorships a JOIN papers p USING (paper_id)"""
-    ):
-        keys.setdefault(r["paper_id"], set()).add(r["key"])
+    keys = paper_keys(db)
     listed: dict[tuple[str, int], list[str]] = {}
     for r in db.query("SELECT paper_id, position, affiliations FROM authorships"):
         affs = json.loads(r["affiliations"] or "[]")
@@ -215,12 +221,8 @@ def test_walk_the_real_queue_in_japanese_and_english(
     accounts_db.add_user(db, "sato", CHEAP_HASH, "ja")
     accounts_db.add_user(db, "tanaka", CHEAP_HASH, "en")
     truth = true_links()
-    keys_of: dict[int, set[str]] = {}  # a paper's keys, one per source that lists it
-    for r in db.query(
-        """SELECT DISTINCT l.link_id, p.venue || p.year || ':' || a.source_id AS key
-           FROM links l JOIN papers p USING (paper_id) JOIN authorships a USING (paper_id)"""
-    ):
-        keys_of.setdefault(r["link_id"], set()).add(r["key"])
+    keys = paper_keys(db)
+    keys_of = {r[0]: keys[r[1]] for r in db.execute("SELECT link_id, paper_id FROM links")}
     key_of = {i: min(k, key=lambda x: ("wt" in x, x)) for i, k in keys_of.items()}
     queue = undecided(db)
     assert len(before) >= 20, f"a realistic queue has tens of items, not {len(before)}"
