@@ -6,8 +6,12 @@ from __future__ import annotations
 import csv
 import tomllib
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
+from db import links as links_db
+from db.papers import store_records
+from db.schema import open_db
 from harvesters.registry import parse_file
 from matching.evaluate import Report, score_labelled_set
 from matching.model import Mention, Person
@@ -37,42 +41,33 @@ def read_labels(path: Path) -> set[tuple[str, str]]:
 
 
 def load_mentions(manifest: dict, data_dir: Path) -> Iterator[Mention]:
-    """Mentions from the manifest's source files, parsed by the project's harvesters.
+    """Mentions from the manifest's source files, parsed by the project's harvesters and
+    read back as the nightly reads them (stored in an in-memory database, then
+    db.links.load_mentions), so that the evaluation scores what the nightly scores.
 
     paper_id is "<VENUE><YEAR>:<source id>", as in the labels.
     """
-    for spec in manifest["file"]:
-        path = data_dir / spec["path"]
-        if not path.exists():
-            raise PapertallyError(
-                f"{path}: source file of the labelled set not found (data dir {data_dir})"
-            )
-        day = spec["conference_date"]
-        for rec in parse_file(
-            spec["source"], path, spec["venue"], int(spec["year"])
-        ).records:
-            paper_id = f"{rec.venue}{rec.year}:{rec.source_id}"
-            names = [a.name for a in rec.authors]
-            for a in rec.authors:
-                yield Mention(
-                    key=f"{rec.source}:{rec.source_id}#{a.position}",
-                    paper_id=paper_id,
-                    name=a.name,
-                    given=a.given,
-                    family=a.family,
-                    affiliations=a.affiliations,
-                    paper_affiliations=rec.paper_affiliations,
-                    orcid=a.orcid,
-                    openalex_id=a.openalex_id,
-                    openreview_id=a.openreview_id,
-                    dblp_pid=a.dblp_pid,
-                    ieee_id=a.ieee_id,
-                    rors=a.rors,
-                    conference_date=day,
-                    funders=rec.funders,
-                    awards=rec.awards,
-                    coauthors=tuple(n for n in names if n != a.name),
+    db = open_db(":memory:")
+    try:
+        dates, label_keys = {}, {}
+        for spec in manifest["file"]:
+            path = data_dir / spec["path"]
+            if not path.exists():
+                raise PapertallyError(
+                    f"{path}: source file of the labelled set not found (data dir {data_dir})"
                 )
+            venue, year = spec["venue"], int(spec["year"])
+            dates[(venue, year)] = spec["conference_date"]
+            records = parse_file(spec["source"], path, venue, year).records
+            store_records(db, records, None)
+            label_keys.update(
+                {(r.source, r.source_id): f"{r.venue}{r.year}:{r.source_id}" for r in records}
+            )
+        for m in links_db.load_mentions(db, dates):
+            source, rest = m.key.split(":", 1)
+            yield replace(m, paper_id=label_keys[(source, rest.rsplit("#", 1)[0])])
+    finally:
+        db.close()
 
 
 def read_labelled_set(folder: Path, data_dir: Path) -> tuple[list[Person], list[Mention], dict]:
