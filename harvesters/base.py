@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -35,6 +36,23 @@ def json_kind(value: object) -> str:
         type(None): "null",
     }
     return names.get(type(value), "number")
+
+
+def json_error(exc: json.JSONDecodeError, expected: str, prefix: str = "") -> ParseError:
+    """A ParseError naming the line and column of a JSON syntax error and what the source
+    should have sent (`expected`, e.g. "an OpenReview /notes response")."""
+    return ParseError(
+        f"{prefix}not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; "
+        f"expected {expected}"
+    )
+
+
+def parse_json(text: str, expected: str) -> object:
+    """`text` parsed as JSON; ParseError (json_error) when it is not JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise json_error(exc, expected) from exc
 
 
 def feed_html(parser: HTMLParser, text: str, expected: str) -> None:

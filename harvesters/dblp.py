@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from harvesters.base import ParseResult, unusable
+from harvesters.base import ParseResult, json_error, unusable
 from harvesters.http import Fetched, HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
 from harvesters.source import Plan, SourceSpec, Target
@@ -94,10 +94,7 @@ def parse_dblp(text: str, venue: str, year: int) -> ParseResult:
         pages = data if isinstance(data, list) else [data]
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
-            raise ParseError(
-                f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; expected "
-                "a dblp search API response (format=json)"
-            ) from exc
+            raise json_error(exc, "a dblp search API response (format=json)") from exc
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 try:

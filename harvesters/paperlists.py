@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import functools
 import html
-import json
 import re
 from collections import Counter
 from urllib.parse import urlparse
 
-from harvesters.base import ParseResult, json_kind
+from harvesters.base import ParseResult, json_kind, parse_json
 from harvesters.http import HttpClient
 from harvesters.records import AuthorRecord, PaperRecord
 from harvesters.roboticsproceedings import doi_from_url
@@ -44,13 +43,7 @@ def parse_paperlists(text: str, venue: str, year: int) -> ParseResult:
     Raises:
         ParseError: the text is not JSON, or its top level is not an array.
     """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(
-            f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; "
-            "expected a Paper Copilot list (a JSON array of paper objects)"
-        ) from exc
+    data = parse_json(text, "a Paper Copilot list (a JSON array of paper objects)")
     if not isinstance(data, list):
         raise ParseError(
             f"top level is a JSON {json_kind(data)}, expected a JSON array of paper objects "

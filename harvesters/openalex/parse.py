@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from harvesters.acl_anthology import VOLUME_TRACKS
-from harvesters.base import ParseResult, json_kind
+from harvesters.base import ParseResult, json_error, json_kind
 from harvesters.records import AuthorRecord, PaperRecord
 from matching.text import bare_openalex_id, normalise_doi, normalise_orcid
 from papertally.errors import ParseError
@@ -163,10 +163,10 @@ def _work_id(work: dict) -> str | None:
 
 
 def _json_error(exc: json.JSONDecodeError, prefix: str) -> ParseError:
-    """A ParseError naming the line and column of a JSON syntax error."""
-    return ParseError(
-        f"{prefix}not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; expected "
-        "an OpenAlex /works response, a work object, an array of works or JSON lines of pages"
+    return json_error(
+        exc,
+        "an OpenAlex /works response, a work object, an array of works or JSON lines of pages",
+        prefix,
     )
 
 

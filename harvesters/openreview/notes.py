@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from harvesters.base import ParseResult, unusable
+from harvesters.base import ParseResult, parse_json, unusable
 from harvesters.http import Fetched, HttpClient
 from harvesters.openreview.profiles import fetch_profiles, history_of
 from harvesters.records import AuthorRecord, PaperRecord
@@ -66,13 +66,7 @@ def parse_openreview(text: str, venue: str, year: int) -> ParseResult:
     Raises:
         ParseError: not JSON, or no `notes` array.
     """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(
-            f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; expected an "
-            "OpenReview /notes response"
-        ) from exc
+    data = parse_json(text, "an OpenReview /notes response")
     profiles: list = []
     if isinstance(data, dict):
         notes = data.get("notes")

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from harvesters.base import json_kind, unusable
+from harvesters.base import json_kind, parse_json, unusable
 from harvesters.http import Fetched, HttpClient
 from matching.enriched import ProfileFacts, Stint
 from matching.text import normalise_dblp_pid, normalise_orcid
@@ -198,16 +198,7 @@ def parse_profiles(text: str | dict) -> ProfilesResult:
     Raises:
         ParseError: not JSON (with line and column), or no `profiles` array.
     """
-    if isinstance(text, str):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ParseError(
-                f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; "
-                "expected an OpenReview /profiles response"
-            ) from exc
-    else:
-        data = text
+    data = parse_json(text, "an OpenReview /profiles response") if isinstance(text, str) else text
     entries = data.get("profiles") if isinstance(data, dict) else data
     if not isinstance(entries, list):
         raise ParseError(
